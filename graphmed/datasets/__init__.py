@@ -1,0 +1,70 @@
+"""Data sets: drug–disease benchmarks resolved from a data root.
+
+>>> from graphmed.datasets import load_dataset
+>>> data = load_dataset("fdataset", root="../shared/data")   # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.datasets.files import DataFile, locate, resolve_data_root
+from graphmed.errors import UnknownNameError
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """A data set graphmed can load: its loader, its files and a one-line description."""
+
+    name: str
+    loader: Callable[..., DrugDiseaseDataset]
+    files: tuple[DataFile, ...]
+    description: str
+    citation: str
+
+
+def _registry() -> dict[str, DatasetInfo]:
+    from graphmed.datasets import bnnr
+
+    infos = [
+        DatasetInfo("fdataset", bnnr.load_fdataset, tuple(bnnr.FDATASET_FILES.values()),
+                    "Fdataset (PREDICT): 593 drugs x 313 diseases, 1,933 associations",
+                    "Gottlieb et al., Mol Syst Biol 7:496 (2011)"),
+        DatasetInfo("cdataset", bnnr.load_cdataset, tuple(bnnr.CDATASET_FILES.values()),
+                    "Cdataset: 663 drugs x 409 diseases, 2,532 associations",
+                    "Luo et al., Bioinformatics 32(17):2664 (2016)"),
+    ]
+    try:
+        from graphmed.datasets import extra
+    except ImportError:
+        extra = None
+    if extra is not None:
+        infos.extend(extra.dataset_infos(DatasetInfo))
+    return {info.name: info for info in infos}
+
+
+def list_datasets() -> list[str]:
+    """Names accepted by :func:`load_dataset`."""
+    return list(_registry())
+
+
+def dataset_info(name: str) -> DatasetInfo:
+    registry = _registry()
+    key = name.lower().replace("-", "").replace("_", "")
+    aliases = {info.name.replace("_", ""): info.name for info in registry.values()}
+    aliases.update({"f": "fdataset", "c": "cdataset", "b": "bdataset", "k": "kdataset"})
+    if key not in aliases or aliases[key] not in registry:
+        raise UnknownNameError(f"unknown dataset {name!r}; known: {', '.join(registry)}")
+    return registry[aliases[key]]
+
+
+def load_dataset(name: str, root: str | os.PathLike | None = None, *, download: bool = True,
+                 verify: bool = True) -> DrugDiseaseDataset:
+    """Load a drug–disease benchmark by name (see :func:`list_datasets`)."""
+    return dataset_info(name).loader(root, download=download, verify=verify)
+
+
+__all__ = ["DataFile", "DatasetInfo", "DrugDiseaseDataset", "dataset_info", "list_datasets",
+           "load_dataset", "locate", "resolve_data_root"]

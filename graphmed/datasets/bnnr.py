@@ -1,0 +1,124 @@
+"""Fdataset and Cdataset, as packaged in MATLAB files by BNNR (Yang et al., 2019).
+
+Fdataset: the PREDICT gold standard (Gottlieb et al., Mol Syst Biol 7:496, 2011),
+593 drugs x 313 diseases, 1,933 associations. Cdataset: Luo et al. (Bioinformatics
+32(17):2664, 2016), 663 drugs x 409 diseases, 2,532 associations. In the ``.mat``
+files ``didr`` is **disease x drug**; graphmed transposes it to drug x disease.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.datasets.files import DataFile, locate
+from graphmed.datasets.readers import (check_square, mat_strings, read_labelled_matrix, read_mat,
+                                       read_table)
+from graphmed.errors import DataFormatError
+
+_BNNR = "https://github.com/BioinformaticsCSU/BNNR/raw/68f8e98c0245/Datasets"
+_DRHGCN = "https://github.com/TheWall9/DRHGCN/raw/710ebf947681/dataset/drimc"
+
+FDATASET_FILES = {
+    "mat": DataFile("fdataset/Fdataset.mat", f"{_BNNR}/Fdataset.mat",
+                    "898804861457e1f2c5b888164b422ce459b17aa2ab41f0122a746cfae29f30c7"),
+    "drug_domain": DataFile("fdataset/drimc_format/predict_simmat_dc_domain.txt.gz",
+                            f"{_DRHGCN}/predict_simmat_dc_domain.txt",
+                            "423da7a61c4e49d63516cfc358e2199de5964355cc94fa3ceaa3baf724e34962",
+                            required=False),
+    "drug_go": DataFile("fdataset/drimc_format/predict_simmat_dc_go.txt.gz",
+                        f"{_DRHGCN}/predict_simmat_dc_go.txt",
+                        "13e404e350681a5cf76710ac945308dc787d6ec1e3fc65b8b1d15a8d1a80acad",
+                        required=False),
+    # Names and SMILES curated from PREDICT's supplementary table and AMDGT's drug table.
+    "drugs": DataFile("fdataset/drugs.tsv", None,
+                      "b7eff8fea10d348e34bd97cc3e87c7bd530c66d642990a011465f6b28234c6eb", required=False),
+    "diseases": DataFile("fdataset/diseases.tsv", None,
+                         "7e25cc77f536781f94d2355c2abb618c40d0064a24662270594dc254268024f2",
+                         required=False),
+}
+
+CDATASET_FILES = {
+    "mat": DataFile("cdataset/Cdataset.mat", f"{_BNNR}/Cdataset.mat",
+                    "0d7b7159057447844f3312f08945028cb2934e086e55ffb29fbe4630ed2e6dba"),
+    "drugs": DataFile("cdataset/drugs.tsv", None,
+                      "5bbafa3812f1dd475083ba2a85ef57ba3ef2dcf09becd854e7d6a24e51dcc178", required=False),
+    "diseases": DataFile("cdataset/diseases.tsv", None,
+                         "b1a1a5113a844b44b33d40079427cbd1fdd8fe157270876ca18a4018b56d1393",
+                         required=False),
+}
+
+
+def _load_bnnr(name: str, files: dict[str, DataFile], root, download: bool, verify: bool,
+               name_columns: dict[str, str]) -> DrugDiseaseDataset:
+    mat_path = locate(files["mat"], root, download=download, verify=verify)
+    mat = read_mat(mat_path, ["didr", "drug", "disease", "Wrname", "Wdname"])
+    drug_ids, disease_ids = mat_strings(mat["Wrname"]), mat_strings(mat["Wdname"])
+    didr = np.asarray(mat["didr"])
+    if didr.shape != (len(disease_ids), len(drug_ids)):
+        raise DataFormatError(f"'didr' has shape {didr.shape}, expected disease x drug "
+                              f"({len(disease_ids)}, {len(drug_ids)})", source=mat_path)
+    sources = {"associations": f"{mat_path} (didr)", "drugs": f"{mat_path} (Wrname)",
+               "diseases": f"{mat_path} (Wdname)",
+               "drug_similarity:chemical": f"{mat_path} (drug)",
+               "disease_similarity:phenotype": f"{mat_path} (disease)"}
+    drug_sims = {"chemical": check_square(mat["drug"], len(drug_ids), mat_path, "'drug' similarity")}
+    disease_sims = {"phenotype": check_square(mat["disease"], len(disease_ids), mat_path,
+                                              "'disease' similarity")}
+    for view in ("domain", "go"):
+        key = f"drug_{view}"
+        if key in files and (path := locate(files[key], root, download=download, verify=verify)):
+            matrix = read_labelled_matrix(path)
+            missing = pd.Index(drug_ids).difference(matrix.index)
+            if len(missing):
+                raise DataFormatError(f"drug id {missing[0]!r} is missing", source=path)
+            drug_sims[view] = matrix.loc[drug_ids, drug_ids].to_numpy()
+            sources[f"drug_similarity:{view}"] = str(path)
+
+    drugs = pd.DataFrame({"id": drug_ids})
+    diseases = pd.DataFrame({"id": disease_ids})
+    for label, frame, id_col in (("drugs", drugs, "drugbank_id"), ("diseases", diseases, "wdname")):
+        path = locate(files[label], root, download=download, verify=verify)
+        if path is None:
+            continue
+        table = read_table(path, required=[id_col, name_columns[label]])
+        if table[id_col].astype(str).tolist() != frame["id"].tolist():
+            raise DataFormatError(f"column {id_col!r} does not list the ids of the .mat file in "
+                                  "the same order", source=path, column=id_col)
+        frame["name"] = table[name_columns[label]].to_numpy()
+        if "smiles" in table.columns:
+            frame["smiles"] = table["smiles"].to_numpy()
+        sources[label] = str(path)
+    return DrugDiseaseDataset(
+        name=name, associations=didr.T.astype(bool),
+        drugs=_with_columns(drugs, ["id", "name", "smiles"]),
+        diseases=_with_columns(diseases, ["id", "name"]),
+        drug_similarities=drug_sims, disease_similarities=disease_sims, sources=sources)
+
+
+def _with_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    for col in columns:
+        out[col] = pd.array(frame[col].to_numpy() if col in frame else [pd.NA] * len(frame),
+                            dtype="string")
+    out["id"] = out["id"].astype(str)
+    return out
+
+
+def load_fdataset(root: str | os.PathLike | None = None, *, download: bool = True,
+                  verify: bool = True) -> DrugDiseaseDataset:
+    """Fdataset: 593 drugs x 313 diseases; drug views chemical, domain, go; disease view phenotype."""
+    return _load_bnnr("fdataset", FDATASET_FILES, root, download, verify,
+                      {"drugs": "name_predict", "diseases": "name"})
+
+
+def load_cdataset(root: str | os.PathLike | None = None, *, download: bool = True,
+                  verify: bool = True) -> DrugDiseaseDataset:
+    """Cdataset: 663 drugs x 409 diseases; drug view chemical; disease view phenotype.
+
+    102 of the 409 diseases have no name in the public sources (``<NA>``).
+    """
+    return _load_bnnr("cdataset", CDATASET_FILES, root, download, verify,
+                      {"drugs": "name", "diseases": "name_from_predict"})

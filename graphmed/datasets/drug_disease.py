@@ -1,0 +1,227 @@
+"""The normalised drug–disease data set that every loader returns."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from graphmed.errors import DataFormatError
+
+
+@dataclass(frozen=True, eq=False)
+class DrugDiseaseDataset:
+    """A drug–disease association benchmark in one shape.
+
+    Attributes:
+        name: data set name, e.g. ``"fdataset"``.
+        associations: ``(n_drugs, n_diseases)`` bool matrix, ``True`` for a known pair.
+        drugs: ``n_drugs`` rows in matrix order; columns ``id`` (str), ``name`` and
+            ``smiles`` (str or ``<NA>`` when unknown).
+        diseases: ``n_diseases`` rows in matrix order; columns ``id`` and ``name``.
+        drug_similarities: view name -> ``(n_drugs, n_drugs)`` float matrix.
+        disease_similarities: view name -> ``(n_diseases, n_diseases)`` float matrix.
+        disease_kind: what the second entity is called (``"disease"``, ``"virus"``).
+        sources: component -> file it was read from, used in error messages.
+
+    Similarity views are fixed, label-free matrices shipped with the data. Anything
+    computed from the labels (GIP kernels, profiles) is *not* stored here: it must be
+    computed per fold from training labels only.
+    """
+
+    name: str
+    associations: np.ndarray
+    drugs: pd.DataFrame
+    diseases: pd.DataFrame
+    drug_similarities: Mapping[str, np.ndarray] = field(default_factory=dict)
+    disease_similarities: Mapping[str, np.ndarray] = field(default_factory=dict)
+    disease_kind: str = "disease"
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    @property
+    def n_drugs(self) -> int:
+        return int(self.associations.shape[0])
+
+    @property
+    def n_diseases(self) -> int:
+        return int(self.associations.shape[1])
+
+    @property
+    def n_associations(self) -> int:
+        return int(self.associations.sum())
+
+    @property
+    def positive_pairs(self) -> np.ndarray:
+        """``(n_pos, 2)`` int64 array of (drug index, disease index), row-major order."""
+        return np.argwhere(self.associations).astype(np.int64)
+
+    @property
+    def checksum(self) -> str:
+        """SHA-256 over the content (matrices, ids); identifies the data in results files."""
+        digest = hashlib.sha256()
+        digest.update(np.ascontiguousarray(self.associations, dtype=np.uint8).tobytes())
+        for label, views in (("drug", self.drug_similarities), ("disease", self.disease_similarities)):
+            for view in sorted(views):
+                digest.update(f"{label}:{view}".encode())
+                digest.update(np.ascontiguousarray(views[view], dtype=np.float64).tobytes())
+        digest.update("\x1f".join(self.drugs["id"]).encode())
+        digest.update("\x1f".join(self.diseases["id"]).encode())
+        return digest.hexdigest()
+
+    def summary(self) -> dict:
+        return {
+            "name": self.name,
+            "n_drugs": self.n_drugs,
+            f"n_{self.disease_kind}s": self.n_diseases,
+            "n_associations": self.n_associations,
+            "density": round(self.n_associations / max(1, self.associations.size), 5),
+            "drug_similarity_views": sorted(self.drug_similarities),
+            f"{self.disease_kind}_similarity_views": sorted(self.disease_similarities),
+        }
+
+    def __repr__(self) -> str:
+        return (f"DrugDiseaseDataset({self.name!r}, drugs={self.n_drugs}, "
+                f"{self.disease_kind}s={self.n_diseases}, associations={self.n_associations})")
+
+    @classmethod
+    def from_tables(cls, name: str, associations: pd.DataFrame, *,
+                    drugs: pd.DataFrame | None = None, diseases: pd.DataFrame | None = None,
+                    drug_col: str = "drug_id", disease_col: str = "disease_id",
+                    drug_similarities: Mapping[str, pd.DataFrame | np.ndarray] | None = None,
+                    disease_similarities: Mapping[str, pd.DataFrame | np.ndarray] | None = None,
+                    disease_kind: str = "disease") -> "DrugDiseaseDataset":
+        """Build a data set from a user's own association table and similarity matrices.
+
+        Args:
+            associations: one row per known pair, ids in ``drug_col`` and ``disease_col``.
+            drugs / diseases: optional tables with an ``id`` column (and optional ``name``,
+                ``smiles``) that fix the entity order and may list entities without any
+                association. Without them, entities are the sorted ids in ``associations``.
+            drug_similarities / disease_similarities: view name -> square matrix; a
+                DataFrame whose index and columns are ids is aligned by id, an array
+                must already be in entity order.
+        """
+        if not isinstance(associations, pd.DataFrame):
+            raise DataFormatError("associations must be a pandas DataFrame", source="associations")
+        for col in (drug_col, disease_col):
+            if col not in associations.columns:
+                raise DataFormatError(f"missing column {col!r}; columns are {list(associations.columns)}",
+                                      source="associations", column=col)
+        pairs = associations[[drug_col, disease_col]]
+        null = pairs.isna().any(axis=1).to_numpy()
+        if null.any():
+            row = int(np.flatnonzero(null)[0])
+            col = drug_col if pd.isna(pairs.iloc[row][drug_col]) else disease_col
+            raise DataFormatError("missing id", source="associations", row=row, column=col)
+        pairs = pairs.astype(str)
+        drugs = _entity_table(drugs, pairs[drug_col], "drugs", with_smiles=True)
+        diseases = _entity_table(diseases, pairs[disease_col], "diseases", with_smiles=False)
+        drug_index = pd.Index(drugs["id"])
+        disease_index = pd.Index(diseases["id"])
+        rows = drug_index.get_indexer(pairs[drug_col])
+        cols = disease_index.get_indexer(pairs[disease_col])
+        for positions, col, table in ((rows, drug_col, "drugs"), (cols, disease_col, "diseases")):
+            if (positions < 0).any():
+                bad = int(np.flatnonzero(positions < 0)[0])
+                raise DataFormatError(f"id {pairs.iloc[bad][col]!r} is not in the {table} table",
+                                      source="associations", row=bad, column=col)
+        matrix = np.zeros((len(drug_index), len(disease_index)), dtype=bool)
+        matrix[rows, cols] = True
+        return cls(
+            name=name, associations=matrix, drugs=drugs, diseases=diseases,
+            drug_similarities=_align_views(drug_similarities or {}, drug_index, "drug"),
+            disease_similarities=_align_views(disease_similarities or {}, disease_index, "disease"),
+            disease_kind=disease_kind,
+        )
+
+
+def _entity_table(table: pd.DataFrame | None, used_ids: pd.Series, label: str,
+                  with_smiles: bool) -> pd.DataFrame:
+    if table is None:
+        table = pd.DataFrame({"id": sorted(used_ids.unique())})
+    elif "id" not in table.columns:
+        raise DataFormatError(f"needs an 'id' column; columns are {list(table.columns)}",
+                              source=label, column="id")
+    columns = ["id", "name"] + (["smiles"] if with_smiles else [])
+    out = pd.DataFrame(index=pd.RangeIndex(len(table)))
+    for col in columns:
+        values = table[col].to_numpy() if col in table.columns else [pd.NA] * len(table)
+        out[col] = pd.array(values, dtype="string")
+    out["id"] = out["id"].astype(str)
+    return out
+
+
+def _align_views(views: Mapping[str, pd.DataFrame | np.ndarray], index: pd.Index,
+                 label: str) -> dict[str, np.ndarray]:
+    aligned = {}
+    for view, matrix in views.items():
+        source = f"{label} similarity {view!r}"
+        if isinstance(matrix, pd.DataFrame):
+            matrix.index = matrix.index.astype(str)
+            matrix.columns = matrix.columns.astype(str)
+            for axis, ids in (("index", matrix.index), ("columns", matrix.columns)):
+                missing = index.difference(ids)
+                if len(missing):
+                    raise DataFormatError(f"{label} id {missing[0]!r} is missing from the {axis} "
+                                          f"({len(missing)} ids missing)", source=source)
+            matrix = matrix.loc[index, index].to_numpy()
+        aligned[view] = np.asarray(matrix, dtype=np.float64)
+    return aligned
+
+
+def validate(dataset: DrugDiseaseDataset) -> None:
+    """Check shapes, values and ids; raise :class:`DataFormatError` naming the file and place."""
+    src = dict(dataset.sources)
+    assoc = np.asarray(dataset.associations)
+    where = src.get("associations", "associations")
+    if assoc.ndim != 2:
+        raise DataFormatError(f"association matrix must be 2-D, got shape {assoc.shape}", source=where)
+    if assoc.dtype != bool:
+        numeric = assoc.astype(np.float64)
+        bad = np.argwhere(~np.isin(numeric, (0.0, 1.0)))
+        if len(bad):
+            r, c = map(int, bad[0])
+            raise DataFormatError(f"association values must be 0 or 1, found {numeric[r, c]!r} "
+                                  f"({len(bad)} such entries)", source=where, row=r, column=c)
+        object.__setattr__(dataset, "associations", numeric.astype(bool))
+        assoc = dataset.associations
+    if assoc.size == 0 or not assoc.any():
+        raise DataFormatError(f"the association matrix {assoc.shape} has no known pair; "
+                              "nothing can be learned or evaluated", source=where)
+    n_drugs, n_diseases = assoc.shape
+    for table, expected, label in ((dataset.drugs, n_drugs, "drugs"),
+                                   (dataset.diseases, n_diseases, dataset.disease_kind + "s")):
+        tsrc = src.get(label, src.get("drugs" if label == "drugs" else "diseases", label))
+        if len(table) != expected:
+            raise DataFormatError(f"{len(table)} {label} listed but the association matrix "
+                                  f"{assoc.shape} has {expected}", source=tsrc)
+        ids = table["id"]
+        if ids.isna().any():
+            raise DataFormatError("missing id", source=tsrc, row=int(np.flatnonzero(ids.isna())[0]),
+                                  column="id")
+        dup = ids.duplicated()
+        if dup.any():
+            row = int(np.flatnonzero(dup.to_numpy())[0])
+            first = int(np.flatnonzero((ids == ids.iloc[row]).to_numpy())[0])
+            raise DataFormatError(f"duplicate id {ids.iloc[row]!r} (first seen in row {first})",
+                                  source=tsrc, row=row, column="id")
+    for views, n, label in ((dataset.drug_similarities, n_drugs, "drug"),
+                            (dataset.disease_similarities, n_diseases, "disease")):
+        for view, matrix in views.items():
+            vsrc = src.get(f"{label}_similarity:{view}", f"{label} similarity {view!r}")
+            matrix = np.asarray(matrix)
+            if matrix.shape != (n, n):
+                raise DataFormatError(f"{label} similarity {view!r} has shape {matrix.shape}, "
+                                      f"expected ({n}, {n})", source=vsrc)
+            if not np.issubdtype(matrix.dtype, np.number):
+                raise DataFormatError(f"{label} similarity {view!r} is not numeric", source=vsrc)
+            nonfinite = np.argwhere(~np.isfinite(matrix))
+            if len(nonfinite):
+                r, c = map(int, nonfinite[0])
+                raise DataFormatError(f"{label} similarity {view!r} has {len(nonfinite)} NaN/inf "
+                                      "values", source=vsrc, row=r, column=c)

@@ -1,0 +1,54 @@
+"""Exceptions raised by graphmed.
+
+Every error that comes from bad input names *where* the problem is (file, row,
+column, table) so a user can fix it without reading a traceback.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class GraphmedError(Exception):
+    """Base class of every error graphmed raises on purpose."""
+
+
+class DataNotFoundError(GraphmedError, FileNotFoundError):
+    """A data file is missing and cannot be downloaded."""
+
+
+class DataIntegrityError(GraphmedError):
+    """A data file exists but its content is not the expected one (checksum)."""
+
+
+class DataFormatError(GraphmedError, ValueError):
+    """A table or matrix is malformed: wrong shape, NaNs, duplicates, bad values.
+
+    Args:
+        message: what is wrong.
+        source: file path or table name the problem was found in.
+        row: 0-based row of the first offending entry, if known.
+        column: column name or 0-based index of the first offending entry, if known.
+    """
+
+    def __init__(self, message: str, *, source: str | Path | None = None,
+                 row: int | None = None, column: str | int | None = None):
+        self.message = message
+        self.source = None if source is None else str(source)
+        self.row = row
+        self.column = column
+        where = []
+        if self.source is not None:
+            where.append(self.source)
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        prefix = f"{', '.join(where)}: " if where else ""
+        super().__init__(prefix + message)
+
+
+class UnknownNameError(GraphmedError, KeyError):
+    """A dataset, model or protocol name that graphmed does not know."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
