@@ -36,12 +36,6 @@ def _registry() -> dict[str, DatasetInfo]:
                     "Cdataset: 663 drugs x 409 diseases, 2,532 associations",
                     "Luo et al., Bioinformatics 32(17):2664 (2016)"),
     ]
-    try:
-        from graphmed.datasets import extra
-    except ImportError:
-        extra = None
-    if extra is not None:
-        infos.extend(extra.dataset_infos(DatasetInfo))
     return {info.name: info for info in infos}
 
 
