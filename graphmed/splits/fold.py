@@ -1,0 +1,105 @@
+"""A cross-validation fold of drug–disease pairs, and the training view a model may see."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from graphmed.datasets.drug_disease import DrugDiseaseDataset
+
+PARTS = ("train_pos", "train_neg", "val_pos", "val_neg", "test_pos", "test_neg")
+
+
+def _pairs(array) -> np.ndarray:
+    array = np.asarray(array, dtype=np.int64)
+    return array.reshape(-1, 2)
+
+
+@dataclass(frozen=True, eq=False)
+class TrainPart:
+    """What a model may see while it is fitted: training and validation pairs, never test.
+
+    Attributes:
+        train_pos / train_neg / val_pos / val_neg: ``(n, 2)`` int64 (drug, disease) pairs.
+        negative_pool: ``(n_drugs, n_diseases)`` bool, pairs the model may treat as
+            negatives (training unknowns: neither a training positive nor a validation
+            or test pair).
+    """
+
+    train_pos: np.ndarray
+    train_neg: np.ndarray
+    val_pos: np.ndarray
+    val_neg: np.ndarray
+    negative_pool: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return tuple(self.negative_pool.shape)
+
+    def train_matrix(self) -> np.ndarray:
+        """``(n_drugs, n_diseases)`` bool matrix of training positives: the only labels a model sees."""
+        matrix = np.zeros(self.shape, dtype=bool)
+        matrix[self.train_pos[:, 0], self.train_pos[:, 1]] = True
+        return matrix
+
+    def val_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Validation pairs ``(n, 2)`` and their 0/1 labels ``(n,)``."""
+        pairs = np.concatenate([self.val_pos, self.val_neg])
+        labels = np.concatenate([np.ones(len(self.val_pos)), np.zeros(len(self.val_neg))])
+        return pairs, labels
+
+
+@dataclass(frozen=True, eq=False)
+class Fold:
+    """One fold of a protocol: disjoint train / validation / test pairs.
+
+    Attributes:
+        protocol: ``"A"``, ``"B"`` or ``"new-disease"``.
+        index: fold number, 0-based.
+        seed: seed the split was drawn with.
+        shape: ``(n_drugs, n_diseases)``.
+        train_pos … test_neg: ``(n, 2)`` int64 (drug, disease) pairs.
+        held_out_diseases: for the new-disease protocol, the diseases of the test part.
+    """
+
+    protocol: str
+    index: int
+    seed: int
+    shape: tuple[int, int]
+    train_pos: np.ndarray
+    train_neg: np.ndarray
+    val_pos: np.ndarray
+    val_neg: np.ndarray
+    test_pos: np.ndarray
+    test_neg: np.ndarray
+    held_out_diseases: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __post_init__(self) -> None:
+        for part in PARTS:
+            object.__setattr__(self, part, _pairs(getattr(self, part)))
+        object.__setattr__(self, "shape", tuple(int(s) for s in self.shape))
+        object.__setattr__(self, "held_out_diseases",
+                           np.asarray(self.held_out_diseases, dtype=np.int64).ravel())
+
+    def train_part(self) -> TrainPart:
+        """The view handed to a model's ``fit``: no test pair and no test label in it."""
+        pool = np.ones(self.shape, dtype=bool)
+        for part in ("train_pos", "val_pos", "val_neg", "test_pos", "test_neg"):
+            pairs = getattr(self, part)
+            pool[pairs[:, 0], pairs[:, 1]] = False
+        if self.protocol == "new-disease":
+            pool[:, self.held_out_diseases] = False
+        return TrainPart(self.train_pos, self.train_neg, self.val_pos, self.val_neg, pool)
+
+    def training_dataset(self, dataset: DrugDiseaseDataset) -> DrugDiseaseDataset:
+        """``dataset`` with its association matrix reduced to this fold's training positives."""
+        return replace(dataset, associations=self.train_part().train_matrix())
+
+    def test_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Test pairs ``(n, 2)`` and their 0/1 labels ``(n,)``."""
+        pairs = np.concatenate([self.test_pos, self.test_neg])
+        labels = np.concatenate([np.ones(len(self.test_pos)), np.zeros(len(self.test_neg))])
+        return pairs, labels
+
+    def sizes(self) -> dict[str, int]:
+        return {part: int(len(getattr(self, part))) for part in PARTS}
