@@ -42,6 +42,15 @@ class TrainPart:
         matrix[self.train_pos[:, 0], self.train_pos[:, 1]] = True
         return matrix
 
+    def merged(self) -> "TrainPart":
+        """The same part with validation pairs moved into training (for a refit once
+        hyperparameters are chosen, or for models with nothing to select)."""
+        empty = np.zeros((0, 2), dtype=np.int64)
+        pool = self.negative_pool.copy()
+        pool[self.val_neg[:, 0], self.val_neg[:, 1]] = True
+        return TrainPart(np.concatenate([self.train_pos, self.val_pos]),
+                         np.concatenate([self.train_neg, self.val_neg]), empty, empty, pool)
+
     def val_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """Validation pairs ``(n, 2)`` and their 0/1 labels ``(n,)``."""
         pairs = np.concatenate([self.val_pos, self.val_neg])
@@ -87,8 +96,6 @@ class Fold:
         for part in ("train_pos", "val_pos", "val_neg", "test_pos", "test_neg"):
             pairs = getattr(self, part)
             pool[pairs[:, 0], pairs[:, 1]] = False
-        if self.protocol == "new-disease":
-            pool[:, self.held_out_diseases] = False
         return TrainPart(self.train_pos, self.train_neg, self.val_pos, self.val_neg, pool)
 
     def training_dataset(self, dataset: DrugDiseaseDataset) -> DrugDiseaseDataset:

@@ -1,0 +1,47 @@
+"""The contract every drug–disease model follows."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.splits.fold import TrainPart
+
+
+class PairScorer(ABC):
+    """Scores (drug, disease) pairs; higher means more likely associated.
+
+    ``fit`` receives the data set with its association matrix reduced to training
+    positives and the :class:`TrainPart` of a fold: test pairs and test labels are not
+    reachable from a model. Subclasses set ``name`` and implement ``fit`` and
+    ``score_matrix``.
+
+    Attributes:
+        uses_validation: ``False`` for models with nothing to select on validation
+            pairs; they are then fitted on training + validation pairs.
+    """
+
+    name: str = "model"
+    uses_validation: bool = True
+
+    @abstractmethod
+    def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "PairScorer":
+        """Fit on ``part`` (``data.associations`` holds exactly ``part.train_pos``)."""
+
+    @abstractmethod
+    def score_matrix(self) -> np.ndarray:
+        """``(n_drugs, n_diseases)`` float scores for every pair."""
+
+    def score(self, pairs: np.ndarray) -> np.ndarray:
+        """Scores ``(n,)`` of ``(n, 2)`` (drug, disease) pairs."""
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        return self.score_matrix()[pairs[:, 0], pairs[:, 1]]
+
+    def config(self) -> dict:
+        """Hyperparameters as a JSON-serialisable dict (saved with every result)."""
+        return {"name": self.name}
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.config().items() if k != "name")
+        return f"{type(self).__name__}({params})"
