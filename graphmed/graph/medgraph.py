@@ -1,0 +1,180 @@
+"""A heterogeneous PyG graph whose nodes carry ids and names."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from itertools import repeat
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+from torch_geometric.data import HeteroData
+
+from graphmed.errors import DataFormatError, UnknownNameError
+
+EdgeType = tuple[str, str, str]
+
+
+def edge_type_name(edge_type: EdgeType) -> str:
+    """``("drug", "treats", "disease")`` -> ``"drug-treats->disease"``."""
+    src, rel, dst = edge_type
+    return f"{src}-{rel}->{dst}"
+
+
+@dataclass(frozen=True, eq=False)
+class MedGraph:
+    """A :class:`~torch_geometric.data.HeteroData` plus the id and name of every node.
+
+    Attributes:
+        data: the graph; ``data[node_type].num_nodes`` is set for every node type.
+        nodes: node type -> DataFrame of ``n`` rows in node order with columns ``index``
+            (``0 … n-1``), ``id`` (str) and ``name`` (str; the id where no name is known).
+            Given tables need an ``id`` column; ``index`` and ``name`` are filled in.
+        name: what the graph was built from, e.g. the data set name.
+        id_index: node type -> ``{id: index}`` (derived).
+    """
+
+    data: HeteroData
+    nodes: Mapping[str, pd.DataFrame]
+    name: str = ""
+    id_index: Mapping[str, dict[str, int]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        tables = {nt: _node_table(table, nt) for nt, table in self.nodes.items()}
+        if set(tables) != set(self.data.node_types):
+            raise DataFormatError(f"node tables {sorted(tables)} do not match the graph's node "
+                                  f"types {sorted(self.data.node_types)}")
+        for nt, table in tables.items():
+            n = self.data[nt].num_nodes
+            if n != len(table):
+                raise DataFormatError(f"{len(table)} ids for {n} {nt!r} nodes", source=nt)
+        object.__setattr__(self, "nodes", tables)
+        object.__setattr__(self, "id_index", {nt: dict(zip(t["id"], t["index"].tolist()))
+                                              for nt, t in tables.items()})
+
+    @property
+    def node_types(self) -> list[str]:
+        return list(self.nodes)
+
+    @property
+    def edge_types(self) -> list[EdgeType]:
+        return list(self.data.edge_types)
+
+    def num_nodes(self, node_type: str) -> int:
+        return len(self._table(node_type))
+
+    def num_edges(self, edge_type: EdgeType) -> int:
+        if edge_type not in self.data.edge_types:
+            known = ", ".join(map(edge_type_name, self.data.edge_types))
+            raise UnknownNameError(f"unknown edge type {edge_type!r}; known: {known}")
+        return int(self.data[edge_type].edge_index.shape[1])
+
+    def index_of(self, node_type: str, id: str) -> int:
+        """Node index of ``id``; :class:`UnknownNameError` with close matches if unknown."""
+        table = self._table(node_type)
+        index = self.id_index[node_type].get(str(id))
+        if index is None:
+            raise UnknownNameError(_unknown_message(table, node_type, str(id)))
+        return index
+
+    def indices_of(self, node_type: str, ids: Iterable[str]) -> np.ndarray:
+        """``(len(ids),)`` int64 node indices; raises like :meth:`index_of` on the first unknown id."""
+        table = self._table(node_type)
+        ids = pd.Index([str(i) for i in ids])
+        positions = pd.Index(table["id"]).get_indexer(ids)
+        if (positions < 0).any():
+            raise UnknownNameError(_unknown_message(table, node_type, ids[int(np.argmax(positions < 0))]))
+        return positions.astype(np.int64)
+
+    def id_of(self, node_type: str, index: int) -> str:
+        return str(self._row(node_type, index)["id"])
+
+    def name_of(self, node_type: str, index: int) -> str:
+        return str(self._row(node_type, index)["name"])
+
+    def to_networkx(self):
+        """A ``networkx.MultiDiGraph``.
+
+        Nodes are ``(node_type, index)`` with attributes ``id``, ``name`` and ``type``; each
+        edge has key and attribute ``relation`` (the relation name) and ``weight``
+        (``edge_weight`` where the edge type has one, else 1.0).
+        """
+        import networkx as nx
+
+        graph = nx.MultiDiGraph(name=self.name)
+        for nt, table in self.nodes.items():
+            attrs = ({"id": i, "name": n, "type": nt} for i, n in zip(table["id"], table["name"]))
+            graph.add_nodes_from(zip(zip(repeat(nt), range(len(table))), attrs))
+        for edge_type in self.data.edge_types:
+            src, rel, dst = edge_type
+            store = self.data[edge_type]
+            source, target = store.edge_index.cpu().numpy().tolist()
+            weight = store.get("edge_weight")
+            weights = repeat(1.0) if weight is None else weight.detach().cpu().double().tolist()
+            graph.add_edges_from(zip(zip(repeat(src), source), zip(repeat(dst), target), repeat(rel),
+                                     ({"relation": rel, "weight": w} for w in weights)))
+        return graph
+
+    def summary(self) -> dict:
+        return {
+            "name": self.name,
+            "nodes": {nt: len(table) for nt, table in self.nodes.items()},
+            "edges": {edge_type_name(et): self.num_edges(et) for et in self.data.edge_types},
+        }
+
+    def __repr__(self) -> str:
+        summary = self.summary()
+        lines = [f"  {nt}: {n:,} nodes" for nt, n in summary["nodes"].items()]
+        lines += [f"  {et}: {n:,} edges" for et, n in summary["edges"].items()]
+        return f"MedGraph({self.name!r},\n" + "\n".join(lines) + "\n)"
+
+    def _table(self, node_type: str) -> pd.DataFrame:
+        table = self.nodes.get(node_type)
+        if table is None:
+            close = difflib.get_close_matches(str(node_type), list(self.nodes), n=3)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise UnknownNameError(f"unknown node type {node_type!r} (node types: "
+                                   f"{', '.join(self.nodes)}){hint}")
+        return table
+
+    def _row(self, node_type: str, index: int) -> pd.Series:
+        table = self._table(node_type)
+        if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"node index must be an integer, got {type(index).__name__}")
+        if not 0 <= index < len(table):
+            raise IndexError(f"{node_type} index {index} out of range [0, {len(table)})")
+        return table.iloc[int(index)]
+
+
+def _node_table(table: pd.DataFrame, node_type: str) -> pd.DataFrame:
+    """``table`` (needs ``id``; ``name`` optional) as columns index / id / name."""
+    if "id" not in table.columns:
+        raise DataFormatError(f"node table needs an 'id' column; columns are {list(table.columns)}",
+                              source=node_type)
+    ids = table["id"].astype(str).to_numpy()
+    names = table["name"] if "name" in table.columns else pd.Series([pd.NA] * len(table))
+    names = np.where(pd.isna(names.to_numpy()), ids, names.astype(str).to_numpy())
+    out = pd.DataFrame({"index": np.arange(len(table), dtype=np.int64), "id": ids,
+                        "name": names.astype(str)})
+    duplicated = out["id"].duplicated().to_numpy()
+    if duplicated.any():
+        row = int(np.argmax(duplicated))
+        raise DataFormatError(f"duplicate id {ids[row]!r}", source=node_type, row=row, column="id")
+    return out
+
+
+def _unknown_message(table: pd.DataFrame, node_type: str, key: str) -> str:
+    ids, names = table["id"].tolist(), table["name"].tolist()
+    by_name = [i for i, n in zip(ids, names) if n.casefold() == key.casefold()]
+    close = by_name + difflib.get_close_matches(key, ids, n=5)
+    name_to_id = dict(zip(names, ids))
+    close += [name_to_id[n] for n in difflib.get_close_matches(key, names, n=3)]
+    close = list(dict.fromkeys(close))[:5]
+    message = f"unknown {node_type} id {key!r}"
+    if by_name:
+        message += f" ({key!r} is the name of {node_type} {by_name[0]!r}; pass its id)"
+    if close:
+        labels = dict(zip(ids, names))
+        message += "; did you mean " + ", ".join(
+            f"{i!r}" + (f" ({labels[i]})" if labels[i] != i else "") for i in close) + "?"
+    return message
