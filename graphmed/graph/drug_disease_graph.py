@@ -1,7 +1,6 @@
 """The drug–disease graph of a data set: association edges plus similarity neighbours."""
 from __future__ import annotations
 
-import difflib
 from typing import Iterable
 
 import numpy as np
@@ -11,7 +10,7 @@ from torch_geometric.data import HeteroData
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.errors import DataFormatError, UnknownNameError
 from graphmed.graph.knn import similarity_edges
-from graphmed.graph.medgraph import MedGraph
+from graphmed.graph.medgraph import MedGraph, close_matches
 
 TREATS = "treats"
 TREATED_BY = "treated_by"
@@ -107,7 +106,7 @@ def _select_views(dataset: DrugDiseaseDataset, wanted: Iterable[str] | None):
             match = [(nt, v) for nt, v in available if v == view and node_type in ("", nt)]
             if not match:
                 labels = [f"{nt}:{v}" for nt, v in available]
-                close = difflib.get_close_matches(item, labels + [v for _, v in available], n=3)
+                close = close_matches(item, labels + [v for _, v in available])
                 hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
                 raise UnknownNameError(f"unknown similarity view {item!r} (available: "
                                        f"{', '.join(labels) or 'none'}){hint}")

@@ -131,7 +131,7 @@ class MedGraph:
     def _table(self, node_type: str) -> pd.DataFrame:
         table = self.nodes.get(node_type)
         if table is None:
-            close = difflib.get_close_matches(str(node_type), list(self.nodes), n=3)
+            close = close_matches(str(node_type), list(self.nodes))
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
             raise UnknownNameError(f"unknown node type {node_type!r} (node types: "
                                    f"{', '.join(self.nodes)}){hint}")
@@ -163,12 +163,25 @@ def _node_table(table: pd.DataFrame, node_type: str) -> pd.DataFrame:
     return out
 
 
+def close_matches(key: str, candidates: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """Up to ``n`` candidates most similar to ``key`` (difflib ratio), ties in sorted order."""
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(key)
+    scored = []
+    for candidate in candidates:
+        matcher.set_seq1(candidate)
+        if (matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff
+                and matcher.ratio() >= cutoff):
+            scored.append((-matcher.ratio(), candidate))
+    return [candidate for _, candidate in sorted(scored)[:n]]
+
+
 def _unknown_message(table: pd.DataFrame, node_type: str, key: str) -> str:
     ids, names = table["id"].tolist(), table["name"].tolist()
     by_name = [i for i, n in zip(ids, names) if n.casefold() == key.casefold()]
-    close = by_name + difflib.get_close_matches(key, ids, n=5)
+    close = by_name + close_matches(key, ids, n=5)
     name_to_id = dict(zip(names, ids))
-    close += [name_to_id[n] for n in difflib.get_close_matches(key, names, n=3)]
+    close += [name_to_id[n] for n in close_matches(key, names, n=3)]
     close = list(dict.fromkeys(close))[:5]
     message = f"unknown {node_type} id {key!r}"
     if by_name:
