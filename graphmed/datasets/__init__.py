@@ -26,7 +26,7 @@ class DatasetInfo:
 
 
 def _registry() -> dict[str, DatasetInfo]:
-    from graphmed.datasets import bnnr
+    from graphmed.datasets import bnnr, hdvd, lagcn, redda
 
     infos = [
         DatasetInfo("fdataset", bnnr.load_fdataset, tuple(bnnr.FDATASET_FILES.values()),
@@ -35,6 +35,15 @@ def _registry() -> dict[str, DatasetInfo]:
         DatasetInfo("cdataset", bnnr.load_cdataset, tuple(bnnr.CDATASET_FILES.values()),
                     "Cdataset: 663 drugs x 409 diseases, 2,532 associations",
                     "Luo et al., Bioinformatics 32(17):2664 (2016)"),
+        DatasetInfo("bdataset", lagcn.load_bdataset, tuple(lagcn.BDATASET_FILES.values()),
+                    "B-dataset (LAGCN, CTD): 269 drugs x 598 diseases, 18,416 associations",
+                    "Yu et al., Brief Bioinform 22(4):bbaa243 (2021)"),
+        DatasetInfo("kdataset", redda.load_kdataset, tuple(redda.KDATASET_FILES.values()),
+                    "Kdataset (REDDA): 894 drugs x 454 diseases, 2,704 associations",
+                    "Gu et al., Comput Biol Med 150:106127 (2022)"),
+        DatasetInfo("hdvd", hdvd.load_hdvd, tuple(hdvd.HDVD_FILES.values()),
+                    "HDVD: 219 drugs x 34 viruses, 455 drug-virus associations",
+                    "Meng et al., Appl Soft Comput 103:107135 (2021)"),
     ]
     return {info.name: info for info in infos}
 

@@ -12,10 +12,10 @@ import os
 import numpy as np
 import pandas as pd
 
-from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.datasets.drug_disease import DrugDiseaseDataset, entity_columns
 from graphmed.datasets.files import DataFile, locate
-from graphmed.datasets.readers import (check_square, mat_strings, read_labelled_matrix, read_mat,
-                                       read_table)
+from graphmed.datasets.readers import (check_same_ids, check_square, mat_strings,
+                                       read_labelled_matrix, read_mat, read_table)
 from graphmed.errors import DataFormatError
 
 _BNNR = "https://github.com/BioinformaticsCSU/BNNR/raw/68f8e98c0245/Datasets"
@@ -52,7 +52,7 @@ CDATASET_FILES = {
 
 
 def _load_bnnr(name: str, files: dict[str, DataFile], root, download: bool, verify: bool,
-               name_columns: dict[str, str]) -> DrugDiseaseDataset:
+               name_columns: dict[str, tuple[str, ...]]) -> DrugDiseaseDataset:
     mat_path = locate(files["mat"], root, download=download, verify=verify)
     mat = read_mat(mat_path, ["didr", "drug", "disease", "Wrname", "Wdname"])
     drug_ids, disease_ids = mat_strings(mat["Wrname"]), mat_strings(mat["Wdname"])
@@ -64,17 +64,25 @@ def _load_bnnr(name: str, files: dict[str, DataFile], root, download: bool, veri
                "diseases": f"{mat_path} (Wdname)",
                "drug_similarity:chemical": f"{mat_path} (drug)",
                "disease_similarity:phenotype": f"{mat_path} (disease)"}
-    drug_sims = {"chemical": check_square(mat["drug"], len(drug_ids), mat_path, "'drug' similarity")}
+    drug_sims = {"chemical": check_square(mat["drug"], len(drug_ids), mat_path, "'drug' similarity",
+                                          symmetric=True)}
     disease_sims = {"phenotype": check_square(mat["disease"], len(disease_ids), mat_path,
-                                              "'disease' similarity")}
+                                              "'disease' similarity", symmetric=True)}
     for view in ("domain", "go"):
         key = f"drug_{view}"
         if key in files and (path := locate(files[key], root, download=download, verify=verify)):
             matrix = read_labelled_matrix(path)
-            missing = pd.Index(drug_ids).difference(matrix.index)
-            if len(missing):
-                raise DataFormatError(f"drug id {missing[0]!r} is missing", source=path)
-            drug_sims[view] = matrix.loc[drug_ids, drug_ids].to_numpy()
+            for axis, ids in (("row", matrix.index), ("column", matrix.columns)):
+                missing = pd.Index(drug_ids).difference(ids)
+                if len(missing):
+                    raise DataFormatError(f"drug id {missing[0]!r} is missing from the {axis} "
+                                          "labels", source=path)
+                if ids.duplicated().any():
+                    raise DataFormatError(f"drug id {ids[ids.duplicated()][0]!r} labels two "
+                                          f"{axis}s", source=path)
+            drug_sims[view] = check_square(matrix.loc[drug_ids, drug_ids].to_numpy(),
+                                           len(drug_ids), path, f"{view} similarity",
+                                           symmetric=True)
             sources[f"drug_similarity:{view}"] = str(path)
 
     drugs = pd.DataFrame({"id": drug_ids})
@@ -83,35 +91,33 @@ def _load_bnnr(name: str, files: dict[str, DataFile], root, download: bool, veri
         path = locate(files[label], root, download=download, verify=verify)
         if path is None:
             continue
-        table = read_table(path, required=[id_col, name_columns[label]])
-        if table[id_col].astype(str).tolist() != frame["id"].tolist():
-            raise DataFormatError(f"column {id_col!r} does not list the ids of the .mat file in "
-                                  "the same order", source=path, column=id_col)
-        frame["name"] = table[name_columns[label]].to_numpy()
+        name_col, *fallbacks = name_columns[label]
+        table = read_table(path, required=[id_col, name_col])
+        check_same_ids(table[id_col].astype(str), frame["id"], path, id_col, "the .mat file")
+        names = table[name_col]
+        for col in fallbacks:  # a second name source fills the gaps of the first
+            if col in table.columns:
+                names = names.fillna(table[col])
+        frame["name"] = names.to_numpy()
         if "smiles" in table.columns:
             frame["smiles"] = table["smiles"].to_numpy()
         sources[label] = str(path)
+    # numeric, not bool: the data set checks that every entry is 0 or 1
     return DrugDiseaseDataset(
-        name=name, associations=didr.T.astype(bool),
-        drugs=_with_columns(drugs, ["id", "name", "smiles"]),
-        diseases=_with_columns(diseases, ["id", "name"]),
+        name=name, associations=didr.T,
+        drugs=entity_columns(drugs, ["id", "name", "smiles"]),
+        diseases=entity_columns(diseases, ["id", "name"]),
         drug_similarities=drug_sims, disease_similarities=disease_sims, sources=sources)
-
-
-def _with_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    out = pd.DataFrame(index=frame.index)
-    for col in columns:
-        out[col] = pd.array(frame[col].to_numpy() if col in frame else [pd.NA] * len(frame),
-                            dtype="string")
-    out["id"] = out["id"].astype(str)
-    return out
 
 
 def load_fdataset(root: str | os.PathLike | None = None, *, download: bool = True,
                   verify: bool = True) -> DrugDiseaseDataset:
-    """Fdataset: 593 drugs x 313 diseases; drug views chemical, domain, go; disease view phenotype."""
+    """Fdataset: 593 drugs x 313 diseases; drug views chemical, domain, go; disease view phenotype.
+
+    Drug names are PREDICT's; the two drugs PREDICT leaves unnamed take AMDGT's name.
+    """
     return _load_bnnr("fdataset", FDATASET_FILES, root, download, verify,
-                      {"drugs": "name_predict", "diseases": "name"})
+                      {"drugs": ("name_predict", "name_amdgt"), "diseases": ("name",)})
 
 
 def load_cdataset(root: str | os.PathLike | None = None, *, download: bool = True,
@@ -121,4 +127,4 @@ def load_cdataset(root: str | os.PathLike | None = None, *, download: bool = Tru
     102 of the 409 diseases have no name in the public sources (``<NA>``).
     """
     return _load_bnnr("cdataset", CDATASET_FILES, root, download, verify,
-                      {"drugs": "name", "diseases": "name_from_predict"})
+                      {"drugs": ("name",), "diseases": ("name_from_predict",)})

@@ -77,7 +77,7 @@ class DrugDiseaseDataset:
         return {
             "name": self.name,
             "n_drugs": self.n_drugs,
-            f"n_{self.disease_kind}s": self.n_diseases,
+            f"n_{plural(self.disease_kind)}": self.n_diseases,
             "n_associations": self.n_associations,
             "density": round(self.n_associations / max(1, self.associations.size), 5),
             "drug_similarity_views": sorted(self.drug_similarities),
@@ -86,7 +86,8 @@ class DrugDiseaseDataset:
 
     def __repr__(self) -> str:
         return (f"DrugDiseaseDataset({self.name!r}, drugs={self.n_drugs}, "
-                f"{self.disease_kind}s={self.n_diseases}, associations={self.n_associations})")
+                f"{plural(self.disease_kind)}={self.n_diseases}, "
+                f"associations={self.n_associations})")
 
     @classmethod
     def from_tables(cls, name: str, associations: pd.DataFrame, *,
@@ -147,7 +148,11 @@ def _entity_table(table: pd.DataFrame | None, used_ids: pd.Series, label: str,
     elif "id" not in table.columns:
         raise DataFormatError(f"needs an 'id' column; columns are {list(table.columns)}",
                               source=label, column="id")
-    columns = ["id", "name"] + (["smiles"] if with_smiles else [])
+    return entity_columns(table, ["id", "name"] + (["smiles"] if with_smiles else []))
+
+
+def entity_columns(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``table`` reduced to ``columns`` as strings in a fresh 0..n-1 index; absent ones are ``<NA>``."""
     out = pd.DataFrame(index=pd.RangeIndex(len(table)))
     for col in columns:
         values = table[col].to_numpy() if col in table.columns else [pd.NA] * len(table)
@@ -156,19 +161,30 @@ def _entity_table(table: pd.DataFrame | None, used_ids: pd.Series, label: str,
     return out
 
 
+def plural(kind: str) -> str:
+    """``"disease"`` -> ``"diseases"``, ``"virus"`` -> ``"viruses"``."""
+    return kind + ("es" if kind.endswith(("s", "x", "z", "ch", "sh")) else "s")
+
+
 def _align_views(views: Mapping[str, pd.DataFrame | np.ndarray], index: pd.Index,
                  label: str) -> dict[str, np.ndarray]:
     aligned = {}
     for view, matrix in views.items():
         source = f"{label} similarity {view!r}"
         if isinstance(matrix, pd.DataFrame):
-            matrix.index = matrix.index.astype(str)
-            matrix.columns = matrix.columns.astype(str)
+            matrix = matrix.set_axis(matrix.index.astype(str), axis=0) \
+                           .set_axis(matrix.columns.astype(str), axis=1)
             for axis, ids in (("index", matrix.index), ("columns", matrix.columns)):
                 missing = index.difference(ids)
                 if len(missing):
                     raise DataFormatError(f"{label} id {missing[0]!r} is missing from the {axis} "
                                           f"({len(missing)} ids missing)", source=source)
+                dup = ids.duplicated()
+                if dup.any():
+                    pos = int(np.flatnonzero(dup)[0])
+                    raise DataFormatError(f"{label} id {ids[pos]!r} appears twice in the {axis}",
+                                          source=source, row=pos if axis == "index" else None,
+                                          column=pos if axis == "columns" else None)
             matrix = matrix.loc[index, index].to_numpy()
         aligned[view] = np.asarray(matrix, dtype=np.float64)
     return aligned
@@ -182,7 +198,10 @@ def validate(dataset: DrugDiseaseDataset) -> None:
     if assoc.ndim != 2:
         raise DataFormatError(f"association matrix must be 2-D, got shape {assoc.shape}", source=where)
     if assoc.dtype != bool:
-        numeric = assoc.astype(np.float64)
+        try:
+            numeric = assoc.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise DataFormatError(f"association matrix is not numeric ({exc})", source=where) from None
         bad = np.argwhere(~np.isin(numeric, (0.0, 1.0)))
         if len(bad):
             r, c = map(int, bad[0])
@@ -195,7 +214,7 @@ def validate(dataset: DrugDiseaseDataset) -> None:
                               "nothing can be learned or evaluated", source=where)
     n_drugs, n_diseases = assoc.shape
     for table, expected, label in ((dataset.drugs, n_drugs, "drugs"),
-                                   (dataset.diseases, n_diseases, dataset.disease_kind + "s")):
+                                   (dataset.diseases, n_diseases, plural(dataset.disease_kind))):
         tsrc = src.get(label, src.get("drugs" if label == "drugs" else "diseases", label))
         if len(table) != expected:
             raise DataFormatError(f"{len(table)} {label} listed but the association matrix "

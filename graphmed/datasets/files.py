@@ -18,6 +18,7 @@ import logging
 import os
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,7 +134,7 @@ def verify_file(file: DataFile, path: Path) -> None:
     """Check ``path`` against ``file.sha256``; raise :class:`DataIntegrityError` on mismatch."""
     try:
         got = sha256_file(path, decompress=file.gzipped)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
         raise DataIntegrityError(f"{path}: cannot be read as {'gzip' if file.gzipped else 'a file'} "
                                  f"({exc}); the file is damaged or truncated") from None
     if got != file.sha256:

@@ -50,6 +50,15 @@ def read_matrix(path: Path, *, sep: str = ",", header: int | None = None,
                 index_col: int | None = None) -> pd.DataFrame:
     """Read a numeric matrix stored as delimited text; every cell must be a finite number."""
     table = read_table(path, sep=sep, header=header, index_col=index_col)
+    if header is not None:  # pandas renames a repeated label "x" to "x.1": look at the raw header
+        labels = read_table(path, sep=sep, header=None, nrows=header + 1, dtype=str).iloc[header]
+        if index_col is not None:
+            labels = labels.drop(labels.index[index_col])
+        dup = labels.duplicated().to_numpy()
+        if dup.any():
+            c = int(np.flatnonzero(dup)[0])
+            raise DataFormatError(f"column label {labels.iloc[c]!r} appears more than once in the "
+                                  "header", source=path, column=c)
     try:
         values = table.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
     except Exception as exc:
@@ -71,7 +80,9 @@ def read_labelled_matrix(path: Path) -> pd.DataFrame:
     return matrix
 
 
-def check_square(matrix: np.ndarray, n: int, path: Path, what: str) -> np.ndarray:
+def check_square(matrix: np.ndarray, n: int, path: Path, what: str, *,
+                 symmetric: bool = False, atol: float = 1e-6) -> np.ndarray:
+    """Check an ``(n, n)`` similarity matrix: shape, finite values and, optionally, symmetry."""
     matrix = np.asarray(matrix, dtype=np.float64)
     if matrix.shape != (n, n):
         raise DataFormatError(f"{what} has shape {matrix.shape}, expected ({n}, {n})", source=path)
@@ -79,4 +90,61 @@ def check_square(matrix: np.ndarray, n: int, path: Path, what: str) -> np.ndarra
     if len(bad):
         r, c = map(int, bad[0])
         raise DataFormatError(f"{what} has {len(bad)} NaN/inf values", source=path, row=r, column=c)
+    if symmetric:
+        asym = np.argwhere(np.abs(matrix - matrix.T) > atol)
+        if len(asym):
+            r, c = map(int, asym[0])
+            raise DataFormatError(f"{what} is not symmetric: [{r}, {c}] = {matrix[r, c]!r} but "
+                                  f"[{c}, {r}] = {matrix[c, r]!r}", source=path, row=r, column=c)
     return matrix
+
+
+def read_pairs(path: Path, columns: tuple[str, str], shape: tuple[int, int]) -> np.ndarray:
+    """Read a CSV list of 0-based (drug, disease) index pairs into a ``shape`` bool matrix.
+
+    Every index must be an integer in range; a pair listed twice is an error.
+    """
+    table = read_table(path, sep=",", required=columns)
+    values = table[list(columns)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+    for k, (col, n) in enumerate(zip(columns, shape)):
+        v = values[:, k]
+        bad = ~np.isfinite(v) | (v != np.round(v)) | (v < 0) | (v >= n)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise DataFormatError(f"{int(bad.sum())} entries are not indices in 0..{n - 1} "
+                                  f"(first: {table[col].iloc[row]!r})", source=path, row=row,
+                                  column=col)
+    index = values.astype(np.int64)
+    dup = pd.DataFrame(index).duplicated().to_numpy()
+    if dup.any():
+        row = int(np.flatnonzero(dup)[0])
+        raise DataFormatError(f"pair ({index[row, 0]}, {index[row, 1]}) is listed more than once "
+                              f"({int(dup.sum())} repeated pairs)", source=path, row=row)
+    matrix = np.zeros(shape, dtype=bool)
+    matrix[index[:, 0], index[:, 1]] = True
+    return matrix
+
+
+def check_index_column(table: pd.DataFrame, column: str, path: Path) -> None:
+    """Check that ``column`` holds the row numbers 0..n-1 (the benchmark's entity index)."""
+    values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=np.float64)
+    wrong = values != np.arange(len(table))
+    if wrong.any():
+        row = int(np.flatnonzero(wrong)[0])
+        raise DataFormatError(f"expected the row number {row}, found {table[column].iloc[row]!r}; "
+                              "rows must be listed in index order 0..n-1", source=path, row=row,
+                              column=column)
+
+
+def check_same_ids(listed: Iterable, expected: Iterable, path: Path, column: str, origin: str) -> None:
+    """Check that ``listed`` (a column of ``path``) equals ``expected`` (from ``origin``), in order."""
+    listed, expected = [str(x) for x in listed], [str(x) for x in expected]
+    if listed == expected:
+        return
+    row = next((i for i, (a, b) in enumerate(zip(listed, expected)) if a != b),
+               min(len(listed), len(expected)))
+    found = repr(listed[row]) if row < len(listed) else "nothing"
+    wanted = repr(expected[row]) if row < len(expected) else "nothing"
+    raise DataFormatError(f"{len(listed)} ids do not match the {len(expected)} ids of {origin} "
+                          f"in order: found {found}, expected {wanted}", source=path, row=row,
+                          column=column)
