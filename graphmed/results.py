@@ -1,0 +1,61 @@
+"""Results records: one JSON-serialisable dict per (dataset, protocol, model) run.
+
+Every record carries what is needed to repeat and trust it: config, seeds, package
+versions, the data checksum, wall time and peak memory.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import subprocess
+from pathlib import Path
+
+from graphmed._version import __version__
+from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.io import atomic_write_json
+from graphmed.training.cross_validation import CrossValidationResult
+
+
+def environment() -> dict:
+    """Versions of Python, graphmed and the numerical stack, and the git commit if any."""
+    import numpy
+    import torch
+
+    info = {"graphmed": __version__, "python": platform.python_version(), "numpy": numpy.__version__,
+            "torch": torch.__version__, "platform": platform.platform()}
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                                cwd=Path(__file__).parent, timeout=5)
+        if commit.returncode == 0:
+            info["git_commit"] = commit.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return info
+
+
+def make_record(dataset: DrugDiseaseDataset, model_name: str, model_config: dict,
+                result: CrossValidationResult) -> dict:
+    """The results record of one cross-validation run."""
+    summary = result.summary.to_dict()
+    return {
+        "dataset": dataset.name,
+        "data_checksum": dataset.checksum,
+        "protocol": result.protocol,
+        "model": model_name,
+        "config": model_config,
+        "seeds": result.seeds,
+        "n_folds": result.n_folds,
+        "val_fraction": result.val_fraction,
+        "metrics": summary["metrics"],
+        "evaluation": {k: v for k, v in summary.items() if k != "metrics"},
+        "fold_configs": result.fold_configs,
+        "wall_time_s": round(result.wall_time_s, 3),
+        "peak_rss_mb": round(result.peak_rss_mb, 1),
+        "environment": environment(),
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def save_records(records: list[dict] | dict, path: str | Path) -> Path:
+    """Write one record or a list of records as JSON, atomically."""
+    return atomic_write_json(path, records)
