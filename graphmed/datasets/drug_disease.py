@@ -122,6 +122,8 @@ class DrugDiseaseDataset:
         pairs = pairs.astype(str)
         drugs = _entity_table(drugs, pairs[drug_col], "drugs", with_smiles=True)
         diseases = _entity_table(diseases, pairs[disease_col], "diseases", with_smiles=False)
+        _check_ids(drugs["id"], "drugs")
+        _check_ids(diseases["id"], "diseases")
         drug_index = pd.Index(drugs["id"])
         disease_index = pd.Index(diseases["id"])
         rows = drug_index.get_indexer(pairs[drug_col])
@@ -157,7 +159,7 @@ def entity_columns(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     for col in columns:
         values = table[col].to_numpy() if col in table.columns else [pd.NA] * len(table)
         out[col] = pd.array(values, dtype="string")
-    out["id"] = out["id"].astype(str)
+    out["id"] = out["id"].astype(str).where(out["id"].notna())  # a missing id stays missing
     return out
 
 
@@ -190,6 +192,20 @@ def _align_views(views: Mapping[str, pd.DataFrame | np.ndarray], index: pd.Index
     return aligned
 
 
+def _check_ids(ids: pd.Series, source: str) -> None:
+    """Raise :class:`DataFormatError` at the first missing or repeated id."""
+    missing = ids.isna().to_numpy()
+    if missing.any():
+        raise DataFormatError("missing id", source=source, row=int(np.flatnonzero(missing)[0]),
+                              column="id")
+    dup = ids.duplicated().to_numpy()
+    if dup.any():
+        row = int(np.flatnonzero(dup)[0])
+        first = int(np.flatnonzero((ids == ids.iloc[row]).to_numpy())[0])
+        raise DataFormatError(f"duplicate id {ids.iloc[row]!r} (first seen in row {first})",
+                              source=source, row=row, column="id")
+
+
 def validate(dataset: DrugDiseaseDataset) -> None:
     """Check shapes, values and ids; raise :class:`DataFormatError` naming the file and place."""
     src = dict(dataset.sources)
@@ -205,7 +221,7 @@ def validate(dataset: DrugDiseaseDataset) -> None:
         bad = np.argwhere(~np.isin(numeric, (0.0, 1.0)))
         if len(bad):
             r, c = map(int, bad[0])
-            raise DataFormatError(f"association values must be 0 or 1, found {numeric[r, c]!r} "
+            raise DataFormatError(f"association values must be 0 or 1, found {numeric[r, c]:g} "
                                   f"({len(bad)} such entries)", source=where, row=r, column=c)
         object.__setattr__(dataset, "associations", numeric.astype(bool))
         assoc = dataset.associations
@@ -219,16 +235,7 @@ def validate(dataset: DrugDiseaseDataset) -> None:
         if len(table) != expected:
             raise DataFormatError(f"{len(table)} {label} listed but the association matrix "
                                   f"{assoc.shape} has {expected}", source=tsrc)
-        ids = table["id"]
-        if ids.isna().any():
-            raise DataFormatError("missing id", source=tsrc, row=int(np.flatnonzero(ids.isna())[0]),
-                                  column="id")
-        dup = ids.duplicated()
-        if dup.any():
-            row = int(np.flatnonzero(dup.to_numpy())[0])
-            first = int(np.flatnonzero((ids == ids.iloc[row]).to_numpy())[0])
-            raise DataFormatError(f"duplicate id {ids.iloc[row]!r} (first seen in row {first})",
-                                  source=tsrc, row=row, column="id")
+        _check_ids(table["id"], tsrc)
     for views, n, label in ((dataset.drug_similarities, n_drugs, "drug"),
                             (dataset.disease_similarities, n_diseases, "disease")):
         for view, matrix in views.items():

@@ -10,6 +10,11 @@ import pandas as pd
 from graphmed.errors import DataFormatError
 
 
+def _show(value) -> str:
+    """``repr`` of a cell without numpy's type wrapper: ``2``, not ``np.int64(2)``."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def read_mat(path: Path, variables: Iterable[str]) -> dict[str, np.ndarray]:
     """Read named variables of a MATLAB v5 file."""
     import scipy.io
@@ -57,7 +62,7 @@ def read_matrix(path: Path, *, sep: str = ",", header: int | None = None,
         dup = labels.duplicated().to_numpy()
         if dup.any():
             c = int(np.flatnonzero(dup)[0])
-            raise DataFormatError(f"column label {labels.iloc[c]!r} appears more than once in the "
+            raise DataFormatError(f"column label {_show(labels.iloc[c])} appears more than once in the "
                                   "header", source=path, column=c)
     try:
         values = table.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
@@ -67,7 +72,7 @@ def read_matrix(path: Path, *, sep: str = ",", header: int | None = None,
     if len(bad):
         r, c = map(int, bad[0])
         raise DataFormatError(f"{len(bad)} cells are empty, NaN or not numbers "
-                              f"(first: {table.iat[r, c]!r})", source=path, row=r,
+                              f"(first: {_show(table.iat[r, c])})", source=path, row=r,
                               column=str(table.columns[c]))
     return pd.DataFrame(values, index=table.index, columns=table.columns)
 
@@ -94,8 +99,8 @@ def check_square(matrix: np.ndarray, n: int, path: Path, what: str, *,
         asym = np.argwhere(np.abs(matrix - matrix.T) > atol)
         if len(asym):
             r, c = map(int, asym[0])
-            raise DataFormatError(f"{what} is not symmetric: [{r}, {c}] = {matrix[r, c]!r} but "
-                                  f"[{c}, {r}] = {matrix[c, r]!r}", source=path, row=r, column=c)
+            raise DataFormatError(f"{what} is not symmetric: [{r}, {c}] = {matrix[r, c]:g} but "
+                                  f"[{c}, {r}] = {matrix[c, r]:g}", source=path, row=r, column=c)
     return matrix
 
 
@@ -112,7 +117,7 @@ def read_pairs(path: Path, columns: tuple[str, str], shape: tuple[int, int]) -> 
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise DataFormatError(f"{int(bad.sum())} entries are not indices in 0..{n - 1} "
-                                  f"(first: {table[col].iloc[row]!r})", source=path, row=row,
+                                  f"(first: {_show(table[col].iloc[row])})", source=path, row=row,
                                   column=col)
     index = values.astype(np.int64)
     dup = pd.DataFrame(index).duplicated().to_numpy()
@@ -131,7 +136,7 @@ def check_index_column(table: pd.DataFrame, column: str, path: Path) -> None:
     wrong = values != np.arange(len(table))
     if wrong.any():
         row = int(np.flatnonzero(wrong)[0])
-        raise DataFormatError(f"expected the row number {row}, found {table[column].iloc[row]!r}; "
+        raise DataFormatError(f"expected the row number {row}, found {_show(table[column].iloc[row])}; "
                               "rows must be listed in index order 0..n-1", source=path, row=row,
                               column=column)
 

@@ -1,0 +1,201 @@
+"""DrugDiseaseDataset: construction from tables, validation, checksum."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from graphmed.datasets.drug_disease import DrugDiseaseDataset, plural
+from graphmed.errors import DataFormatError
+
+PAIRS = pd.DataFrame({"drug_id": ["d2", "d1", "d2"], "disease_id": ["x", "y", "y"]})
+
+
+def small(**overrides) -> DrugDiseaseDataset:
+    fields = dict(
+        name="small", associations=np.array([[1, 0], [0, 1], [0, 0]], dtype=bool),
+        drugs=pd.DataFrame({"id": ["a", "b", "c"], "name": ["A", "B", pd.NA],
+                            "smiles": ["C", "CC", pd.NA]}),
+        diseases=pd.DataFrame({"id": ["x", "y"], "name": ["X", "Y"]}),
+        drug_similarities={"chem": np.eye(3)}, disease_similarities={"pheno": np.eye(2)},
+        sources={"associations": "assoc.csv", "drugs": "drugs.tsv", "diseases": "dis.tsv",
+                 "drug_similarity:chem": "chem.csv"})
+    fields.update(overrides)
+    return DrugDiseaseDataset(**fields)
+
+
+def test_from_tables_sorted_ids_and_orientation():
+    data = DrugDiseaseDataset.from_tables("t", PAIRS)
+    assert data.drugs["id"].tolist() == ["d1", "d2"] and data.diseases["id"].tolist() == ["x", "y"]
+    assert data.associations.tolist() == [[False, True], [True, True]]
+    assert data.positive_pairs.tolist() == [[0, 1], [1, 0], [1, 1]]
+    assert data.n_associations == 3 and data.drugs["name"].isna().all()
+
+
+def test_from_tables_entity_tables_fix_order_and_keep_unlinked():
+    drugs = pd.DataFrame({"id": ["d2", "d3", "d1"], "name": ["two", "three", "one"],
+                          "smiles": ["CC", None, "C"]})
+    data = DrugDiseaseDataset.from_tables("t", PAIRS, drugs=drugs)
+    assert data.drugs["id"].tolist() == ["d2", "d3", "d1"] and data.n_drugs == 3
+    assert data.associations[1].sum() == 0 and data.associations[0].tolist() == [True, True]
+    assert data.drugs["name"].tolist() == ["two", "three", "one"]
+    assert data.drugs["smiles"].isna().tolist() == [False, True, False]
+
+
+def test_from_tables_integer_ids():
+    pairs = pd.DataFrame({"drug_id": [0, 1], "disease_id": [5, 5]})
+    data = DrugDiseaseDataset.from_tables("t", pairs, drugs=pd.DataFrame({"id": [1, 0]}))
+    assert data.drugs["id"].tolist() == ["1", "0"] and data.associations[:, 0].tolist() == [1, 1]
+
+
+def test_from_tables_unknown_id():
+    drugs = pd.DataFrame({"id": ["d2"]})
+    with pytest.raises(DataFormatError, match="'d1' is not in the drugs table") as info:
+        DrugDiseaseDataset.from_tables("t", PAIRS, drugs=drugs)
+    assert (info.value.row, info.value.column) == (1, "drug_id")
+    assert "associations" in str(info.value)
+
+
+def test_from_tables_missing_column():
+    with pytest.raises(DataFormatError, match="missing column 'disease_id'") as info:
+        DrugDiseaseDataset.from_tables("t", PAIRS.rename(columns={"disease_id": "dis"}))
+    assert info.value.column == "disease_id"
+
+
+def test_from_tables_nan_id():
+    pairs = PAIRS.copy()
+    pairs.loc[2, "disease_id"] = np.nan
+    with pytest.raises(DataFormatError, match="missing id") as info:
+        DrugDiseaseDataset.from_tables("t", pairs)
+    assert (info.value.row, info.value.column) == (2, "disease_id")
+
+
+def test_from_tables_nan_id_in_entity_table():
+    drugs = pd.DataFrame({"id": ["d1", "d2", None]})
+    with pytest.raises(DataFormatError, match="missing id") as info:
+        DrugDiseaseDataset.from_tables("t", PAIRS, drugs=drugs)
+    assert (info.value.row, info.value.column) == (2, "id")
+
+
+def test_from_tables_duplicate_id_in_entity_table():
+    drugs = pd.DataFrame({"id": ["d1", "d2", "d1"]})
+    with pytest.raises(DataFormatError, match=r"duplicate id 'd1' \(first seen in row 0\)") as info:
+        DrugDiseaseDataset.from_tables("t", PAIRS, drugs=drugs)
+    assert info.value.row == 2
+
+
+def test_from_tables_entity_table_without_id():
+    with pytest.raises(DataFormatError, match="needs an 'id' column") as info:
+        DrugDiseaseDataset.from_tables("t", PAIRS, diseases=pd.DataFrame({"name": ["x"]}))
+    assert info.value.source == "diseases"
+
+
+def test_from_tables_aligns_similarity_dataframe_by_id():
+    sim = pd.DataFrame([[1.0, 0.3], [0.3, 1.0]], index=["d2", "d1"], columns=["d2", "d1"])
+    before = sim.copy()
+    data = DrugDiseaseDataset.from_tables("t", PAIRS, drug_similarities={"chem": sim},
+                                          disease_similarities={"p": np.array([[1, .5], [.5, 1]])})
+    assert data.drugs["id"].tolist() == ["d1", "d2"]
+    np.testing.assert_array_equal(data.drug_similarities["chem"], [[1.0, 0.3], [0.3, 1.0]])
+    sim.loc["d1", "d2"] = sim.loc["d2", "d1"] = 0.9
+    unsym = sim.loc[["d1", "d2"], ["d2", "d1"]]  # columns in another order than rows
+    data = DrugDiseaseDataset.from_tables("t", PAIRS, drug_similarities={"chem": unsym})
+    np.testing.assert_array_equal(data.drug_similarities["chem"], [[1.0, 0.9], [0.9, 1.0]])
+    pd.testing.assert_index_equal(before.index, pd.Index(["d2", "d1"]))  # caller's frame intact
+
+
+def test_from_tables_similarity_missing_id():
+    sim = pd.DataFrame(np.eye(2), index=["d1", "zz"], columns=["d1", "d2"])
+    with pytest.raises(DataFormatError, match="drug id 'd2' is missing from the index") as info:
+        DrugDiseaseDataset.from_tables("t", PAIRS, drug_similarities={"chem": sim})
+    assert "drug similarity 'chem'" in str(info.value)
+
+
+def test_from_tables_similarity_duplicate_id():
+    sim = pd.DataFrame(np.eye(3), index=["d1", "d2", "d1"], columns=["d1", "d2", "d3"])
+    with pytest.raises(DataFormatError, match="'d1' appears twice in the index"):
+        DrugDiseaseDataset.from_tables("t", PAIRS, drug_similarities={"chem": sim})
+
+
+def test_from_tables_similarity_array_wrong_shape():
+    with pytest.raises(DataFormatError, match=r"has shape \(3, 3\), expected \(2, 2\)"):
+        DrugDiseaseDataset.from_tables("t", PAIRS, disease_similarities={"p": np.eye(3)})
+
+
+def test_from_tables_rejects_non_dataframe():
+    with pytest.raises(DataFormatError, match="pandas DataFrame"):
+        DrugDiseaseDataset.from_tables("t", PAIRS.to_numpy())
+
+
+def test_numeric_associations_become_bool():
+    data = small(associations=np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]))
+    assert data.associations.dtype == bool and data.n_associations == 2
+
+
+@pytest.mark.parametrize("value", [2.0, 0.5, np.nan, -1.0])
+def test_association_values_must_be_zero_or_one(value):
+    assoc = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+    assoc[2, 1] = value
+    with pytest.raises(DataFormatError, match="must be 0 or 1") as info:
+        small(associations=assoc)
+    assert (info.value.row, info.value.column) == (2, 1) and info.value.source == "assoc.csv"
+
+
+def test_empty_association_matrix():
+    with pytest.raises(DataFormatError, match="has no known pair") as info:
+        small(associations=np.zeros((3, 2), dtype=bool))
+    assert info.value.source == "assoc.csv"
+
+
+def test_association_matrix_must_be_2d():
+    with pytest.raises(DataFormatError, match="must be 2-D"):
+        small(associations=np.ones(6, dtype=bool))
+
+
+def test_entity_table_length_mismatch():
+    with pytest.raises(DataFormatError, match=r"2 drugs listed but the association matrix \(3, 2\)") as info:
+        small(drugs=pd.DataFrame({"id": ["a", "b"]}))
+    assert info.value.source == "drugs.tsv"
+
+
+def test_duplicate_entity_id_names_table_and_row():
+    with pytest.raises(DataFormatError, match="duplicate id 'x'") as info:
+        small(diseases=pd.DataFrame({"id": ["x", "x"]}))
+    assert (info.value.source, info.value.row, info.value.column) == ("dis.tsv", 1, "id")
+
+
+def test_similarity_with_nan_names_file_and_cell():
+    chem = np.eye(3)
+    chem[1, 2] = np.nan
+    with pytest.raises(DataFormatError, match="1 NaN/inf") as info:
+        small(drug_similarities={"chem": chem})
+    assert (info.value.source, info.value.row, info.value.column) == ("chem.csv", 1, 2)
+
+
+def test_similarity_wrong_shape_and_type():
+    with pytest.raises(DataFormatError, match=r"disease similarity 'pheno' has shape \(3, 3\)"):
+        small(disease_similarities={"pheno": np.eye(3)})
+    with pytest.raises(DataFormatError, match="not numeric"):
+        small(disease_similarities={"pheno": np.array([["a", "b"], ["c", "d"]])})
+
+
+def test_checksum_depends_on_content():
+    base = small().checksum
+    assert small().checksum == base and len(base) == 64
+    changed = [
+        small(associations=np.array([[1, 1], [0, 1], [0, 0]], dtype=bool)),
+        small(drugs=pd.DataFrame({"id": ["a", "b", "z"]})),
+        small(drug_similarities={"chem": np.eye(3) * 0.5 + 0.5}),
+        small(drug_similarities={"other": np.eye(3)}),
+    ]
+    assert all(data.checksum != base for data in changed)
+    assert small(drugs=pd.DataFrame({"id": ["a", "b", "c"]})).checksum == base  # names excluded
+
+
+def test_summary_and_repr_use_the_disease_kind():
+    data = small(disease_kind="virus")
+    summary = data.summary()
+    assert summary["n_viruses"] == 2 and summary["n_drugs"] == 3 and summary["n_associations"] == 2
+    assert summary["virus_similarity_views"] == ["pheno"]
+    assert "viruses=2" in repr(data)
+    assert plural("disease") == "diseases" and plural("virus") == "viruses"
