@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,8 @@ def load_folds(path: str | Path, *, dataset_checksum: str | None = None) -> list
                           held_out_diseases=archive[f"fold{i}_held_out_diseases"],
                           **{part: archive[f"fold{i}_{part}"] for part in PARTS})
                      for i in range(meta["n_folds"])]
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+    except (OSError, EOFError, ValueError, KeyError, TypeError, json.JSONDecodeError,
+            zipfile.BadZipFile) as exc:
         raise DataFormatError(f"not a graphmed folds file ({type(exc).__name__}: {exc})",
                               source=path) from None
     stored = meta.get("dataset_checksum")
