@@ -41,9 +41,9 @@ def load_hdvd(root: str | os.PathLike | None = None, *, download: bool = True,
     virus_names = matrix.columns.astype(str)
     n_drugs, n_viruses = matrix.shape
     chemical = read_matrix(path["drug_chemical"], sep=",", header=0, index_col=0)
-    positions = range(len(chemical))
-    check_same_ids(chemical.index, positions, path["drug_chemical"], "row label", "positions")
-    check_same_ids(chemical.columns, positions, path["drug_chemical"], "header", "positions")
+    origin = f"the drug positions 0..{n_drugs - 1} of {path['associations'].name}"
+    check_same_ids(chemical.index, range(n_drugs), path["drug_chemical"], "row label", origin)
+    check_same_ids(chemical.columns, range(n_drugs), path["drug_chemical"], "header", origin)
     chemical = check_square(chemical.to_numpy(), n_drugs, path["drug_chemical"], "drug similarity",
                             symmetric=True)
     genomic = read_matrix(path["virus_genomic"], sep=",", header=0, index_col=0).to_numpy()

@@ -1,0 +1,36 @@
+"""The data set registry: names, aliases, descriptions."""
+from __future__ import annotations
+
+import pytest
+
+from graphmed.datasets import dataset_info, list_datasets, load_dataset
+from graphmed.errors import UnknownNameError
+
+
+def test_names():
+    assert list_datasets() == ["fdataset", "cdataset", "bdataset", "kdataset", "hdvd"]
+
+
+@pytest.mark.parametrize("alias,name", [("F", "fdataset"), ("c", "cdataset"), ("b", "bdataset"),
+                                        ("K", "kdataset"), ("B-dataset", "bdataset"),
+                                        ("k_dataset", "kdataset"), ("HDVD", "hdvd")])
+def test_aliases(alias, name):
+    assert dataset_info(alias).name == name
+
+
+def test_every_entry_is_described():
+    for name in list_datasets():
+        info = dataset_info(name)
+        assert info.description and info.citation and info.files
+        assert any(f.required for f in info.files)
+        assert len({f.path for f in info.files}) == len(info.files)
+
+
+def test_unknown_name_lists_known_ones():
+    with pytest.raises(UnknownNameError, match="unknown dataset 'zdataset'; known: fdataset") as info:
+        dataset_info("zdataset")
+    assert "hdvd" in str(info.value)
+
+
+def test_load_dataset_by_alias(data_root, hdvd):
+    assert load_dataset("HDVD", data_root, download=False).checksum == hdvd.checksum
