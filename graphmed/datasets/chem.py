@@ -14,14 +14,6 @@ ECFP_RADIUS = 2
 ECFP_BITS = 2048
 
 
-def rdkit_available() -> bool:
-    try:
-        import rdkit  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def ecfp4_similarity(smiles: Sequence[str | None], *, source: str = "SMILES") -> np.ndarray | None:
     """``(n, n)`` Tanimoto similarity of ECFP4 fingerprints (Morgan radius 2, 2,048 bits).
 

@@ -4,7 +4,8 @@ Gu et al., Comput Biol Med 150:106127 (2022). Drugs are DrugBank ids with SMILES
 are shipped, so the name is the DrugBank id); diseases are MeSH descriptor ids (no names).
 Files (0-based ids = row numbers): ``omics/drug.csv``, ``omics/disease.csv``,
 ``associations/Kdataset.csv`` (drug, disease pairs) and ``disease_disease_baseline.csv``
-(disease view ``"mesh"``, MeSH similarity).
+(disease view ``"mesh"``, MeSH similarity; like the B-dataset's REDDA view it is nearly
+uncorrelated with shared drugs or shared KEGG pathways).
 
 REDDA's drug-drug similarity file is not published in a fetchable form; with RDKit
 installed the drug view ``"ecfp4"`` (Tanimoto of Morgan radius-2, 2,048-bit fingerprints)
