@@ -12,9 +12,9 @@ AMDGT. graphmed uses the B-dataset order. Files (all drug x disease, 0-based):
   and is set to 1 here, like every other similarity view.
 * disease view ``"mesh"``: REDDA ``disease_disease_baseline.csv`` (MeSH similarity).
 
-Both views are kept as published, but note that neither tracks the data: the ``target``
-view is uncorrelated with AMDGT's drug-target table and with shared indications, and the
-``mesh`` view with disease names and shared drugs (the Fdataset and Cdataset views correlate 0.1-0.3 with
+Both views are kept as published, but neither tracks the data: the ``target`` view is
+uncorrelated with AMDGT's drug-target table and with shared indications, the ``mesh`` view
+with disease names and shared drugs (the Fdataset and Cdataset views correlate 0.1-0.3 with
 shared indications), so they may be stored in another order upstream.
 
 AMDGT's ``DiseasePS.csv`` is not a disease view: it is byte-identical to its
