@@ -4,8 +4,9 @@ Meng et al., Appl Soft Comput 103:107135 (2021). ``virusdrug.csv`` is a drug x v
 matrix labelled by drug names (rows) and virus names (header). Views: drug ``"chemical"``
 (``drugsim.csv``, labelled by positions 0..218) and virus ``"genomic"`` (``virussim.csv``,
 SCPMF's virus similarity from genome sequences; labelled by virus names, one spelled
-differently from ``virusdrug.csv``, so it is aligned by position). Drug ids are the names of ``virusdrug.csv``; SMILES come from the
-optional ``drugs.tsv`` (an export of SCPMF's ``drugs.xlsx``, same row order).
+differently from ``virusdrug.csv``, so it is aligned by position). Drug ids are the names
+of ``virusdrug.csv``; SMILES come from the optional ``drugs.tsv`` (an export of SCPMF's
+``drugs.xlsx``, same row order).
 """
 from __future__ import annotations
 
