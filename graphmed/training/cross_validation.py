@@ -69,6 +69,8 @@ def cross_validate(dataset: DrugDiseaseDataset, model: str | ModelFactory | None
     if isinstance(seeds, int):
         seeds = list(range(seeds))
     seeds = [resolve_seed(None)] if seeds is None else [resolve_seed(s) for s in seeds]
+    if not seeds:
+        raise ValueError("at least one seed is needed")
     evaluator = Evaluator(metrics)
     configs, predictions = [], []
     start = time.perf_counter()
