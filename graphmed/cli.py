@@ -55,6 +55,16 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     return 0
 
 
+def _at_least(minimum: int):
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    parse.__name__ = "integer"
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graphmed", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"graphmed {__version__}")
@@ -70,9 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--protocol", default="A", choices=["A", "B", "new-disease"],
                        help="evaluation protocol (default A: all unknown pairs are negatives)")
     bench.add_argument("--model", help="model name (default: the best model graphmed has)")
-    bench.add_argument("--seeds", type=int, default=3, help="number of seeds (default 3)")
-    bench.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
-    bench.add_argument("--folds", type=int, default=10, help="number of folds (default 10)")
+    bench.add_argument("--seeds", type=_at_least(1), default=3, help="number of seeds (default 3)")
+    bench.add_argument("--seed", type=_at_least(0), default=0, help="first seed (default 0)")
+    bench.add_argument("--folds", type=_at_least(2), default=10, help="number of folds (default 10)")
     bench.add_argument("--out", help="results JSON file to write")
     bench.add_argument("--data-root", help="data folder (default: $GRAPHMED_DATA or the per-user folder)")
     bench.add_argument("--no-progress", action="store_true", help="hide progress bars")

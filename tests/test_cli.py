@@ -1,0 +1,106 @@
+"""Command line, called in-process: datasets, benchmark, one-line errors."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import graphmed
+from graphmed.cli import main
+from graphmed.datasets import list_datasets
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    monkeypatch.setenv("GRAPHMED_OFFLINE", "1")
+
+
+def test_datasets_found(data_root, capsys):
+    assert main(["datasets", "--data-root", str(data_root)]) == 0
+    out = capsys.readouterr().out
+    assert f"data root: {data_root}" in out
+    for name in list_datasets():
+        assert f"  {name} " in out
+    status = [line.strip().split()[0] for line in out.splitlines()[2::2]]
+    assert status == ["found"] * len(list_datasets())
+
+
+def test_datasets_missing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GRAPHMED_DATA", str(tmp_path))
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    assert f"data root: {tmp_path}" in out
+    status = [line.strip().split()[0] for line in out.splitlines()[2::2]]
+    assert status == ["missing"] * len(list_datasets())
+    assert "fdataset/Fdataset.mat" in out
+    assert list(tmp_path.iterdir()) == []  # listing downloads nothing
+
+
+def test_benchmark_writes_results(data_root, tmp_path, capsys):
+    out_file = tmp_path / "x.json"
+    code = main(["benchmark", "fdataset", "--model", "knn", "--seeds", "1", "--folds", "3",
+                 "--out", str(out_file), "--data-root", str(data_root), "--no-progress"])
+    assert code == 0
+    printed = capsys.readouterr()
+    assert "fdataset, protocol A, model knn, seeds [0]" in printed.out
+    assert "| auroc |" in printed.out and f"results written to {out_file}" in printed.out
+    record = json.loads(out_file.read_text())
+    assert record["dataset"] == "fdataset" and record["protocol"] == "A" and record["model"] == "knn"
+    assert record["seeds"] == [0] and record["n_folds"] == 3
+    assert 0.8 < record["metrics"]["auroc"]["fold_mean"] < 1
+    assert len(record["metrics"]["aupr"]["folds"]) == 3
+    assert record["environment"]["graphmed"] == graphmed.__version__
+
+
+def _one_line_error(capsys) -> str:
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert err.startswith("graphmed: error: ") and "\n" not in err and "Traceback" not in err
+    return err
+
+
+def test_unknown_dataset(data_root, capsys):
+    assert main(["benchmark", "nodataset", "--data-root", str(data_root), "--no-progress"]) == 2
+    err = _one_line_error(capsys)
+    assert "unknown dataset 'nodataset'" in err and "fdataset" in err
+
+
+def test_unknown_model(data_root, capsys):
+    assert main(["benchmark", "fdataset", "--model", "gcn9", "--data-root", str(data_root)]) == 2
+    assert "unknown model 'gcn9'" in _one_line_error(capsys)
+
+
+def test_missing_data_root(tmp_path, capsys):
+    missing = tmp_path / "nowhere"
+    assert main(["benchmark", "fdataset", "--data-root", str(missing), "--no-progress"]) == 2
+    err = _one_line_error(capsys)
+    assert "GRAPHMED_DATA" in err and str(missing) in err and "Fdataset.mat" in err
+
+
+def test_default_data_root_missing(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("GRAPHMED_DATA", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert main(["benchmark", "cdataset", "--no-progress"]) == 2
+    err = _one_line_error(capsys)
+    assert "GRAPHMED_DATA" in err and str(tmp_path / "graphmed") in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["benchmark", "fdataset", "--seeds", "0"],
+    ["benchmark", "fdataset", "--folds", "1"],
+    ["benchmark", "fdataset", "--seed", "-1"],
+    ["benchmark", "fdataset", "--protocol", "C"],
+    ["nocommand"],
+    [],
+])
+def test_bad_arguments(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and capsys.readouterr().out.strip() == f"graphmed {graphmed.__version__}"
