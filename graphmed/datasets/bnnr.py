@@ -19,7 +19,7 @@ from graphmed.datasets.readers import (check_same_ids, check_square, mat_strings
 from graphmed.errors import DataFormatError
 
 _BNNR = "https://github.com/BioinformaticsCSU/BNNR/raw/68f8e98c0245/Datasets"
-_DRHGCN = "https://github.com/TheWall9/DRHGCN/raw/710ebf947681/dataset/drimc"
+_DRHGCN = "https://github.com/TheWall9/DRHGCN/raw/710ebf947681ad22050b1574121a6cea84730837/dataset/drimc"
 
 FDATASET_FILES = {
     "mat": DataFile("fdataset/Fdataset.mat", f"{_BNNR}/Fdataset.mat",

@@ -16,7 +16,7 @@ from graphmed.datasets.drug_disease import DrugDiseaseDataset, entity_columns
 from graphmed.datasets.files import DataFile, locate
 from graphmed.datasets.readers import check_same_ids, check_square, read_matrix, read_table
 
-_DRHGCN = "https://github.com/TheWall9/DRHGCN/raw/710ebf947681/dataset/hdvd"
+_DRHGCN = "https://github.com/TheWall9/DRHGCN/raw/710ebf947681ad22050b1574121a6cea84730837/dataset/hdvd"
 
 HDVD_FILES = {
     "associations": DataFile("hdvd/virusdrug.csv", f"{_DRHGCN}/virusdrug.csv",

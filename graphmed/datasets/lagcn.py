@@ -31,9 +31,9 @@ from graphmed.datasets.drug_disease import DrugDiseaseDataset, entity_columns
 from graphmed.datasets.files import DataFile, locate
 from graphmed.datasets.readers import check_square, read_matrix, read_pairs, read_table
 
-_AMDGT = "https://github.com/JK-Liu7/AMDGT/raw/1a9c4d969e7f/data/B-dataset"
+_AMDGT = "https://github.com/JK-Liu7/AMDGT/raw/1a9c4d969e7f9b71a484ff120010370f8d85cc60/data/B-dataset"
 _REDDA = "https://github.com/gu-yaowen/REDDA/raw/1852f75f522e/dataset/Bdataset"
-_LAGCN = "https://github.com/storyandwine/LAGCN/raw/a4e105c664d6/data"
+_LAGCN = "https://github.com/storyandwine/LAGCN/raw/a4e105c664d6c7b58debd79b2a6be051c8d39091/data"
 
 BDATASET_FILES = {
     "drugs": DataFile("bdataset_lagcn/amdgt_B/DrugInformation.csv.gz",
