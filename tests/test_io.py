@@ -1,0 +1,65 @@
+"""Atomic writes and hashing."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graphmed.io import (atomic_write_bytes, atomic_write_json, atomic_write_text, sha256_bytes,
+                         sha256_file)
+
+
+def test_write_json_creates_folders_and_serialises_numpy(tmp_path):
+    path = atomic_write_json(tmp_path / "a" / "b.json",
+                             {"x": np.int64(3), "y": np.arange(3.0), "p": Path("f"), "z": [1.5]})
+    assert path == tmp_path / "a" / "b.json"
+    assert json.loads(path.read_text()) == {"x": 3, "y": [0.0, 1.0, 2.0], "p": "f", "z": [1.5]}
+    assert path.read_text().endswith("}\n")
+    assert os.listdir(path.parent) == ["b.json"]
+
+
+def test_failed_serialisation_keeps_target(tmp_path):
+    path = atomic_write_json(tmp_path / "r.json", {"ok": 1})
+    with pytest.raises(TypeError, match="object"):
+        atomic_write_json(path, {"bad": object()})
+    circular = []
+    circular.append(circular)
+    with pytest.raises(ValueError, match="Circular"):
+        atomic_write_json(path, circular)
+    assert json.loads(path.read_text()) == {"ok": 1}
+    assert os.listdir(tmp_path) == ["r.json"]
+
+
+def test_failed_write_leaves_no_temp_file(tmp_path, monkeypatch):
+    path = atomic_write_text(tmp_path / "t.txt", "old")
+
+    def broken_replace(src, dst):
+        assert Path(src).parent == tmp_path and Path(src).name.startswith(".t.txt.")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write_bytes(path, b"new")
+    assert path.read_text() == "old"
+    assert os.listdir(tmp_path) == ["t.txt"]
+
+
+def test_overwrite(tmp_path):
+    path = atomic_write_bytes(tmp_path / "f.bin", b"one")
+    atomic_write_bytes(path, b"two")
+    assert path.read_bytes() == b"two" and os.listdir(tmp_path) == ["f.bin"]
+
+
+def test_sha256(tmp_path):
+    data = b"graphmed" * 200_000  # several read blocks
+    assert sha256_bytes(data) == hashlib.sha256(data).hexdigest()
+    plain = atomic_write_bytes(tmp_path / "p", data)
+    packed = atomic_write_bytes(tmp_path / "p.gz", gzip.compress(data))
+    assert sha256_file(plain) == sha256_bytes(data)
+    assert sha256_file(packed, decompress=True) == sha256_bytes(data)
+    assert sha256_file(packed) != sha256_bytes(data)
