@@ -1,0 +1,108 @@
+"""SMILES masked-LM pretraining (tiny) and the SmilesEncoder drug features."""
+from __future__ import annotations
+
+import json
+import logging
+
+import numpy as np
+import pytest
+
+pytest.importorskip("rdkit")
+pytest.importorskip("transformers")
+
+from graphmed.errors import DataFormatError  # noqa: E402
+from graphmed.features import (ModelNotFoundError, SmilesEncoder, load_smiles_corpus,  # noqa: E402
+                               pretrain_smiles_lm)
+from graphmed.features.smiles_lm import mask_tokens, read_pretraining_record  # noqa: E402
+
+TINY = dict(hidden=32, layers=2, epochs=1, batch_size=16, lr=3e-3, datasets=(), progress=False)
+
+
+@pytest.fixture(scope="module")
+def tiny_lm(tmp_path_factory, corpus_sample):
+    out = tmp_path_factory.mktemp("smiles_lm")
+    return pretrain_smiles_lm(out, corpus_sample[:200], max_molecules=200, seed=7, **TINY)
+
+
+def test_pretraining_loss_decreases(tiny_lm):
+    losses = tiny_lm.losses
+    assert len(losses) == 13  # 200 molecules / batch 16
+    assert np.mean(losses[-3:]) < np.mean(losses[:3]) - 0.2
+    assert tiny_lm.n_molecules == 200 and tiny_lm.seed == 7
+
+
+def test_saved_folder_and_record(tiny_lm):
+    names = {p.name for p in tiny_lm.path.iterdir()}
+    assert {"model.safetensors", "config.json", "tokenizer.json", "pretraining.json"} <= names
+    assert not any(n.endswith((".bin", ".pt", ".pkl")) for n in names)
+    record = read_pretraining_record(tiny_lm.path)
+    assert record["seed"] == 7 and record["config"]["hidden"] == 32 and record["steps"] == 13
+    assert record["corpus"]["n_molecules"] == 200 and len(record["corpus"]["sha256"]) == 64
+    config = json.loads((tiny_lm.path / "config.json").read_text())
+    assert config["model_type"] == "roberta" and config["vocab_size"] == tiny_lm.vocab_size
+
+
+def test_same_seed_same_training(tiny_lm, tmp_path, corpus_sample):
+    again = pretrain_smiles_lm(tmp_path, corpus_sample[:200], max_molecules=200, seed=7, **TINY)
+    np.testing.assert_allclose(again.losses, tiny_lm.losses, rtol=1e-5)
+
+
+def test_embeddings_shape_and_determinism(tiny_lm, tmp_path):
+    smiles = ["CC(=O)Oc1ccccc1C(=O)O", "CCN(CC)CC", "c1ccccc1"]
+    first = SmilesEncoder(tiny_lm.path, use_cache=False).encode(smiles)
+    second = SmilesEncoder(tiny_lm.path, cache_dir=tmp_path).encode(smiles)
+    assert first.values.shape == (3, 32) and first.mask.all() and first.name == "smiles_lm"
+    np.testing.assert_allclose(second.values, first.values, atol=1e-6)
+    assert not np.allclose(first.values[0], first.values[1])
+    stereo = SmilesEncoder(tiny_lm.path, use_cache=False).encode(["C[C@H](N)C(=O)O", "CC(N)C(O)=O"])
+    np.testing.assert_allclose(stereo.values[0], stereo.values[1], atol=1e-6)  # same canonical form
+
+
+def test_invalid_smiles_policy(tiny_lm, caplog):
+    encoder = SmilesEncoder(tiny_lm.path, use_cache=False)
+    smiles = ["CCO", "C1CC(", None]
+    with pytest.raises(DataFormatError) as info:
+        encoder.encode(smiles, ids=["DB1", "DB2", "DB3"])
+    assert info.value.row == 1 and "DB2" in str(info.value) and "C1CC(" in str(info.value)
+    with caplog.at_level(logging.WARNING):
+        masked = encoder.encode(smiles, ids=["DB1", "DB2", "DB3"], on_invalid="mask")
+    assert masked.mask.tolist() == [True, False, False]
+    assert not masked.values[1:].any() and masked.values[0].any()
+
+
+def test_encoder_needs_a_model_folder(tmp_path):
+    with pytest.raises(ModelNotFoundError):
+        SmilesEncoder(tmp_path / "missing")
+
+
+def test_mask_tokens():
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    ids = torch.randint(5, 30, (64, 40))
+    ids[:, 0], ids[:, -1] = 0, 2
+    special = (ids == 0) | (ids == 2)
+    inputs, labels = mask_tokens(ids, special, vocab_size=30, mask_id=4, prob=0.15, generator=generator)
+    chosen = labels != -100
+    assert not chosen[special].any() and chosen.any(dim=1).all()
+    assert 0.1 < chosen.float().mean() < 0.2
+    assert torch.equal(labels[chosen], ids[chosen]) and torch.equal(inputs[~chosen], ids[~chosen])
+    assert 0.7 < (inputs[chosen] == 4).float().mean() < 0.9
+
+
+def test_corpus_from_data_root(data_root):
+    corpus = load_smiles_corpus(max_molecules=30, seed=1, data_root=data_root, datasets=("fdataset",))
+    assert corpus.sources["smiles_corpus/corpus_all.tsv.gz"] == 30
+    assert 500 < corpus.sources["fdataset"] <= 593
+    assert len(corpus) == len(set(corpus.smiles)) == sum(corpus.sources.values())
+    assert not any("@" in s for s in corpus.smiles)
+
+
+def test_corpus_files(tmp_path):
+    (tmp_path / "a.smi").write_text("CCO ethanol\n\nc1ccccc1 benzene\nnot_a_smiles\n")
+    (tmp_path / "b.csv").write_text("SMILES,x\nCCN,1\nOCC,2\n")
+    assert load_smiles_corpus(tmp_path / "a.smi", datasets=()).smiles == ["CCO", "c1ccccc1"]
+    assert load_smiles_corpus(tmp_path / "b.csv", datasets=()).smiles == ["CCN", "CCO"]
+    (tmp_path / "c.tsv").write_text("molecule\nCCO\n")
+    with pytest.raises(DataFormatError, match="smiles"):
+        load_smiles_corpus(tmp_path / "c.tsv", datasets=())
