@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import sys
 from types import ModuleType
 
 from graphmed.errors import GraphmedError
@@ -17,16 +19,30 @@ class ModelNotFoundError(GraphmedError, FileNotFoundError):
     """A model folder is missing or is not a Hugging Face model folder."""
 
 
+def _missing(module: str, purpose: str, reason: str) -> MissingDependencyError:
+    package = module.split(".")[0]
+    return MissingDependencyError(f"{purpose}: the optional package {package!r} is not installed "
+                                  f"({reason}); install it with: {INSTALL_HINT}")
+
+
+def check_installed(module: str, purpose: str) -> None:
+    """Raise :class:`MissingDependencyError` unless ``module`` can be imported; does not import it."""
+    try:
+        found = sys.modules.get(module, True) is not None and importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise _missing(module, purpose, f"no module named {module!r}")
+
+
 def require(module: str, purpose: str) -> ModuleType:
     """Import ``module`` or raise :class:`MissingDependencyError` saying how to install it.
 
     Args:
         module: dotted module name, e.g. ``"rdkit.Chem"``.
-        purpose: what it is needed for, e.g. ``"Morgan fingerprints"``.
+        purpose: what needs it, e.g. ``"Morgan fingerprints"``.
     """
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        package = module.split(".")[0]
-        raise MissingDependencyError(f"{purpose} need the optional package {package!r}, which is "
-                                     f"not installed ({exc}); install it with: {INSTALL_HINT}") from None
+        raise _missing(module, purpose, str(exc)) from None

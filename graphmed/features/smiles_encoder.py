@@ -13,7 +13,6 @@ from typing import Sequence
 
 import numpy as np
 
-from graphmed.features.errors import require
 from graphmed.features.modality import ModalityFeatures
 from graphmed.features.molecules import canonical_smiles, parse_smiles
 from graphmed.features.transformer_embedder import TransformerEmbedder, check_model_folder
@@ -30,7 +29,7 @@ class SmilesEncoder(TransformerEmbedder):
             512) when ``None``. Longer SMILES (large peptides) are truncated.
         canonicalise: rewrite inputs as canonical non-stereo SMILES first.
         normalise: L2-normalise the embeddings.
-        batch_size, device, cache_dir, use_cache, progress: see
+        batch_size, device, cache_dir, use_cache, progress, num_threads: see
             :class:`~graphmed.features.transformer_embedder.TransformerEmbedder`.
     """
 
@@ -39,13 +38,12 @@ class SmilesEncoder(TransformerEmbedder):
     def __init__(self, model_path: str | Path, *, batch_size: int = 64, max_length: int | None = None,
                  device: str = "cpu", canonicalise: bool = True, normalise: bool = False,
                  cache_dir: str | Path | None = None, use_cache: bool = True,
-                 progress: bool | None = None):
-        require("transformers", self.purpose)
+                 progress: bool | None = None, num_threads: int | None = None):
         folder = check_model_folder(model_path)
         super().__init__(folder, batch_size=batch_size,
                          max_length=max_length or _tokenizer_max_length(folder), device=device,
                          normalise=normalise, cache_dir=cache_dir, use_cache=use_cache,
-                         progress=progress, namespace="smiles")
+                         progress=progress, num_threads=num_threads, namespace="smiles")
         self.canonicalise = bool(canonicalise)
 
     def encode(self, smiles: Sequence[str | None], *, ids: Sequence | None = None,

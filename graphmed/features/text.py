@@ -35,7 +35,7 @@ class TextEncoder(TransformerEmbedder):
 
     Args:
         model_path: local Hugging Face folder; all-MiniLM-L6-v2 when ``None``.
-        batch_size, max_length, device, cache_dir, use_cache, progress: see
+        batch_size, max_length, device, cache_dir, use_cache, progress, num_threads: see
             :class:`~graphmed.features.transformer_embedder.TransformerEmbedder`.
 
     >>> encoder = TextEncoder(cache_dir="/tmp/cache")          # doctest: +SKIP
@@ -47,12 +47,12 @@ class TextEncoder(TransformerEmbedder):
 
     def __init__(self, model_path: str | Path | None = None, *, batch_size: int = 64,
                  max_length: int = 128, device: str = "cpu", cache_dir: str | Path | None = None,
-                 use_cache: bool = True, progress: bool | None = None):
-        require("transformers", self.purpose)
+                 use_cache: bool = True, progress: bool | None = None,
+                 num_threads: int | None = None):
         super().__init__(default_text_model_path() if model_path is None else model_path,
                          batch_size=batch_size, max_length=max_length, device=device,
                          normalise=True, cache_dir=cache_dir, use_cache=use_cache,
-                         progress=progress, namespace="text")
+                         progress=progress, num_threads=num_threads, namespace="text")
 
     def encode(self, texts: Sequence[str | None], *, name: str = "text") -> ModalityFeatures:
         """Embed ``n`` texts.

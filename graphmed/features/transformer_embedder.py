@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from graphmed.features.cache import EmbeddingCache, text_key
-from graphmed.features.errors import ModelNotFoundError, require
+from graphmed.features.errors import ModelNotFoundError, check_installed, require
 from graphmed.io import sha256_file
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".h5", ".msgpack")
@@ -84,6 +84,18 @@ def _quiet_transformers(transformers):
             logging_.enable_progress_bar()
 
 
+@contextlib.contextmanager
+def _torch_threads(torch, n: int):
+    previous = torch.get_num_threads()
+    if n != previous:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != previous:
+            torch.set_num_threads(previous)
+
+
 class TransformerEmbedder:
     """Embeds strings with a local Transformer: batched, attention-mask mean pooling.
 
@@ -96,6 +108,8 @@ class TransformerEmbedder:
         cache_dir: embedding cache root (see :mod:`graphmed.features.cache`).
         use_cache: read and write the on-disk cache.
         progress: tqdm bar: ``None`` shows it for more than four batches to encode.
+        num_threads: torch CPU threads while encoding (restored after); torch's setting when
+            ``None``. One thread is often faster on a CPU shared with other work.
         namespace: cache sub-folder.
 
     The model loads on the first string that is not cached, so a fully cached call
@@ -106,14 +120,18 @@ class TransformerEmbedder:
 
     def __init__(self, model_path: str | Path, *, batch_size: int = 64, max_length: int = 128,
                  device: str = "cpu", normalise: bool = False, cache_dir: str | Path | None = None,
-                 use_cache: bool = True, progress: bool | None = None, namespace: str = "embeddings"):
-        require("transformers", self.purpose)
+                 use_cache: bool = True, progress: bool | None = None, num_threads: int | None = None,
+                 namespace: str = "embeddings"):
+        check_installed("transformers", self.purpose)
         if batch_size < 1 or max_length < 1:
             raise ValueError(f"batch_size and max_length must be >= 1, got {batch_size}, {max_length}")
         self.model_path = check_model_folder(model_path)
         self.batch_size, self.max_length, self.device = int(batch_size), int(max_length), str(device)
         self.normalise, self.use_cache, self.progress = bool(normalise), bool(use_cache), progress
         self.cache_dir, self.namespace = cache_dir, namespace
+        if num_threads is not None and num_threads < 1:
+            raise ValueError(f"num_threads must be >= 1, got {num_threads}")
+        self.num_threads = num_threads
         self._tokenizer = self._model = None
 
     def __repr__(self) -> str:
@@ -188,7 +206,7 @@ class TransformerEmbedder:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         starts = range(0, len(texts), self.batch_size)
         show = self.progress if self.progress is not None else len(starts) > 4
-        with torch.inference_mode():
+        with torch.inference_mode(), _torch_threads(torch, self.num_threads or torch.get_num_threads()):
             for start in tqdm(starts, desc=f"{type(self).__name__}", unit="batch", disable=not show):
                 rows = order[start:start + self.batch_size]
                 batch = self._tokenizer([texts[i] for i in rows], padding=True, truncation=True,

@@ -92,3 +92,22 @@ def test_entity_texts_with_descriptions():
     assert entity_texts(data, "disease") == [None]
     with pytest.raises(ValueError, match="kind"):
         entity_texts(data, "gene")
+
+
+def test_missing_transformers_is_a_clear_error(monkeypatch, minilm):
+    monkeypatch.setitem(sys.modules, "transformers", None)
+    with pytest.raises(MissingDependencyError, match=r"'transformers' is not installed.*graphmed\[features\]"):
+        TextEncoder(minilm.model_path)
+
+
+def test_num_threads_is_restored(minilm):
+    import torch
+
+    before = torch.get_num_threads()
+    encoder = copy.copy(minilm)
+    encoder.use_cache, encoder.num_threads = False, 1
+    texts = ["osteoporosis", "vitamin D deficiency"]
+    np.testing.assert_allclose(encoder.encode(texts).values, minilm.encode(texts).values, atol=1e-5)
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="num_threads"):
+        TextEncoder(minilm.model_path, num_threads=0)
