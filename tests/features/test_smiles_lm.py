@@ -15,7 +15,8 @@ from graphmed.features import (ModelNotFoundError, SmilesEncoder, load_smiles_co
                                pretrain_smiles_lm)
 from graphmed.features.smiles_lm import mask_tokens, read_pretraining_record  # noqa: E402
 
-TINY = dict(hidden=32, layers=2, epochs=1, batch_size=16, lr=3e-3, datasets=(), progress=False)
+TINY = dict(hidden=32, layers=2, epochs=1, batch_size=16, lr=3e-3, datasets=(), progress=False,
+            num_threads=1)
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +107,15 @@ def test_corpus_files(tmp_path):
     (tmp_path / "c.tsv").write_text("molecule\nCCO\n")
     with pytest.raises(DataFormatError, match="smiles"):
         load_smiles_corpus(tmp_path / "c.tsv", datasets=())
+
+
+def test_threads_restored_and_arguments_checked(tmp_path, corpus_sample):
+    import torch
+
+    before = torch.get_num_threads()
+    pretrain_smiles_lm(tmp_path / "a", corpus_sample[:20], seed=0, **TINY)
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="multiple of heads"):
+        pretrain_smiles_lm(tmp_path / "b", corpus_sample[:20], seed=0, **{**TINY, "hidden": 30, "heads": 4})
+    with pytest.raises(ValueError, match="valid molecules"):
+        pretrain_smiles_lm(tmp_path / "c", ["xx", "C1CC("], seed=0, **TINY)

@@ -96,7 +96,8 @@ def test_entity_texts_with_descriptions():
 
 def test_missing_transformers_is_a_clear_error(monkeypatch, minilm):
     monkeypatch.setitem(sys.modules, "transformers", None)
-    with pytest.raises(MissingDependencyError, match=r"'transformers' is not installed.*graphmed\[features\]"):
+    with pytest.raises(MissingDependencyError,
+                       match=r"'transformers' is not installed.*graphmed\[features\]"):
         TextEncoder(minilm.model_path)
 
 
@@ -105,7 +106,7 @@ def test_num_threads_is_restored(minilm):
 
     before = torch.get_num_threads()
     encoder = copy.copy(minilm)
-    encoder.use_cache, encoder.num_threads = False, 1
+    encoder.use_cache, encoder.num_threads = False, 2
     texts = ["osteoporosis", "vitamin D deficiency"]
     np.testing.assert_allclose(encoder.encode(texts).values, minilm.encode(texts).values, atol=1e-5)
     assert torch.get_num_threads() == before
