@@ -1,0 +1,186 @@
+"""GNNStack: every conv / residual / norm / jumping-knowledge combination on a tiny graph."""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import torch
+from torch_geometric.nn import GCN2Conv, GCNConv
+
+from graphmed.nn import CONVS, JK_MODES, NORMS, RESIDUALS, GNNStack
+
+N, F_IN, HIDDEN, OUT, LAYERS, EDGE_TYPES = 12, 5, 8, 3, 3, 4
+
+
+@pytest.fixture(scope="module")
+def graph():
+    g = torch.Generator().manual_seed(0)
+    edge_index = torch.randint(0, N, (2, 40), generator=g)
+    return dict(x=torch.randn(N, F_IN, generator=g), edge_index=edge_index,
+                edge_weight=torch.rand(40, generator=g) + 0.1,
+                edge_type=torch.randint(0, EDGE_TYPES, (40,), generator=g))
+
+
+def build(conv, residual="none", norm=None, jk=None, out=OUT, **kwargs):
+    if conv == "transformer":
+        kwargs.setdefault("num_edge_types", EDGE_TYPES)
+    return GNNStack(F_IN, HIDDEN, LAYERS, out, conv=conv, residual=residual, norm=norm,
+                    jumping_knowledge=jk, heads=2, **kwargs)
+
+
+def inputs(conv, graph):
+    if conv == "transformer":
+        return dict(edge_type=graph["edge_type"])
+    return dict(edge_weight=graph["edge_weight"])
+
+
+# Every (conv, residual, norm) triple, each with one jumping-knowledge mode in turn, and
+# every (conv, jumping-knowledge) pair: all options meet every conv at least once.
+TRIPLES = [(c, r, n) for c, r, n in itertools.product(CONVS, RESIDUALS, NORMS)
+           if c != "gcnii" or r == "initial"]
+COMBINATIONS = [(c, r, n, JK_MODES[i % len(JK_MODES)]) for i, (c, r, n) in enumerate(TRIPLES)]
+
+
+@pytest.mark.parametrize("conv,residual,norm,jk", COMBINATIONS)
+def test_shapes(graph, conv, residual, norm, jk):
+    torch.manual_seed(0)
+    model = build(conv, residual, norm, jk, dropout=0.2, drop_edge=0.2)
+    out, layers = model(graph["x"], graph["edge_index"], **inputs(conv, graph), return_layers=True)
+    assert out.shape == (N, OUT) and torch.isfinite(out).all()
+    assert len(layers) == LAYERS + 1 and all(h.shape == (N, HIDDEN) for h in layers)
+
+
+@pytest.mark.parametrize("conv,jk", list(itertools.product(CONVS, JK_MODES)))
+def test_embedding_width_with_jumping_knowledge(graph, conv, jk):
+    torch.manual_seed(0)
+    model = build(conv, "initial" if conv == "gcnii" else "none", None, jk, out=None).eval()
+    embeddings = model(graph["x"], graph["edge_index"], **inputs(conv, graph))
+    assert embeddings.shape == (N, HIDDEN * LAYERS if jk == "cat" else HIDDEN)
+
+
+@pytest.mark.parametrize("conv", CONVS)
+def test_gradients_reach_every_parameter(graph, conv):
+    torch.manual_seed(0)
+    model = build(conv, "initial" if conv == "gcnii" else "residual", "layernorm", "cat",
+                  global_attention=True)
+    model(graph["x"], graph["edge_index"], **inputs(conv, graph)).pow(2).sum().backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None, name
+        assert torch.isfinite(p.grad).all() and p.grad.abs().sum() > 0, name
+
+
+@pytest.mark.parametrize("conv", CONVS)
+def test_reset_parameters_is_deterministic(conv):
+    model = build(conv, "initial" if conv == "gcnii" else "none", "batchnorm", None,
+                  global_attention=True)
+    torch.manual_seed(7)
+    model.reset_parameters()
+    first = {k: v.clone() for k, v in model.state_dict().items()}
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(1.0)
+    torch.manual_seed(7)
+    model.reset_parameters()
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, first[key]), key
+    assert not all(torch.equal(p, torch.zeros_like(p)) for p in model.parameters())
+
+
+def test_repr():
+    assert repr(GNNStack(1433, 64, 64, 7, conv="gcnii")) == (
+        "GNNStack(1433, 64, num_layers=64, out_channels=7, conv='gcnii', residual='initial', "
+        "jumping_knowledge=None, norm=None)")
+    assert repr(GNNStack(16, 8, 2, conv="gat", residual="residual", norm="pairnorm",
+                         jumping_knowledge="max")) == (
+        "GNNStack(16, 8, num_layers=2, out_channels=None, conv='gat', residual='residual', "
+        "jumping_knowledge='max', norm='pairnorm')")
+
+
+def test_gcn_initial_residual_is_gcnii():
+    model = GNNStack(4, 8, 2, conv="gcn", residual="initial")
+    assert model.conv == "gcnii" and all(isinstance(c, GCN2Conv) for c in model.convs)
+
+
+def _reference(model, graph, conv_call):
+    h = torch.relu(model.lin_in(graph["x"]))
+    h0 = h
+    for conv in model.convs:
+        conv.normalize = conv.add_self_loops = True  # PyG's own normalisation, per layer
+        h = torch.relu(conv_call(conv, h, h0))
+        conv.normalize = False
+    return model.lin_out(h)
+
+
+def test_gcn_matches_pyg_on_a_directed_weighted_graph(graph):
+    torch.manual_seed(0)
+    model = GNNStack(F_IN, HIDDEN, LAYERS, OUT, conv="gcn").eval()
+    assert all(isinstance(c, GCNConv) for c in model.convs)
+    out = model(graph["x"], graph["edge_index"], graph["edge_weight"])
+    ref = _reference(model, graph, lambda c, h, h0: c(h, graph["edge_index"], graph["edge_weight"]))
+    assert torch.allclose(out, ref, atol=1e-5)
+
+
+def test_gcnii_matches_pyg_on_a_directed_weighted_graph(graph):
+    torch.manual_seed(0)
+    model = GNNStack(F_IN, HIDDEN, LAYERS, OUT, conv="gcnii", alpha=0.2, theta=0.7).eval()
+    assert [round(c.beta, 6) for c in model.convs] == [
+        round(torch.log(torch.tensor(0.7 / layer + 1)).item(), 6) for layer in (1, 2, 3)]
+    out = model(graph["x"], graph["edge_index"], graph["edge_weight"])
+    ref = _reference(model, graph,
+                     lambda c, h, h0: c(h, h0, graph["edge_index"], graph["edge_weight"]))
+    assert torch.allclose(out, ref, atol=1e-5)
+
+
+def test_drop_edge_and_dropout_only_in_training(graph):
+    torch.manual_seed(0)
+    model = GNNStack(F_IN, HIDDEN, 2, OUT, conv="gcn", drop_edge=0.5)
+    model.eval()
+    a = model(graph["x"], graph["edge_index"])
+    assert torch.equal(a, model(graph["x"], graph["edge_index"]))
+    model.train()
+    assert not torch.equal(model(graph["x"], graph["edge_index"]), a)
+
+
+def test_edge_types_change_the_transformer_output(graph):
+    torch.manual_seed(0)
+    model = build("transformer").eval()
+    a = model(graph["x"], graph["edge_index"], edge_type=graph["edge_type"])
+    b = model(graph["x"], graph["edge_index"], edge_type=torch.zeros_like(graph["edge_type"]))
+    assert not torch.allclose(a, b)
+
+
+def test_bad_arguments(graph):
+    with pytest.raises(ValueError, match="unknown conv"):
+        GNNStack(4, 8, 2, conv="sage")
+    with pytest.raises(ValueError, match="initial-residual"):
+        GNNStack(4, 8, 2, conv="gcnii", residual="none")
+    with pytest.raises(ValueError, match="unknown residual"):
+        GNNStack(4, 8, 2, residual="dense")
+    with pytest.raises(ValueError, match="norm"):
+        GNNStack(4, 8, 2, norm="groupnorm")
+    with pytest.raises(ValueError, match="jumping_knowledge"):
+        GNNStack(4, 8, 2, jumping_knowledge="lstm")
+    with pytest.raises(ValueError, match="divisible"):
+        GNNStack(4, 8, 2, conv="gat", heads=3)
+    with pytest.raises(ValueError, match="num_edge_types"):
+        GNNStack(4, 8, 2, conv="gcn", num_edge_types=3)
+    with pytest.raises(ValueError, match="num_layers"):
+        GNNStack(4, 8, 0)
+    transformer = build("transformer")
+    with pytest.raises(ValueError, match="pass edge_type"):
+        transformer(graph["x"], graph["edge_index"])
+    with pytest.raises(ValueError, match="not edge weights"):
+        transformer(graph["x"], graph["edge_index"], graph["edge_weight"], graph["edge_type"])
+    with pytest.raises(ValueError, match="no edge-type embeddings"):
+        build("gcn")(graph["x"], graph["edge_index"], edge_type=graph["edge_type"])
+    with pytest.raises(ValueError, match="edge_weight must have shape"):
+        build("gcn")(graph["x"], graph["edge_index"], torch.ones(3))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("conv", CONVS)
+def test_runs_on_cuda(graph, conv):
+    model = build(conv, "initial", "pairnorm", "cat", drop_edge=0.1, global_attention=True).cuda()
+    on_gpu = {k: v.cuda() for k, v in graph.items()}
+    out = model(on_gpu["x"], on_gpu["edge_index"], **inputs(conv, on_gpu))
+    assert out.is_cuda and out.shape == (N, OUT)
