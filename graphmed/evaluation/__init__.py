@@ -9,6 +9,7 @@ from graphmed.evaluation.metrics import (GroupMean, GroupValues, aupr, auroc, av
                                          check_binary, hits_at_k, hits_at_k_per_query, mrr,
                                          per_group_mean, per_group_values, precision_at_k,
                                          ranks, realistic_rank, recall_at_k)
+from graphmed.evaluation.oversmoothing import dirichlet_energy, layerwise, mad
 
 __all__ = [
     "DEFAULT_METRICS", "METRICS", "METRICS_AT_K", "EvaluationSummary", "Evaluator",
