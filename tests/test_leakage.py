@@ -8,11 +8,18 @@ import pytest
 from sklearn.model_selection import KFold
 
 from graphmed.graph import build_drug_disease_graph
-from graphmed.models import KronRLS, PairScorer, SimilarityKNN
+from graphmed.models import GNNLinkPredictor, KronRLS, PairScorer, SimilarityKNN
 from graphmed.splits import PROTOCOLS, Fold, make_folds
 from graphmed.training import fit_fold
 
 N_FOLDS = 3
+
+
+def tiny_gnn() -> GNNLinkPredictor:
+    return GNNLinkPredictor(hidden=16, epochs=30, eval_every=5, patience=3, device="cpu")
+
+
+FACTORIES = {"knn": SimilarityKNN, "kronrls": KronRLS, "gnn": tiny_gnn}
 
 
 def keys(pairs, shape) -> np.ndarray:
@@ -109,10 +116,10 @@ def test_no_test_pair_is_a_message_passing_edge(fdataset, fdataset_folds, protoc
 # --- 2. No feature or similarity is computed from test labels --------------------------------
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-@pytest.mark.parametrize("model", ["knn", "kronrls"])
+@pytest.mark.parametrize("model", list(FACTORIES))
 def test_no_feature_from_test_labels(request, model, protocol):
     dataset = request.getfixturevalue("fdataset" if model == "knn" else "small")
-    factory = {"knn": SimilarityKNN, "kronrls": KronRLS}[model]
+    factory = FACTORIES[model]
     fold = make_folds(protocol, dataset.associations, n_folds=N_FOLDS, seed=0)[0]
     scores = fit_fold(factory(), dataset, fold, seed=1).score_matrix()
     flipped_data, flipped_fold = flip(dataset, fold, "test")
@@ -152,6 +159,17 @@ def test_hyperparameter_choice_ignores_test(small, protocol):
     # flipping validation labels does move the validation scores
     by_val = fit_fold(KronRLS(), *flip(small, fold, "val"), seed=0)
     assert by_val.validation_scores != model.validation_scores
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_early_stopping_ignores_test(small, protocol):
+    fold = make_folds(protocol, small.associations, n_folds=N_FOLDS, seed=0)[1]
+    model = fit_fold(tiny_gnn(), small, fold, seed=0)
+    flipped = fit_fold(tiny_gnn(), *flip(small, fold, "test"), seed=0)
+    assert flipped.fit_result.best_epoch == model.fit_result.best_epoch
+    assert flipped.fit_result.history == model.fit_result.history
+    by_val = fit_fold(tiny_gnn(), *flip(small, fold, "val"), seed=0)
+    assert by_val.fit_result.history != model.fit_result.history
 
 
 # --- 4. Training negatives come from training unknowns only --------------------------------------

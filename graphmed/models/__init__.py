@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from graphmed.errors import UnknownNameError
 from graphmed.models.base import PairScorer
+from graphmed.models.gnn import GNNLinkPredictor
 from graphmed.models.knn import SimilarityKNN
 from graphmed.models.kronrls import KronRLS
 
-MODELS: dict[str, type[PairScorer]] = {"knn": SimilarityKNN, "kronrls": KronRLS}
+MODELS: dict[str, type[PairScorer]] = {"knn": SimilarityKNN, "kronrls": KronRLS,
+                                        "gnn": GNNLinkPredictor}
 
 #: The best model graphmed has on protocol A (see benchmarks/results), used when none is named.
 DEFAULT_MODEL = "kronrls"
@@ -20,4 +22,4 @@ def make_model(name: str | None = None, **kwargs) -> PairScorer:
     return MODELS[key](**kwargs)
 
 
-__all__ = ["DEFAULT_MODEL", "MODELS", "KronRLS", "PairScorer", "SimilarityKNN", "make_model"]
+__all__ = ["DEFAULT_MODEL", "GNNLinkPredictor", "MODELS", "KronRLS", "PairScorer", "SimilarityKNN", "make_model"]

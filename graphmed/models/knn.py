@@ -5,7 +5,7 @@ import numpy as np
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.models.base import PairScorer
-from graphmed.models.similarity import mean_view, topk_similarity
+from graphmed.similarity import mean_view, topk_similarity
 from graphmed.splits.fold import TrainPart
 
 

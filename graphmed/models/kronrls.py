@@ -15,7 +15,7 @@ from sklearn.metrics import average_precision_score
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.models.base import PairScorer
-from graphmed.models.similarity import gip_kernel
+from graphmed.similarity import gip_kernel
 from graphmed.splits.fold import TrainPart
 
 DEFAULT_LAMBDAS = (0.01, 0.1, 0.5, 1.0, 2.0, 4.0, 8.0)

@@ -10,7 +10,7 @@ from tqdm.auto import tqdm
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.evaluation.evaluator import DEFAULT_METRICS, EvaluationSummary, Evaluator
-from graphmed.models import PairScorer, make_model
+from graphmed.models.base import PairScorer
 from graphmed.seed import resolve_seed, seed_everything
 from graphmed.splits.fold import Fold
 from graphmed.splits.protocols import make_folds
@@ -64,8 +64,13 @@ def cross_validate(dataset: DrugDiseaseDataset, model: str | ModelFactory | None
 
     For the new-disease protocol, metrics are computed per held-out disease and averaged.
     """
-    factory: ModelFactory = (lambda: make_model(model)) if model is None or isinstance(model, str) \
-        else model
+    if model is None or isinstance(model, str):
+        from graphmed.models import make_model  # models build on the training loop
+
+        name = model
+        factory: ModelFactory = lambda: make_model(name)  # noqa: E731
+    else:
+        factory = model
     if isinstance(seeds, int):
         seeds = list(range(seeds))
     seeds = [resolve_seed(None)] if seeds is None else [resolve_seed(s) for s in seeds]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from graphmed.models.similarity import gip_kernel, mean_view, topk_similarity
+from graphmed.similarity import gip_kernel, mean_view, topk_similarity
 
 
 def _random_similarity(n: int, seed: int = 0) -> np.ndarray:

@@ -1,0 +1,146 @@
+"""The drug–disease link-prediction task: what a model may see, and what it is scored on.
+
+The task owns the graph (training positives and similarity edges only), node features,
+the loss over training pairs and the validation metric. It is built from a fold's
+:class:`~graphmed.splits.fold.TrainPart`, so test pairs never reach it.
+
+Node numbering of the homogeneous graph: drugs ``0 .. n_drugs-1``, then diseases
+``n_drugs .. n_drugs+n_diseases-1``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.evaluation.metrics import aupr, auroc
+from graphmed.similarity import gip_kernel, mean_view, topk_similarity
+from graphmed.splits.fold import TrainPart
+
+#: Edge types of the homogeneous graph (``edge_type`` values).
+EDGE_TYPES = ("drug-drug", "disease-disease", "drug-disease", "disease-drug")
+
+
+@dataclass
+class LinkTask:
+    """Tensors of one fold's training problem.
+
+    Attributes:
+        x: ``(N, F)`` node features, N = n_drugs + n_diseases.
+        edge_index: ``(2, E)`` message-passing edges (both directions).
+        edge_weight: ``(E,)``; edge_type: ``(E,)`` index into :data:`EDGE_TYPES`.
+        labels: ``(n_drugs, n_diseases)`` float, training positives.
+        loss_mask: ``(n_drugs, n_diseases)`` bool, pairs the loss is computed on
+            (training positives and training unknowns).
+        pos_weight: weight of a positive pair in the loss.
+        val_pairs / val_labels: ``(n, 2)`` long and ``(n,)`` float validation pairs.
+    """
+
+    n_drugs: int
+    n_diseases: int
+    x: torch.Tensor
+    edge_index: torch.Tensor
+    edge_weight: torch.Tensor
+    edge_type: torch.Tensor
+    labels: torch.Tensor
+    loss_mask: torch.Tensor
+    pos_weight: float
+    val_pairs: torch.Tensor
+    val_labels: torch.Tensor
+
+    @property
+    def num_nodes(self) -> int:
+        return self.n_drugs + self.n_diseases
+
+    def to(self, device: torch.device | str) -> "LinkTask":
+        moved = {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in vars(self).items()}
+        return LinkTask(**moved)
+
+    def loss(self, logits: torch.Tensor) -> torch.Tensor:
+        """Weighted binary cross-entropy over the loss mask, normalised by the total weight.
+
+        ``logits`` is ``(n_drugs, n_diseases)``; a positive weighs ``pos_weight``, a negative 1.
+        """
+        labels = self.labels[self.loss_mask]
+        weight = 1.0 + (self.pos_weight - 1.0) * labels
+        losses = F.binary_cross_entropy_with_logits(logits[self.loss_mask].float(), labels,
+                                                    reduction="none")
+        return (weight * losses).sum() / weight.sum()
+
+    def validation_score(self, logits: torch.Tensor) -> dict[str, float]:
+        """AUROC and AUPR of the validation pairs (empty dict without validation pairs)."""
+        if len(self.val_pairs) == 0:
+            return {}
+        scores = logits[self.val_pairs[:, 0], self.val_pairs[:, 1]].detach().float().cpu().numpy()
+        labels = self.val_labels.cpu().numpy()
+        if labels.min() == labels.max():
+            return {}
+        return {"auroc": auroc(labels, scores), "aupr": aupr(labels, scores)}
+
+
+def _edges(weights: np.ndarray, row_offset: int, col_offset: int) -> tuple[np.ndarray, np.ndarray]:
+    rows, cols = np.nonzero(weights)
+    return np.stack([rows + row_offset, cols + col_offset]), weights[rows, cols]
+
+
+FEATURES = ("topk", "similarity", "similarity+associations")
+
+
+def build_link_task(data: DrugDiseaseDataset, part: TrainPart, *, top_k: int = 15,
+                    use_gip: bool = False, features: str = "topk",
+                    pos_weight: float | str = "balanced") -> LinkTask:
+    """Build the training problem of a fold.
+
+    Args:
+        data: data set whose association matrix holds exactly ``part.train_pos``.
+        top_k: similarity neighbours per node in the graph.
+        use_gip: add GIP kernels from the *training* labels to the similarity views.
+        features: node features, ``(N, N)`` block matrices: ``"topk"`` (the top-k
+            similarity graph plus identity, per entity type), ``"similarity"`` (full
+            similarity rows) or ``"similarity+associations"`` (plus training association rows).
+        pos_weight: a number, or ``"balanced"`` (number of negatives / number of positives).
+    """
+    labels = part.train_matrix()
+    nd, ns = labels.shape
+    drug_views = dict(data.drug_similarities)
+    disease_views = dict(data.disease_similarities)
+    if use_gip:
+        drug_views["gip"] = gip_kernel(labels)
+        disease_views["gip"] = gip_kernel(labels.T)
+    drug_sim, disease_sim = mean_view(drug_views), mean_view(disease_views)
+
+    drug_knn, disease_knn = topk_similarity(drug_sim, top_k), topk_similarity(disease_sim, top_k)
+    drug_knn, disease_knn = np.maximum(drug_knn, drug_knn.T), np.maximum(disease_knn, disease_knn.T)
+    blocks = [_edges(drug_knn, 0, 0), _edges(disease_knn, nd, nd),
+              _edges(labels.astype(np.float64), 0, nd), _edges(labels.T.astype(np.float64), nd, 0)]
+    edge_index = np.concatenate([b[0] for b in blocks], axis=1)
+    edge_weight = np.concatenate([b[1] for b in blocks])
+    edge_type = np.concatenate([np.full(len(b[1]), t) for t, b in enumerate(blocks)])
+
+    if features not in FEATURES:
+        raise ValueError(f"unknown features {features!r}; known: {', '.join(FEATURES)}")
+    x = np.zeros((nd + ns, nd + ns), dtype=np.float32)
+    if features == "topk":
+        x[:nd, :nd], x[nd:, nd:] = drug_knn + np.eye(nd), disease_knn + np.eye(ns)
+    else:
+        x[:nd, :nd], x[nd:, nd:] = drug_sim, disease_sim
+    if features == "similarity+associations":
+        x[:nd, nd:], x[nd:, :nd] = labels, labels.T
+
+    loss_mask = part.negative_pool | labels
+    n_pos = int(labels.sum())
+    n_neg = int(loss_mask.sum()) - n_pos
+    weight = (n_neg / max(n_pos, 1)) if pos_weight == "balanced" else float(pos_weight)
+    val_pairs, val_labels = part.val_pairs()
+    return LinkTask(
+        n_drugs=nd, n_diseases=ns, x=torch.from_numpy(x),
+        edge_index=torch.from_numpy(edge_index).long(),
+        edge_weight=torch.from_numpy(edge_weight).float(),
+        edge_type=torch.from_numpy(edge_type).long(),
+        labels=torch.from_numpy(labels.astype(np.float32)),
+        loss_mask=torch.from_numpy(loss_mask), pos_weight=float(weight),
+        val_pairs=torch.from_numpy(val_pairs).long(),
+        val_labels=torch.from_numpy(val_labels.astype(np.float32)))

@@ -1,0 +1,31 @@
+import numpy as np
+import pytest
+import torch
+
+from graphmed.errors import DataFormatError
+from graphmed.models.checkpoint import load_checkpoint, save_checkpoint
+
+
+def test_round_trip_keeps_dtypes(tmp_path):
+    state = {"w": torch.randn(3, 2), "b": torch.randn(2).to(torch.bfloat16),
+             "steps": torch.tensor(5), "table": np.arange(4)}
+    path = save_checkpoint(tmp_path / "c.npz", state, {"hidden": 2})
+    loaded, config = load_checkpoint(path)
+    assert config == {"hidden": 2}
+    assert torch.equal(loaded["w"], state["w"]) and loaded["b"].dtype == torch.bfloat16
+    assert torch.equal(loaded["b"], state["b"]) and loaded["steps"].item() == 5
+    assert np.array_equal(loaded["table"], state["table"])
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_pickled_content_is_refused(tmp_path):
+    path = tmp_path / "evil.npz"
+    np.savez(path, payload=np.array([{"a": 1}], dtype=object), __config__=np.array("{}"),
+             __dtypes__=np.array("{}"))
+    with pytest.raises(DataFormatError, match="evil.npz"):
+        load_checkpoint(path)
+
+
+def test_reserved_names(tmp_path):
+    with pytest.raises(ValueError):
+        save_checkpoint(tmp_path / "c.npz", {"__config__": np.zeros(1)}, {})

@@ -1,0 +1,69 @@
+import numpy as np
+import pytest
+import torch
+
+from graphmed.errors import DataFormatError
+from graphmed.models import GNNLinkPredictor, make_model
+from graphmed.models.gnn import GNNConfig
+from graphmed.splits import make_folds
+from graphmed.training import fit_fold
+
+
+@pytest.fixture(scope="module")
+def fold(fdataset):
+    return make_folds("A", fdataset.associations, n_folds=5, seed=0)[0]
+
+
+def small_model(**kw):
+    return GNNLinkPredictor(hidden=16, epochs=40, eval_every=10, patience=5, device="cpu", **kw)
+
+
+@pytest.mark.parametrize("encoder", ["relational", "gcn", "gcnii", "gat", "gcngat", "transformer"])
+def test_every_encoder_trains_and_scores(fdataset, fold, encoder):
+    model = fit_fold(small_model(encoder=encoder, layers=2), fdataset, fold, seed=0)
+    scores = model.score_matrix()
+    assert scores.shape == fdataset.associations.shape
+    assert np.isfinite(scores).all() and (scores >= 0).all() and (scores <= 1).all()
+    assert model.config()["best_epoch"] > 0
+
+
+def test_learns_better_than_chance(fdataset, fold):
+    from graphmed.evaluation import auroc
+
+    model = fit_fold(GNNLinkPredictor(epochs=60, eval_every=10, device="cpu"), fdataset, fold, seed=0)
+    pairs, labels = fold.test_pairs()
+    assert auroc(labels, model.score(pairs)) > 0.85
+
+
+def test_same_seed_same_scores(fdataset, fold):
+    a = fit_fold(small_model(), fdataset, fold, seed=3).score_matrix()
+    b = fit_fold(small_model(), fdataset, fold, seed=3).score_matrix()
+    assert np.array_equal(a, b)
+
+
+def test_save_load_round_trip(tmp_path, fdataset, fold):
+    model = fit_fold(small_model(decoder="bilinear"), fdataset, fold, seed=0)
+    path = tmp_path / "gnn.npz"
+    model.save(path)
+    loaded = GNNLinkPredictor.load(path)
+    assert loaded.settings == model.settings
+    assert np.allclose(loaded.predict_task(model.task), model.score_matrix())
+
+
+def test_load_rejects_non_checkpoint(tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(DataFormatError, match="bad.npz"):
+        GNNLinkPredictor.load(bad)
+
+
+def test_settings_validation():
+    with pytest.raises(ValueError, match="unknown encoder"):
+        GNNLinkPredictor(encoder="nope")
+    with pytest.raises(ValueError, match="unknown decoder"):
+        GNNLinkPredictor(decoder="nope")
+    with pytest.raises(TypeError, match="unknown setting"):
+        GNNLinkPredictor(colour="red")
+    assert make_model("gnn", hidden=8).settings.hidden == 8
+    config = GNNConfig(hidden=8)
+    assert GNNConfig.from_dict(config.to_dict()) == config
