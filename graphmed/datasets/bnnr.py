@@ -7,6 +7,7 @@ files ``didr`` is **disease x drug**; graphmed transposes it to drug x disease.
 """
 from __future__ import annotations
 
+import logging
 import os
 
 import numpy as np
@@ -17,6 +18,8 @@ from graphmed.datasets.files import DataFile, locate
 from graphmed.datasets.readers import (check_same_ids, check_square, mat_strings,
                                        read_labelled_matrix, read_mat, read_table)
 from graphmed.errors import DataFormatError
+
+logger = logging.getLogger(__name__)
 
 _BNNR = "https://github.com/BioinformaticsCSU/BNNR/raw/68f8e98c0245/Datasets"
 _DRHGCN = "https://github.com/TheWall9/DRHGCN/raw/710ebf947681ad22050b1574121a6cea84730837/dataset/drimc"
@@ -43,6 +46,15 @@ FDATASET_FILES = {
 CDATASET_FILES = {
     "mat": DataFile("cdataset/Cdataset.mat", f"{_BNNR}/Cdataset.mat",
                     "0d7b7159057447844f3312f08945028cb2934e086e55ffb29fbe4630ed2e6dba"),
+    # target-domain and target-GO views of the DRIMC release (658 of the 663 drugs)
+    "drug_domain": DataFile("cdataset/drimc_variant/c_simmat_dc_domain.txt.gz",
+                            f"{_DRHGCN}/c_simmat_dc_domain.txt",
+                            "4682ae36ca9511d0eb3e986c06e84ea659efd8b9acbef11dcd334c33c5f7c632",
+                            required=False),
+    "drug_go": DataFile("cdataset/drimc_variant/c_simmat_dc_go.txt.gz",
+                        f"{_DRHGCN}/c_simmat_dc_go.txt",
+                        "adbb01f229106e405ae6af6009373ede0206e0a1d0e4c8377b33ff8752f9a876",
+                        required=False),
     "drugs": DataFile("cdataset/drugs.tsv", None,
                       "5bbafa3812f1dd475083ba2a85ef57ba3ef2dcf09becd854e7d6a24e51dcc178", required=False),
     "diseases": DataFile("cdataset/diseases.tsv", None,
@@ -51,11 +63,49 @@ CDATASET_FILES = {
 }
 
 
+#: Ids renamed between releases of the same drug (DrugBank), mapped to the id of the .mat file.
+_DRUG_ALIASES = {"DB09026": "DB01258"}  # aliskiren
+#: Most drugs a target-based view may lack before it is refused.
+_MAX_MISSING = 0.02
+
+
+def _check_unique(ids: list[str], source: str) -> None:
+    repeated = pd.Series(ids).duplicated().to_numpy()
+    if repeated.any():
+        row = int(np.flatnonzero(repeated)[0])
+        first = ids.index(ids[row])
+        raise DataFormatError(f"duplicate id {ids[row]!r} (first seen in row {first})",
+                              source=source, row=row, column="id")
+
+
+def _aligned_view(matrix: pd.DataFrame, drug_ids: list[str], path, view: str) -> np.ndarray:
+    """``matrix`` in ``drug_ids`` order; a few drugs it lacks get an identity row (logged)."""
+    for axis, ids in (("row", matrix.index), ("column", matrix.columns)):
+        if ids.duplicated().any():
+            raise DataFormatError(f"drug id {ids[ids.duplicated()][0]!r} labels two {axis}s",
+                                  source=path)
+    if not matrix.index.equals(matrix.columns):
+        raise DataFormatError("row and column labels differ", source=path)
+    missing = pd.Index(drug_ids).difference(matrix.index)
+    if len(missing) > _MAX_MISSING * len(drug_ids):
+        raise DataFormatError(f"{len(missing)} of {len(drug_ids)} drug ids are missing "
+                              f"(first: {missing[0]!r})", source=path)
+    if len(missing):
+        logger.info("%s: %d drugs have no %s similarity (%s); they get similarity 1 to "
+                       "themselves and 0 to others", path, len(missing), view, ", ".join(missing))
+    full = pd.DataFrame(np.eye(len(drug_ids)), index=drug_ids, columns=drug_ids)
+    present = [i for i in drug_ids if i in matrix.index]
+    full.loc[present, present] = matrix.loc[present, present].to_numpy()
+    return check_square(full.to_numpy(), len(drug_ids), path, f"{view} similarity", symmetric=True)
+
+
 def _load_bnnr(name: str, files: dict[str, DataFile], root, download: bool, verify: bool,
                name_columns: dict[str, tuple[str, ...]]) -> DrugDiseaseDataset:
     mat_path = locate(files["mat"], root, download=download, verify=verify)
     mat = read_mat(mat_path, ["didr", "drug", "disease", "Wrname", "Wdname"])
     drug_ids, disease_ids = mat_strings(mat["Wrname"]), mat_strings(mat["Wdname"])
+    for ids, variable in ((drug_ids, "Wrname"), (disease_ids, "Wdname")):
+        _check_unique(ids, f"{mat_path} ({variable})")
     didr = np.asarray(mat["didr"])
     if didr.shape != (len(disease_ids), len(drug_ids)):
         raise DataFormatError(f"'didr' has shape {didr.shape}, expected disease x drug "
@@ -71,18 +121,8 @@ def _load_bnnr(name: str, files: dict[str, DataFile], root, download: bool, veri
     for view in ("domain", "go"):
         key = f"drug_{view}"
         if key in files and (path := locate(files[key], root, download=download, verify=verify)):
-            matrix = read_labelled_matrix(path)
-            for axis, ids in (("row", matrix.index), ("column", matrix.columns)):
-                missing = pd.Index(drug_ids).difference(ids)
-                if len(missing):
-                    raise DataFormatError(f"drug id {missing[0]!r} is missing from the {axis} "
-                                          "labels", source=path)
-                if ids.duplicated().any():
-                    raise DataFormatError(f"drug id {ids[ids.duplicated()][0]!r} labels two "
-                                          f"{axis}s", source=path)
-            drug_sims[view] = check_square(matrix.loc[drug_ids, drug_ids].to_numpy(),
-                                           len(drug_ids), path, f"{view} similarity",
-                                           symmetric=True)
+            matrix = read_labelled_matrix(path).rename(index=_DRUG_ALIASES, columns=_DRUG_ALIASES)
+            drug_sims[view] = _aligned_view(matrix, drug_ids, path, view)
             sources[f"drug_similarity:{view}"] = str(path)
 
     drugs = pd.DataFrame({"id": drug_ids})
@@ -122,9 +162,13 @@ def load_fdataset(root: str | os.PathLike | None = None, *, download: bool = Tru
 
 def load_cdataset(root: str | os.PathLike | None = None, *, download: bool = True,
                   verify: bool = True) -> DrugDiseaseDataset:
-    """Cdataset: 663 drugs x 409 diseases; drug view chemical; disease view phenotype.
+    """Cdataset: 663 drugs x 409 diseases; drug views chemical, domain, go; disease view phenotype.
 
-    102 of the 409 diseases have no name in the public sources (``<NA>``).
+    The target-domain and target-GO views come from the DRIMC release of Cdataset
+    (Zhang et al., Bioinformatics 36(9):2839, 2020), which lacks 5 of the 663 drugs
+    (DB00236, DB00271, DB00460, DB04571, DB08803): those get similarity 1 to themselves
+    and 0 to every other drug in these two views. 102 of the 409 diseases have no name
+    in the public sources (``<NA>``).
     """
     return _load_bnnr("cdataset", CDATASET_FILES, root, download, verify,
                       {"drugs": ("name",), "diseases": ("name_from_predict",)})

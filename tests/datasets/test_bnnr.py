@@ -18,7 +18,7 @@ def _tidy_pairs(data_root, folder):
 
 @pytest.mark.parametrize("fixture,shape,count,drug_views,disease_views", [
     ("fdataset", (593, 313), 1933, {"chemical", "domain", "go"}, {"phenotype"}),
-    ("cdataset", (663, 409), 2532, {"chemical"}, {"phenotype"}),
+    ("cdataset", (663, 409), 2532, {"chemical", "domain", "go"}, {"phenotype"}),
 ])
 def test_shape_counts_and_views(request, fixture, shape, count, drug_views, disease_views):
     data = request.getfixturevalue(fixture)
@@ -199,6 +199,39 @@ def test_labelled_view_missing_drug(mirror):
     table = mirror.read_csv(relative, sep="\t", index_col=0)
     table = table.drop(index=table.index[10])
     path = mirror.write_csv(relative, table, sep="\t")
-    with pytest.raises(DataFormatError, match="is missing from the row labels") as info:
+    with pytest.raises(DataFormatError, match="row and column labels differ") as info:
         load_fdataset(mirror.root, download=False, verify=False)
     assert str(path) in str(info.value)
+
+
+def test_cdataset_target_views_align_by_id(cdataset, data_root):
+    from graphmed.datasets.readers import read_labelled_matrix
+
+    ids = list(cdataset.drugs["id"])
+    for view in ("domain", "go"):
+        raw = read_labelled_matrix(data_root / f"cdataset/drimc_variant/c_simmat_dc_{view}.txt.gz")
+        raw = raw.rename(index={"DB09026": "DB01258"}, columns={"DB09026": "DB01258"})
+        got = cdataset.drug_similarities[view]
+        shared = [i for i, d in enumerate(ids) if d in raw.index]
+        assert len(shared) == 658
+        names = [ids[i] for i in shared]
+        assert np.allclose(got[np.ix_(shared, shared)], raw.loc[names, names].to_numpy())
+        lacking = [i for i, d in enumerate(ids) if d not in raw.index]
+        assert [ids[i] for i in lacking] == ["DB00236", "DB00271", "DB00460", "DB04571", "DB08803"]
+        for i in lacking:
+            row = np.zeros(len(ids))
+            row[i] = 1.0
+            assert np.array_equal(got[i], row)
+
+
+def test_target_view_missing_too_many_drugs_is_refused(tmp_path, fdataset):
+    import pandas as pd
+
+    from graphmed.datasets.bnnr import _aligned_view
+    from graphmed.errors import DataFormatError
+
+    ids = list(fdataset.drugs["id"])
+    keep = ids[:500]
+    matrix = pd.DataFrame(np.eye(len(keep)), index=keep, columns=keep)
+    with pytest.raises(DataFormatError, match="93 of 593 drug ids are missing"):
+        _aligned_view(matrix, ids, tmp_path / "view.txt", "domain")
