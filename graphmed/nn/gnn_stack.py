@@ -26,7 +26,7 @@ class GNNStack(torch.nn.Module):
 
     ::
 
-        h_0 = relu(W_in dropout(x))
+        h_0 = relu(W_in dropout(x))                 (h_0 = x if project_input=False)
         h_l = relu(norm(conv_l(dropout(h_{l-1}))))  (+ h_{l-1} if residual="residual")
         out = W_out dropout(JK(h_1 .. h_L))         (JK(...) if out_channels is None)
 
@@ -42,6 +42,8 @@ class GNNStack(torch.nn.Module):
     Chen et al., ICML 2020) and ``(1 - alpha) conv(h) + alpha h_0`` for the other convs.
     ``conv="gcnii"`` is always initial-residual. ``"gcn"``/``"gcnii"`` normalise the
     adjacency (``D^-1/2 (A + I) D^-1/2``) once per forward pass, after DropEdge.
+    With ``project_input=False`` the first conv reads ``x`` itself (the classic GCN shape;
+    not with initial residuals, and the first layer gets no residual).
 
     Args:
         in_channels: input feature width ``F``.
@@ -61,10 +63,12 @@ class GNNStack(torch.nn.Module):
         combine: ``"gate"`` or ``"sum"``, how ``"gcngat"`` merges its branches.
         num_edge_types: number of edge types for ``"transformer"``'s edge embeddings.
         global_attention: add global self-attention over all nodes to every layer.
+        project_input: map ``x`` to ``C`` channels with ``W_in`` before the first layer.
 
     Shapes: ``x (N, F)``, ``edge_index (2, E)``, ``edge_weight (E,)``, ``edge_type (E,)``
     -> ``(N, out_channels)`` or ``(N, C)`` (``(N, L*C)`` with ``"cat"``); with
-    ``return_layers=True`` also the list ``[h_0, h_1, .., h_L]`` of ``(N, C)`` tensors.
+    ``return_layers=True`` also the list ``[h_0, h_1, .., h_L]`` of ``(N, C)`` tensors
+    (``h_0 = x``, ``(N, F)``, without input projection).
     """
 
     def __init__(self, in_channels: int, hidden_channels: int, num_layers: int,
@@ -72,7 +76,8 @@ class GNNStack(torch.nn.Module):
                  residual: str | None = None, jumping_knowledge: str | None = None,
                  norm: str | None = None, dropout: float = 0.0, drop_edge: float = 0.0,
                  heads: int = 1, alpha: float = 0.1, theta: float = 0.5, combine: str = "gate",
-                 num_edge_types: int | None = None, global_attention: bool = False):
+                 num_edge_types: int | None = None, global_attention: bool = False,
+                 project_input: bool = True):
         super().__init__()
         if conv not in CONVS:
             raise ValueError(f"unknown conv {conv!r}; known: {', '.join(CONVS)}")
@@ -93,6 +98,8 @@ class GNNStack(torch.nn.Module):
         if hidden_channels % heads:
             raise ValueError(f"hidden_channels ({hidden_channels}) must be divisible by "
                              f"heads ({heads})")
+        if not project_input and residual == "initial":
+            raise ValueError("initial residuals mix in h_0, which needs project_input=True")
         if num_edge_types is not None and conv != "transformer":
             raise ValueError("num_edge_types (edge-type embeddings) needs conv='transformer'")
         self.in_channels, self.hidden_channels = in_channels, hidden_channels
@@ -103,10 +110,14 @@ class GNNStack(torch.nn.Module):
         self.heads, self.alpha, self.theta = heads, float(alpha), float(theta)
         self.num_edge_types, self.global_attention = num_edge_types, bool(global_attention)
 
-        self.lin_in = torch.nn.Linear(in_channels, hidden_channels)
+        self.lin_in = torch.nn.Linear(in_channels, hidden_channels) if project_input else None
         self.convs = torch.nn.ModuleList(
-            self._make_conv(layer, combine) for layer in range(1, num_layers + 1))
+            self._make_conv(layer, combine, hidden_channels if project_input or layer > 1
+                            else in_channels)
+            for layer in range(1, num_layers + 1))
         self.norms = torch.nn.ModuleList(make_norm(norm, hidden_channels) for _ in range(num_layers))
+        if global_attention and not project_input:
+            raise ValueError("global_attention needs project_input=True")
         self.attentions = torch.nn.ModuleList(
             NodeSelfAttention(hidden_channels, heads) for _ in range(num_layers if global_attention else 0))
         self.edge_type_emb = (torch.nn.Embedding(num_edge_types, hidden_channels)
@@ -115,18 +126,18 @@ class GNNStack(torch.nn.Module):
         self.lin_out = torch.nn.Linear(width, out_channels) if out_channels is not None else None
         self.reset_parameters()
 
-    def _make_conv(self, layer: int, combine: str) -> torch.nn.Module:
+    def _make_conv(self, layer: int, combine: str, c_in: int) -> torch.nn.Module:
         c, heads = self.hidden_channels, self.heads
         if self.conv == "gcn":
-            return GCNConv(c, c, normalize=False)
+            return GCNConv(c_in, c, normalize=False)
         if self.conv == "gcnii":
             return GCN2Conv(c, alpha=self.alpha, theta=self.theta, layer=layer, normalize=False)
         if self.conv == "gat":
-            return GATConv(c, c // heads, heads=heads, edge_dim=1)
+            return GATConv(c_in, c // heads, heads=heads, edge_dim=1)
         if self.conv == "gcngat":
-            return GCNGATConv(c, c, heads=heads, combine=combine)
+            return GCNGATConv(c_in, c, heads=heads, combine=combine)
         edge_dim = c if self.num_edge_types is not None else None
-        return TransformerConv(c, c // heads, heads=heads, edge_dim=edge_dim)
+        return TransformerConv(c_in, c // heads, heads=heads, edge_dim=edge_dim)
 
     def reset_parameters(self) -> None:
         modules = [self.lin_in, *self.convs, *self.norms, *self.attentions, self.edge_type_emb,
@@ -149,7 +160,7 @@ class GNNStack(torch.nn.Module):
             edge_weight = None
         edge_attr = None if self.edge_type_emb is None else self.edge_type_emb(edge_type)
 
-        h = F.relu(self.lin_in(self._dropout(x)))
+        h = x if self.lin_in is None else F.relu(self.lin_in(self._dropout(x)))
         h0, layers = h, [h]
         for i, conv in enumerate(self.convs):
             h_in = self._dropout(h)
@@ -169,7 +180,7 @@ class GNNStack(torch.nn.Module):
             if self.residual == "initial" and self.conv != "gcnii":
                 h = (1 - self.alpha) * h + self.alpha * h0
             h = F.relu(self.norms[i](h))
-            if self.residual == "residual":
+            if self.residual == "residual" and (i > 0 or self.lin_in is not None):
                 h = h + layers[-1]
             layers.append(h)
         out = jumping_knowledge(layers[1:], self.jumping_knowledge)
@@ -216,4 +227,5 @@ class GNNStack(torch.nn.Module):
         return (f"{self.__class__.__name__}({self.in_channels}, {self.hidden_channels}, "
                 f"num_layers={self.num_layers}, out_channels={self.out_channels}, "
                 f"conv={self.conv!r}, residual={self.residual!r}, "
-                f"jumping_knowledge={self.jumping_knowledge!r}, norm={self.norm!r})")
+                f"jumping_knowledge={self.jumping_knowledge!r}, norm={self.norm!r}"
+                f"{'' if self.lin_in is not None else ', project_input=False'})")

@@ -184,3 +184,18 @@ def test_runs_on_cuda(graph, conv):
     on_gpu = {k: v.cuda() for k, v in graph.items()}
     out = model(on_gpu["x"], on_gpu["edge_index"], **inputs(conv, on_gpu))
     assert out.is_cuda and out.shape == (N, OUT)
+
+
+@pytest.mark.parametrize("conv", ["gcn", "gat", "gcngat", "transformer"])
+def test_without_input_projection_the_first_conv_reads_x(graph, conv):
+    torch.manual_seed(0)
+    model = build(conv, "residual", "layernorm", "cat", project_input=False)
+    assert model.lin_in is None
+    out, layers = model(graph["x"], graph["edge_index"], **inputs(conv, graph), return_layers=True)
+    assert out.shape == (N, OUT) and layers[0] is graph["x"]
+    assert [h.shape[1] for h in layers] == [F_IN] + [HIDDEN] * LAYERS
+    assert repr(model).endswith("norm='layernorm', project_input=False)")
+    with pytest.raises(ValueError, match="project_input"):
+        GNNStack(F_IN, HIDDEN, 2, conv="gcnii", project_input=False)
+    with pytest.raises(ValueError, match="project_input"):
+        GNNStack(F_IN, HIDDEN, 2, conv="gat", global_attention=True, project_input=False)
