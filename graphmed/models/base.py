@@ -33,6 +33,14 @@ class PairScorer(ABC):
     def score_matrix(self) -> np.ndarray:
         """``(n_drugs, n_diseases)`` float scores for every pair."""
 
+    def validation_score_matrix(self) -> np.ndarray:
+        """Scores from a model that has not seen validation labels, for choices made on them.
+
+        Equal to :meth:`score_matrix` unless the model refits on training + validation
+        pairs after its choices (then it returns the scores from before the refit).
+        """
+        return self.score_matrix()
+
     def score(self, pairs: np.ndarray) -> np.ndarray:
         """Scores ``(n,)`` of ``(n, 2)`` (drug, disease) pairs."""
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)

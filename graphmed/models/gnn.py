@@ -27,6 +27,7 @@ class GNNConfig:
 
     ``residual``: ``"none"``, ``"residual"`` or ``"initial"`` (GCNII); ``None`` picks the
     encoder's default (residual for ``"relational"``, initial for ``"gcnii"``, none otherwise).
+    ``layer_attention``: the ``"relational"`` encoder's learned mix of all layers' outputs.
     """
 
     encoder: str = "relational"
@@ -37,6 +38,7 @@ class GNNConfig:
     drop_edge: float = 0.2
     residual: str | None = None
     jumping_knowledge: str | None = None
+    layer_attention: bool = True
     norm: str | None = None
     top_k: int = 15
     features: str = "topk"
@@ -68,7 +70,8 @@ class LinkPredictionNet(torch.nn.Module):
             self.encoder = RelationalStack(in_channels, config.hidden, config.layers, 2,
                                            relation_self_loops=(True, False), dropout=config.dropout,
                                            drop_edge=(0.0, config.drop_edge),
-                                           residual=config.residual != "none")
+                                           residual=config.residual != "none",
+                                           layer_attention=config.layer_attention)
         else:
             self.encoder = GNNStack(in_channels, config.hidden, config.layers, conv=config.encoder,
                                     residual=config.residual, dropout=config.dropout,
@@ -132,12 +135,12 @@ class GNNLinkPredictor(PairScorer):
 
     @torch.no_grad()
     def predict_task(self, task: LinkTask) -> np.ndarray:
-        """Probabilities ``(n_drugs, n_diseases)`` of every pair on ``task``'s graph."""
+        """Logits ``(n_drugs, n_diseases)`` of every pair on ``task``'s graph (sigmoid: probability)."""
         if self.net is None:
             raise RuntimeError("call fit() before scoring")
         device = next(self.net.parameters()).device
         self.net.eval()
-        return torch.sigmoid(self.net(task.to(device)).float()).cpu().numpy().astype(np.float64)
+        return self.net(task.to(device)).float().cpu().numpy().astype(np.float64)
 
     def score_matrix(self) -> np.ndarray:
         if self._scores is None:

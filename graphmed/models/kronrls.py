@@ -61,6 +61,7 @@ class KronRLS(PairScorer):
         self.best_lambda: float | None = None
         self.validation_scores: dict[float, float] = {}
         self._scores: np.ndarray | None = None
+        self._validation_scores: np.ndarray | None = None
 
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "KronRLS":
         labels = part.train_matrix().astype(np.float64)
@@ -72,8 +73,10 @@ class KronRLS(PairScorer):
                 lam: float(average_precision_score(val_labels, pred[val_pairs[:, 0], val_pairs[:, 1]]))
                 for lam, pred in zip(self.lambdas, predictions)}
             self.best_lambda = max(self.validation_scores, key=self.validation_scores.get)
+            self._validation_scores = predictions[self.lambdas.index(self.best_lambda)]
         else:
             self.best_lambda = self.lambdas[0]
+            self._validation_scores = None
         full = part.merged()
         labels = full.train_matrix().astype(np.float64)
         kd, ks = _kernels(data, labels, self.use_gip)
@@ -84,6 +87,10 @@ class KronRLS(PairScorer):
         if self._scores is None:
             raise RuntimeError("call fit() before scoring")
         return self._scores
+
+    def validation_score_matrix(self) -> np.ndarray:
+        """Scores of the chosen ``lambda`` before the refit on validation pairs."""
+        return self._validation_scores if self._validation_scores is not None else self.score_matrix()
 
     def config(self) -> dict:
         return {"name": self.name, "lambdas": list(self.lambdas), "use_gip": self.use_gip,
