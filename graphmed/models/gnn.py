@@ -44,8 +44,8 @@ class GNNConfig:
     features: str = "topk"
     use_gip: bool = False
     pos_weight: float | str = "balanced"
-    fit: FitConfig = field(default_factory=lambda: FitConfig(epochs=300, lr=0.01, weight_decay=1e-5,
-                                                             eval_every=10, patience=10,
+    fit: FitConfig = field(default_factory=lambda: FitConfig(epochs=400, lr=0.01, weight_decay=1e-5,
+                                                             eval_every=10, patience=20,
                                                              selection="aupr"))
 
     def to_dict(self) -> dict:

@@ -23,7 +23,7 @@ def test_every_encoder_trains_and_scores(fdataset, fold, encoder):
     model = fit_fold(small_model(encoder=encoder, layers=2), fdataset, fold, seed=0)
     scores = model.score_matrix()
     assert scores.shape == fdataset.associations.shape
-    assert np.isfinite(scores).all() and (scores >= 0).all() and (scores <= 1).all()
+    assert np.isfinite(scores).all() and scores.std() > 0
     assert model.config()["best_epoch"] > 0
 
 

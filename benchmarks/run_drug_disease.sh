@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Regenerates benchmarks/results/drug_disease.{json,md}: every number quoted in README.
+# Fdataset and Cdataset run side by side, one CPU thread each; then the tables are merged.
+#   GRAPHMED_DATA=../shared/data bash benchmarks/run_drug_disease.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=benchmarks/results
+tmp=$(mktemp -d)
+bench="python benchmarks/drug_disease.py --seeds 3 --threads 1 --out $tmp"
+(
+  $bench --datasets fdataset --protocols A --models knn kronrls gnn gnn-kronrls --name f_a
+  $bench --datasets fdataset --protocols B new-disease --models knn kronrls gnn-kronrls --name f_rest
+) > "$tmp/f.log" 2>&1 &
+(
+  $bench --datasets cdataset --protocols A --models knn kronrls gnn-kronrls --name c_a
+  $bench --datasets cdataset --protocols B new-disease --models knn kronrls --name c_rest
+) > "$tmp/c.log" 2>&1 &
+wait
+python benchmarks/drug_disease.py --out "$out" --name drug_disease \
+  --combine "$tmp/f_a.json" "$tmp/c_a.json" "$tmp/f_rest.json" "$tmp/c_rest.json"
