@@ -100,6 +100,8 @@ class GNNStack(torch.nn.Module):
                              f"heads ({heads})")
         if not project_input and residual == "initial":
             raise ValueError("initial residuals mix in h_0, which needs project_input=True")
+        if not project_input and global_attention:
+            raise ValueError("global_attention needs project_input=True")
         if num_edge_types is not None and conv != "transformer":
             raise ValueError("num_edge_types (edge-type embeddings) needs conv='transformer'")
         self.in_channels, self.hidden_channels = in_channels, hidden_channels
@@ -116,8 +118,6 @@ class GNNStack(torch.nn.Module):
                             else in_channels)
             for layer in range(1, num_layers + 1))
         self.norms = torch.nn.ModuleList(make_norm(norm, hidden_channels) for _ in range(num_layers))
-        if global_attention and not project_input:
-            raise ValueError("global_attention needs project_input=True")
         self.attentions = torch.nn.ModuleList(
             NodeSelfAttention(hidden_channels, heads) for _ in range(num_layers if global_attention else 0))
         self.edge_type_emb = (torch.nn.Embedding(num_edge_types, hidden_channels)
