@@ -1,4 +1,4 @@
-"""Command line: ``graphmed datasets``, ``graphmed benchmark``.
+"""Command line: ``graphmed datasets``, ``graphmed benchmark``, ``graphmed pretrain-smiles``.
 
 Thin: parses arguments, calls the library, prints. Errors graphmed raises on purpose
 are printed as one line (exit status 2); anything else is a bug and shows a traceback.
@@ -65,6 +65,18 @@ def _at_least(minimum: int):
     return parse
 
 
+def _cmd_pretrain_smiles(args: argparse.Namespace) -> int:
+    from graphmed.features.smiles_lm import pretrain_smiles_lm
+
+    result = pretrain_smiles_lm(args.out, args.corpus, max_molecules=args.max_molecules,
+                                epochs=args.epochs, hidden=args.hidden, layers=args.layers,
+                                seed=args.seed, data_root=args.data_root,
+                                datasets=tuple(args.datasets), progress=not args.no_progress)
+    print(f"pretrained on {result.n_molecules} molecules in {result.wall_time_s:.1f} s "
+          f"(seed {result.seed}, final loss {result.losses[-1]:.4f}); saved to {result.path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graphmed", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"graphmed {__version__}")
@@ -87,6 +99,21 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--data-root", help="data folder (default: $GRAPHMED_DATA or the per-user folder)")
     bench.add_argument("--no-progress", action="store_true", help="hide progress bars")
     bench.set_defaults(func=_cmd_benchmark)
+
+    smiles = sub.add_parser("pretrain-smiles",
+                            help="pretrain a SMILES Transformer (masked language model) for drug features")
+    smiles.add_argument("out", help="folder to save the model and tokenizer in")
+    smiles.add_argument("--corpus", help="SMILES file (default: the data root's smiles_corpus)")
+    smiles.add_argument("--max-molecules", type=int, default=50_000)
+    smiles.add_argument("--epochs", type=int, default=1)
+    smiles.add_argument("--hidden", type=int, default=256)
+    smiles.add_argument("--layers", type=int, default=4)
+    smiles.add_argument("--datasets", nargs="*", default=["fdataset", "cdataset"],
+                        help="data sets whose drug SMILES join the corpus (default: fdataset cdataset)")
+    smiles.add_argument("--seed", type=int, help="seed (default: drawn and printed)")
+    smiles.add_argument("--data-root", help="data folder (default: $GRAPHMED_DATA or the per-user folder)")
+    smiles.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    smiles.set_defaults(func=_cmd_pretrain_smiles)
     return parser
 
 
