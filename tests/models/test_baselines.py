@@ -7,7 +7,7 @@ import pytest
 
 from graphmed.datasets import DrugDiseaseDataset
 from graphmed.errors import UnknownNameError
-from graphmed.models import DEFAULT_MODEL, MODELS, KronRLS, SimilarityKNN, make_model
+from graphmed.models import DEFAULT_MODEL, KronRLS, SimilarityKNN, make_model
 from graphmed.models.kronrls import DEFAULT_LAMBDAS, kron_rls
 from graphmed.splits import TrainPart
 from graphmed.training import cross_validate
@@ -138,7 +138,7 @@ def test_kronrls_errors():
 def test_make_model():
     assert isinstance(make_model("knn"), SimilarityKNN)
     assert isinstance(make_model(" KronRLS "), KronRLS)
-    assert isinstance(make_model(), MODELS[DEFAULT_MODEL])
+    assert make_model().name == make_model(DEFAULT_MODEL).name == DEFAULT_MODEL
     assert make_model("knn", k=3).k == 3
     with pytest.raises(UnknownNameError, match="unknown model 'gcn'; known: knn, kronrls"):
         make_model("gcn")
