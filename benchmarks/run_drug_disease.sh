@@ -4,6 +4,8 @@
 #   GRAPHMED_DATA=../shared/data bash benchmarks/run_drug_disease.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# one thread per process for torch and the BLAS behind numpy: two processes share two cores
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 out=benchmarks/results
 tmp=$(mktemp -d)
 bench="python benchmarks/drug_disease.py --seeds 3 --threads 1 --out $tmp"
@@ -18,3 +20,4 @@ bench="python benchmarks/drug_disease.py --seeds 3 --threads 1 --out $tmp"
 wait
 python benchmarks/drug_disease.py --out "$out" --name drug_disease \
   --combine "$tmp/f_a.json" "$tmp/c_a.json" "$tmp/f_rest.json" "$tmp/c_rest.json"
+echo "logs in $tmp"
