@@ -70,7 +70,7 @@ class LinkPredictionNet(torch.nn.Module):
             self.encoder = RelationalStack(in_channels, config.hidden, config.layers, 2,
                                            relation_self_loops=(True, False), dropout=config.dropout,
                                            drop_edge=(0.0, config.drop_edge),
-                                           residual=config.residual != "none",
+                                           residual=config.residual or "residual",
                                            layer_attention=config.layer_attention)
         else:
             self.encoder = GNNStack(in_channels, config.hidden, config.layers, conv=config.encoder,

@@ -1,6 +1,8 @@
 """A relation-aware graph convolution stack with residuals and layer attention."""
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -51,8 +53,8 @@ class RelationalStack(torch.nn.Module):
 
     def __init__(self, in_channels: int, hidden_channels: int, num_layers: int, num_relations: int,
                  *, relation_self_loops: tuple[bool, ...] | None = None, dropout: float = 0.0,
-                 drop_edge: tuple[float, ...] | float = 0.0, residual: bool = True,
-                 layer_attention: bool = True):
+                 drop_edge: tuple[float, ...] | float = 0.0, residual: bool | str = True,
+                 layer_attention: bool = True, alpha: float = 0.1, theta: float = 0.5):
         super().__init__()
         if num_layers < 1 or num_relations < 1:
             raise ValueError("num_layers and num_relations must be at least 1")
@@ -63,10 +65,16 @@ class RelationalStack(torch.nn.Module):
         if len(self.relation_self_loops) != num_relations or len(drop) != num_relations:
             raise ValueError("relation_self_loops and drop_edge need one value per relation")
         self.drop_edge = drop
+        residual = {True: "residual", False: "none"}.get(residual, residual)
+        if residual not in ("none", "residual", "initial"):
+            raise ValueError(f"residual must be 'none', 'residual' or 'initial', got {residual!r}")
         self.dropout, self.residual, self.layer_attention = float(dropout), residual, layer_attention
+        self.alpha, self.theta = float(alpha), float(theta)
         self.lin_in = torch.nn.Linear(in_channels, hidden_channels)
+        first = hidden_channels if residual == "initial" else in_channels
         self.lins = torch.nn.ModuleList(
-            torch.nn.Linear(in_channels if layer == 0 else hidden_channels, hidden_channels)
+            torch.nn.Linear(first if layer == 0 else hidden_channels, hidden_channels,
+                            bias=residual != "initial")
             for layer in range(num_layers) for _ in range(num_relations))
         self.attention = torch.nn.Parameter(torch.empty(num_layers))
         self.reset_parameters()
@@ -94,12 +102,14 @@ class RelationalStack(torch.nn.Module):
                 edge_weight: Tensor | None = None, return_layers: bool = False):
         adjacency = self.adjacencies(edge_index, edge_type, edge_weight, x.size(0))
         h = self.lin_in(x)
+        if self.residual == "initial":
+            return self._forward_initial(F.relu(h), adjacency, return_layers)
         inputs, layers = x, []
         for layer in range(self.num_layers):
             dropped = F.dropout(inputs, self.dropout, self.training)
             lins = self.lins[layer * self.num_relations:(layer + 1) * self.num_relations]
             z = sum(F.relu(torch.sparse.mm(adj, lin(dropped))) for adj, lin in zip(adjacency, lins))
-            h = z + h if self.residual else z
+            h = z + h if self.residual == "residual" else z
             layers.append(h)
             inputs = h
         if self.layer_attention:
@@ -109,6 +119,29 @@ class RelationalStack(torch.nn.Module):
             out = h
         out = F.dropout(out, self.dropout, self.training)
         return (out, layers) if return_layers else out
+
+    def _forward_initial(self, h0: Tensor, adjacency: list[Tensor], return_layers: bool):
+        """GCNII per relation: ``relu(sum_r ((1-a) P_r h + a h_0)((1-b_l) I + b_l W_lr)) / R``.
+
+        Initial residual and identity mapping (Chen et al., ICML 2020) with
+        ``b_l = log(theta / l + 1)``: deep stacks stay close to the input embedding.
+        """
+        h, layers = h0, []
+        for layer in range(self.num_layers):
+            beta = math.log(self.theta / (layer + 1) + 1.0)
+            dropped = F.dropout(h, self.dropout, self.training)
+            lins = self.lins[layer * self.num_relations:(layer + 1) * self.num_relations]
+            out = 0
+            for adj, lin in zip(adjacency, lins):
+                support = (1 - self.alpha) * torch.sparse.mm(adj, dropped) + self.alpha * h0
+                out = out + (1 - beta) * support + beta * lin(support)
+            h = F.relu(out / self.num_relations)
+            layers.append(h)
+        if self.layer_attention:
+            weights = torch.softmax(self.attention, dim=0)
+            h = torch.einsum("l,lnc->nc", weights, torch.stack(layers))
+        h = F.dropout(h, self.dropout, self.training)
+        return (h, layers) if return_layers else h
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.in_channels}, {self.hidden_channels}, "

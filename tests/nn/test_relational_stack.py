@@ -81,3 +81,18 @@ def test_invalid_arguments():
     with pytest.raises(ValueError):
         RelationalStack(8, 16, 2, 2, drop_edge=(0.1,))
     assert "num_relations=2" in repr(RelationalStack(8, 16, 2, 2))
+
+
+def test_initial_residual_keeps_deep_stacks_bounded():
+    """Identity mapping keeps a 64-layer stack near its input scale; plain residual sums blow up."""
+    x, ei, et = graph(n=60, e=240)
+    norms = {}
+    for residual in ("initial", "residual"):
+        torch.manual_seed(0)
+        stack = RelationalStack(8, 16, 64, 2, residual=residual, layer_attention=False).eval()
+        with torch.no_grad():
+            h0 = torch.relu(stack.lin_in(x))
+            norms[residual] = stack(x, ei, et).norm().item() / h0.norm().item()
+    assert norms["initial"] < 10 and norms["residual"] > 1e3 * norms["initial"]
+    with pytest.raises(ValueError, match="residual must be"):
+        RelationalStack(8, 16, 2, 2, residual="dense")
