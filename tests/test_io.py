@@ -63,3 +63,20 @@ def test_sha256(tmp_path):
     assert sha256_file(plain) == sha256_bytes(data)
     assert sha256_file(packed, decompress=True) == sha256_bytes(data)
     assert sha256_file(packed) != sha256_bytes(data)
+
+
+def test_atomic_write_gives_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    from graphmed.io import atomic_write_text
+
+    umask = os.umask(0o022)
+    try:
+        path = atomic_write_text(tmp_path / "new.txt", "x")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        path.chmod(0o600)
+        atomic_write_text(path, "y")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    finally:
+        os.umask(umask)
