@@ -14,8 +14,8 @@ class PairScorer(ABC):
 
     ``fit`` receives the data set with its association matrix reduced to training
     positives and the :class:`TrainPart` of a fold: test pairs and test labels are not
-    reachable from a model. Subclasses set ``name`` and implement ``fit`` and
-    ``score_matrix``.
+    reachable from a model. Subclasses set ``name`` and implement ``fit``, which stores
+    the ``(n_drugs, n_diseases)`` scores in ``self._scores``.
 
     Attributes:
         uses_validation: ``False`` for models with nothing to select on validation
@@ -24,14 +24,17 @@ class PairScorer(ABC):
 
     name: str = "model"
     uses_validation: bool = True
+    _scores: np.ndarray | None = None
 
     @abstractmethod
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "PairScorer":
         """Fit on ``part`` (``data.associations`` holds exactly ``part.train_pos``)."""
 
-    @abstractmethod
     def score_matrix(self) -> np.ndarray:
         """``(n_drugs, n_diseases)`` float scores for every pair."""
+        if self._scores is None:
+            raise RuntimeError(f"call {type(self).__name__}.fit() before scoring")
+        return self._scores
 
     def validation_score_matrix(self) -> np.ndarray:
         """Scores from a model that has not seen validation labels, for choices made on them.

@@ -51,7 +51,6 @@ class Ensemble(PairScorer):
             self.name = name
         self.members: list[PairScorer] = []
         self.weights: np.ndarray | None = None
-        self._scores: np.ndarray | None = None
 
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "Ensemble":
         self.members, validation, final = [], [], []
@@ -74,11 +73,6 @@ class Ensemble(PairScorer):
             self.weights = np.full(len(self.members), 1.0 / len(self.members))
         self._scores = np.tensordot(self.weights, np.stack(final), axes=1)
         return self
-
-    def score_matrix(self) -> np.ndarray:
-        if self._scores is None:
-            raise RuntimeError("call fit() before scoring")
-        return self._scores
 
     def config(self) -> dict:
         return {"name": self.name, "step": self.step,

@@ -1,6 +1,7 @@
 """Graph neural network link predictor for drug–disease associations."""
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -105,7 +106,7 @@ class GNNLinkPredictor(PairScorer):
     name = "gnn"
 
     def __init__(self, config: GNNConfig | None = None, **overrides):
-        config = config or GNNConfig()
+        config = copy.deepcopy(config) if config is not None else GNNConfig()
         fit_overrides = {k: overrides.pop(k) for k in list(overrides) if hasattr(config.fit, k)}
         for key, value in overrides.items():
             if not hasattr(config, key):
@@ -121,7 +122,6 @@ class GNNLinkPredictor(PairScorer):
         self.net: LinkPredictionNet | None = None
         self.task: LinkTask | None = None
         self.fit_result: FitResult | None = None
-        self._scores: np.ndarray | None = None
 
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "GNNLinkPredictor":
         torch.manual_seed(seed)
@@ -141,11 +141,6 @@ class GNNLinkPredictor(PairScorer):
         device = next(self.net.parameters()).device
         self.net.eval()
         return self.net(task.to(device)).float().cpu().numpy().astype(np.float64)
-
-    def score_matrix(self) -> np.ndarray:
-        if self._scores is None:
-            raise RuntimeError("call fit() before scoring")
-        return self._scores
 
     def config(self) -> dict:
         out = {"name": self.name, **self.settings.to_dict()}

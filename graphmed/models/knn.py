@@ -32,7 +32,6 @@ class SimilarityKNN(PairScorer):
         self.k = k
         self.drug_views = drug_views
         self.disease_views = disease_views
-        self._scores: np.ndarray | None = None
 
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "SimilarityKNN":
         labels = part.train_matrix().astype(np.float64)
@@ -49,11 +48,6 @@ class SimilarityKNN(PairScorer):
             raise ValueError("the similarity kNN needs at least one similarity view")
         self._scores = np.mean(sides, axis=0)
         return self
-
-    def score_matrix(self) -> np.ndarray:
-        if self._scores is None:
-            raise RuntimeError("call fit() before scoring")
-        return self._scores
 
     def config(self) -> dict:
         return {"name": self.name, "k": self.k, "drug_views": self.drug_views,

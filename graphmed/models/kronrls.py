@@ -11,9 +11,9 @@ model is refitted on training + validation pairs.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import average_precision_score
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.evaluation.metrics import aupr
 from graphmed.models.base import PairScorer
 from graphmed.similarity import gip_kernel
 from graphmed.splits.fold import TrainPart
@@ -60,7 +60,6 @@ class KronRLS(PairScorer):
         self.use_gip = use_gip
         self.best_lambda: float | None = None
         self.validation_scores: dict[float, float] = {}
-        self._scores: np.ndarray | None = None
         self._validation_scores: np.ndarray | None = None
 
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "KronRLS":
@@ -70,7 +69,7 @@ class KronRLS(PairScorer):
             kd, ks = _kernels(data, labels, self.use_gip)
             predictions = kron_rls(kd, ks, labels, self.lambdas)
             self.validation_scores = {
-                lam: float(average_precision_score(val_labels, pred[val_pairs[:, 0], val_pairs[:, 1]]))
+                lam: aupr(val_labels, pred[val_pairs[:, 0], val_pairs[:, 1]])
                 for lam, pred in zip(self.lambdas, predictions)}
             self.best_lambda = max(self.validation_scores, key=self.validation_scores.get)
             self._validation_scores = predictions[self.lambdas.index(self.best_lambda)]
@@ -82,11 +81,6 @@ class KronRLS(PairScorer):
         kd, ks = _kernels(data, labels, self.use_gip)
         self._scores = kron_rls(kd, ks, labels, [self.best_lambda])[0]
         return self
-
-    def score_matrix(self) -> np.ndarray:
-        if self._scores is None:
-            raise RuntimeError("call fit() before scoring")
-        return self._scores
 
     def validation_score_matrix(self) -> np.ndarray:
         """Scores of the chosen ``lambda`` before the refit on validation pairs."""

@@ -10,6 +10,7 @@ from torch_geometric.nn import GATConv, GCN2Conv, GCNConv, TransformerConv
 from torch_geometric.nn.conv.gcn_conv import gcn_norm
 from torch_geometric.utils import to_torch_csr_tensor
 
+from graphmed.nn._checks import check_stack_args
 from graphmed.nn.drop_edge import drop_edge
 from graphmed.nn.dropout import dropout
 from graphmed.nn.gcn_gat_conv import GCNGATConv
@@ -89,15 +90,7 @@ class GNNStack(torch.nn.Module):
                              f"use residual='initial', not {residual!r}")
         if conv == "gcn" and residual == "initial":
             conv = "gcnii"
-        if num_layers < 1:
-            raise ValueError(f"num_layers must be at least 1, got {num_layers}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
-        if not 0.0 <= drop_edge < 1.0:
-            raise ValueError(f"drop_edge must be in [0, 1), got {drop_edge}")
-        if hidden_channels % heads:
-            raise ValueError(f"hidden_channels ({hidden_channels}) must be divisible by "
-                             f"heads ({heads})")
+        check_stack_args(num_layers, dropout, drop_edge, hidden_channels, heads)
         if not project_input and residual == "initial":
             raise ValueError("initial residuals mix in h_0, which needs project_input=True")
         if not project_input and global_attention:

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.nn import GATConv, GCNConv, GraphConv, HeteroConv, SAGEConv, TransformerConv
 
+from graphmed.nn._checks import check_stack_args
 from graphmed.nn.drop_edge import drop_edge
 from graphmed.nn.dropout import dropout
 from graphmed.nn.jumping_knowledge import check_jk, jk_channels, jumping_knowledge
@@ -62,15 +63,7 @@ class HeteroGNNStack(torch.nn.Module):
             raise ValueError(f"unknown conv {conv!r}; known: {', '.join(HETERO_CONVS)}")
         if residual not in HETERO_RESIDUALS:
             raise ValueError(f"unknown residual {residual!r}; known: {', '.join(HETERO_RESIDUALS)}")
-        if num_layers < 1:
-            raise ValueError(f"num_layers must be at least 1, got {num_layers}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
-        if not 0.0 <= drop_edge < 1.0:
-            raise ValueError(f"drop_edge must be in [0, 1), got {drop_edge}")
-        if hidden_channels % heads:
-            raise ValueError(f"hidden_channels ({hidden_channels}) must be divisible by "
-                             f"heads ({heads})")
+        check_stack_args(num_layers, dropout, drop_edge, hidden_channels, heads)
         unknown = sorted({t for e in edge_types for t in (e[0], e[2])} - set(node_types))
         if unknown:
             raise ValueError(f"edge types refer to node types not in metadata: {unknown}")

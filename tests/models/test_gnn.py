@@ -67,3 +67,10 @@ def test_settings_validation():
     assert make_model("gnn", hidden=8).settings.hidden == 8
     config = GNNConfig(hidden=8)
     assert GNNConfig.from_dict(config.to_dict()) == config
+
+
+def test_settings_passed_in_are_not_changed():
+    config = GNNConfig(hidden=8)
+    model = GNNLinkPredictor(config, hidden=16, epochs=5)
+    assert config.hidden == 8 and config.fit.epochs == 400
+    assert model.settings.hidden == 16 and model.settings.fit.epochs == 5
