@@ -10,7 +10,9 @@ import torch
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.models.base import PairScorer
 from graphmed.models.checkpoint import load_checkpoint, save_checkpoint
+from graphmed.features.entity_modalities import NODE_MODALITIES, drug_disease_modalities
 from graphmed.nn.decoders import BilinearDecoder, DistMultDecoder, InnerProductDecoder, MLPDecoder
+from graphmed.nn.fusion import FUSIONS, LateFusion, make_fusion
 from graphmed.nn.gnn_stack import GNNStack
 from graphmed.nn.relational_stack import RelationalStack
 from graphmed.splits.fold import TrainPart
@@ -29,6 +31,11 @@ class GNNConfig:
     ``residual``: ``"none"``, ``"residual"`` or ``"initial"`` (GCNII); ``None`` picks the
     encoder's default (residual for ``"relational"``, initial for ``"gcnii"``, none otherwise).
     ``layer_attention``: the ``"relational"`` encoder's learned mix of all layers' outputs.
+    ``modalities``: node modalities fused with the structural features (see
+    :data:`~graphmed.features.entity_modalities.NODE_MODALITIES`); ``fusion`` is
+    ``"early"``, ``"attention"`` (per-node weights) or ``"late"`` (one encoder and
+    decoder per modality, predictions mixed by learned weights); ``smiles_model`` is the
+    SMILES Transformer folder for the ``"smiles"`` modality.
     """
 
     encoder: str = "relational"
@@ -45,6 +52,9 @@ class GNNConfig:
     features: str = "topk"
     use_gip: bool = False
     pos_weight: float | str = "balanced"
+    modalities: tuple[str, ...] = ()
+    fusion: str = "attention"
+    smiles_model: str | None = None
     fit: FitConfig = field(default_factory=lambda: FitConfig(epochs=400, lr=0.01, weight_decay=1e-5,
                                                              eval_every=10, patience=20,
                                                              selection="aupr"))
@@ -56,43 +66,108 @@ class GNNConfig:
     def from_dict(cls, values: dict) -> "GNNConfig":
         values = dict(values)
         fit = FitConfig(**values.pop("fit", {}))
+        values["modalities"] = tuple(values.get("modalities", ()))
         return cls(fit=fit, **values)
 
 
 class LinkPredictionNet(torch.nn.Module):
-    """Encoder over the drug–disease graph, then a pair decoder: ``task -> (n_drugs, n_diseases)``."""
+    """Encoder over the drug–disease graph, then a pair decoder: ``task -> (n_drugs, n_diseases)``.
 
-    def __init__(self, config: GNNConfig, in_channels: int, n_drugs: int):
+    With ``modality_dims`` (``name -> d``), the structural features ``task.x`` and the
+    task's node modalities are fused: early / attention fusion feed one encoder with the
+    fused ``(N, hidden)`` input; late fusion runs one encoder and decoder per modality
+    and mixes their logits with learned weights.
+    """
+
+    def __init__(self, config: GNNConfig, in_channels: int, n_drugs: int,
+                 modality_dims: dict[str, int] | None = None):
         super().__init__()
-        self.n_drugs = n_drugs
+        self.config, self.n_drugs, self.in_channels = config, n_drugs, in_channels
         self.relational = config.encoder == "relational"
+        self.modality_dims = dict(modality_dims or {})
+        self.fusion_kind = config.fusion if self.modality_dims else None
+        dims = {"structure": in_channels, **self.modality_dims}
+        self.fusion = self.late = None
+        if self.fusion_kind in ("early", "attention"):
+            self.fusion = make_fusion(self.fusion_kind, dims, config.hidden, config.dropout)
+            self.encoder = self._encoder(config.hidden)
+        elif self.fusion_kind == "late":
+            self.encoders = torch.nn.ModuleDict({n: self._encoder(d) for n, d in dims.items()})
+            self.decoders = torch.nn.ModuleDict({n: self._decoder() for n in dims})
+            self.late = LateFusion(tuple(dims))
+        else:
+            self.encoder = self._encoder(in_channels)
+        if self.late is None:
+            self.decoder = self._decoder()
+
+    def _encoder(self, in_channels: int) -> torch.nn.Module:
+        c = self.config
         if self.relational:
             # relation 0: similarity edges (with self loops), relation 1: association edges
-            self.encoder = RelationalStack(in_channels, config.hidden, config.layers, 2,
-                                           relation_self_loops=(True, False), dropout=config.dropout,
-                                           drop_edge=(0.0, config.drop_edge),
-                                           residual=config.residual or "residual",
-                                           layer_attention=config.layer_attention)
-        else:
-            self.encoder = GNNStack(in_channels, config.hidden, config.layers, conv=config.encoder,
-                                    residual=config.residual, dropout=config.dropout,
-                                    drop_edge=config.drop_edge, norm=config.norm,
-                                    jumping_knowledge=config.jumping_knowledge,
-                                    num_edge_types=4 if config.encoder == "transformer" else None)
-        width = config.hidden * (config.layers if config.jumping_knowledge == "cat" else 1)
-        decoder = DECODERS[config.decoder]
-        self.decoder = decoder() if decoder is InnerProductDecoder else decoder(width)
+            return RelationalStack(in_channels, c.hidden, c.layers, 2,
+                                   relation_self_loops=(True, False), dropout=c.dropout,
+                                   drop_edge=(0.0, c.drop_edge), residual=c.residual or "residual",
+                                   layer_attention=c.layer_attention)
+        return GNNStack(in_channels, c.hidden, c.layers, conv=c.encoder, residual=c.residual,
+                        dropout=c.dropout, drop_edge=c.drop_edge, norm=c.norm,
+                        jumping_knowledge=c.jumping_knowledge,
+                        num_edge_types=4 if c.encoder == "transformer" else None)
+
+    def _decoder(self) -> torch.nn.Module:
+        c = self.config
+        width = c.hidden * (c.layers if c.jumping_knowledge == "cat" else 1)
+        decoder = DECODERS[c.decoder]
+        return decoder() if decoder is InnerProductDecoder else decoder(width)
+
+    def _modalities(self, task: LinkTask) -> dict:
+        missing = [n for n in self.modality_dims if n not in task.modalities]
+        if missing:
+            raise ValueError(f"the model was built with modalities {missing} that the task lacks")
+        present = torch.ones(task.num_nodes, dtype=torch.bool, device=task.x.device)
+        return {"structure": (task.x, present),
+                **{n: task.modalities[n] for n in self.modality_dims}}
+
+    def _run(self, encoder: torch.nn.Module, x: torch.Tensor, task: LinkTask) -> torch.Tensor:
+        if self.relational:
+            return encoder(x, task.edge_index, task.edge_type // 2, task.edge_weight)
+        if encoder.num_edge_types is not None:  # edge types instead of weights
+            return encoder(x, task.edge_index, None, task.edge_type)
+        return encoder(x, task.edge_index, task.edge_weight)
 
     def embed(self, task: LinkTask) -> torch.Tensor:
-        if self.relational:
-            return self.encoder(task.x, task.edge_index, task.edge_type // 2, task.edge_weight)
-        if self.encoder.num_edge_types is not None:  # edge types instead of weights
-            return self.encoder(task.x, task.edge_index, None, task.edge_type)
-        return self.encoder(task.x, task.edge_index, task.edge_weight)
+        """``(N, hidden)`` node embeddings (late fusion: of the structural encoder)."""
+        if self.late is not None:
+            return self._run(self.encoders["structure"], task.x, task)
+        x = task.x
+        if self.fusion is not None:
+            x, _ = self.fusion(self._modalities(task))
+        return self._run(self.encoder, x, task)
 
     def forward(self, task: LinkTask) -> torch.Tensor:
-        h = self.embed(task)
-        return self.decoder.score_all(h[: self.n_drugs], h[self.n_drugs:])
+        if self.late is None:
+            h = self.embed(task)
+            return self.decoder.score_all(h[: self.n_drugs], h[self.n_drugs:])
+        scores, available = [], []
+        for name, (values, mask) in self._modalities(task).items():
+            h = self._run(self.encoders[name], values * mask.to(values.dtype).unsqueeze(1), task)
+            scores.append(self.decoders[name].score_all(h[: self.n_drugs], h[self.n_drugs:]))
+            available.append(mask[: self.n_drugs, None] | mask[None, self.n_drugs:])
+        return self.late(torch.stack(scores), torch.stack(available))
+
+    @torch.no_grad()
+    def modality_weights(self, task: LinkTask) -> dict[str, dict[str, float]] | None:
+        """Learned modality weights: attention fusion, the mean over drugs and over diseases
+        of the per-node weights (nodes with the modality); late fusion, the global weights."""
+        if self.late is not None:
+            return {"all": {n: round(float(w), 4) for n, w in zip(self.late.names, self.late.weights)}}
+        if self.fusion_kind != "attention":
+            return None
+        _, weights = self.fusion(self._modalities(task))
+        out = {}
+        for kind, rows in (("drug", slice(0, self.n_drugs)), ("disease", slice(self.n_drugs, None))):
+            w = weights[rows]
+            out[kind] = {n: round(float(w[:, i].mean()), 4) for i, n in enumerate(self.fusion.names)}
+        return out
 
 
 class GNNLinkPredictor(PairScorer):
@@ -116,21 +191,36 @@ class GNNLinkPredictor(PairScorer):
             setattr(config.fit, key, value)
         if config.encoder not in ENCODERS:
             raise ValueError(f"unknown encoder {config.encoder!r}; known: {', '.join(ENCODERS)}")
+        unknown = [m for m in config.modalities if m not in NODE_MODALITIES]
+        if unknown:
+            raise ValueError(f"unknown modalities {unknown}; known: {', '.join(NODE_MODALITIES)}")
+        if config.fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion {config.fusion!r}; known: {', '.join(FUSIONS)}")
+        config.modalities = tuple(config.modalities)
         if config.decoder not in DECODERS:
             raise ValueError(f"unknown decoder {config.decoder!r}; known: {', '.join(DECODERS)}")
         self.settings = config
         self.net: LinkPredictionNet | None = None
         self.task: LinkTask | None = None
         self.fit_result: FitResult | None = None
+        self.modality_weights: dict | None = None
 
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "GNNLinkPredictor":
         torch.manual_seed(seed)
         c = self.settings
         self.task = build_link_task(data, part, top_k=c.top_k, use_gip=c.use_gip,
                                     features=c.features, pos_weight=c.pos_weight)
-        self.net = LinkPredictionNet(c, self.task.x.size(1), self.task.n_drugs)
+        dims = None
+        if c.modalities:
+            modalities = drug_disease_modalities(data, c.modalities, smiles_model=c.smiles_model)
+            self.task = self.task.with_modalities(modalities)
+            dims = {name: feats.dim for name, feats in modalities.items()}
+        self.net = LinkPredictionNet(c, self.task.x.size(1), self.task.n_drugs, dims)
         self.fit_result = fit_link_model(self.net, self.task, c.fit)
         self._scores = self.predict_task(self.task)
+        device = next(self.net.parameters()).device
+        self.net.eval()
+        self.modality_weights = self.net.modality_weights(self.task.to(device))
         return self
 
     @torch.no_grad()
@@ -147,6 +237,8 @@ class GNNLinkPredictor(PairScorer):
         if self.fit_result is not None:
             out["best_epoch"] = self.fit_result.best_epoch
             out["best_validation"] = round(self.fit_result.best_score, 6)
+        if self.modality_weights is not None:
+            out["modality_weights"] = self.modality_weights
         return out
 
     def save(self, path) -> None:
@@ -155,13 +247,15 @@ class GNNLinkPredictor(PairScorer):
             raise RuntimeError("call fit() before saving")
         save_checkpoint(path, self.net.state_dict(),
                         {"model": self.name, "settings": self.settings.to_dict(),
-                         "in_channels": self.net.encoder.in_channels, "n_drugs": self.net.n_drugs})
+                         "in_channels": self.net.in_channels, "n_drugs": self.net.n_drugs,
+                         "modality_dims": self.net.modality_dims})
 
     @classmethod
     def load(cls, path) -> "GNNLinkPredictor":
         """A model with the saved weights; call :meth:`predict_task` on a task built for it."""
         state, meta = load_checkpoint(path)
         model = cls(GNNConfig.from_dict(meta["settings"]))
-        model.net = LinkPredictionNet(model.settings, meta["in_channels"], meta["n_drugs"])
+        model.net = LinkPredictionNet(model.settings, meta["in_channels"], meta["n_drugs"],
+                                      meta.get("modality_dims"))
         model.net.load_state_dict(state)
         return model

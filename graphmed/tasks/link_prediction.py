@@ -9,7 +9,7 @@ Node numbering of the homogeneous graph: drugs ``0 .. n_drugs-1``, then diseases
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -37,6 +37,8 @@ class LinkTask:
             (training positives and training unknowns).
         pos_weight: weight of a positive pair in the loss.
         val_pairs / val_labels: ``(n, 2)`` long and ``(n,)`` float validation pairs.
+        modalities: optional node modalities ``name -> (values (N, d), mask (N,) bool)``
+            (text, molecules), fused with ``x`` by the model.
     """
 
     n_drugs: int
@@ -50,6 +52,7 @@ class LinkTask:
     pos_weight: float
     val_pairs: torch.Tensor
     val_labels: torch.Tensor
+    modalities: dict[str, tuple[torch.Tensor, torch.Tensor]] = field(default_factory=dict)
 
     @property
     def num_nodes(self) -> int:
@@ -57,6 +60,20 @@ class LinkTask:
 
     def to(self, device: torch.device | str) -> "LinkTask":
         moved = {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in vars(self).items()}
+        moved["modalities"] = {name: (values.to(device), mask.to(device))
+                               for name, (values, mask) in self.modalities.items()}
+        return LinkTask(**moved)
+
+    def with_modalities(self, modalities) -> "LinkTask":
+        """This task with node modalities attached: ``name -> ModalityFeatures`` of ``N`` rows."""
+        attached = {}
+        for name, feats in modalities.items():
+            if len(feats) != self.num_nodes:
+                raise ValueError(f"modality {name!r} has {len(feats)} rows; the graph has "
+                                 f"{self.num_nodes} nodes (drugs, then diseases)")
+            attached[name] = (torch.from_numpy(feats.values), torch.from_numpy(feats.mask))
+        moved = dict(vars(self))
+        moved["modalities"] = attached
         return LinkTask(**moved)
 
     def loss(self, logits: torch.Tensor) -> torch.Tensor:

