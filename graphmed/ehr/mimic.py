@@ -1,0 +1,217 @@
+"""MIMIC-III and MIMIC-IV (hosp module) as heterogeneous graphs.
+
+The demos (``mimic3_demo``, ``mimic4_demo`` under the data root; 100 patients each) have
+the layout of the full databases, so a credentialed user passes ``root=`` the folder of
+the full download (``mimic-iv-2.2/`` with ``hosp/``, or the MIMIC-III folder of
+``ADMISSIONS.csv.gz`` ...). Only the columns used are read.
+
+Nodes (ids in brackets):
+
+* ``patient`` (``subject_id``): ``x`` = [is female, age] (MIMIC-IV ``anchor_age``;
+  MIMIC-III age at the first admission, 90 for the shifted ages above 89);
+* ``admission`` (``hadm_id``, unit ``"admission"`` only): ``time`` = admission time;
+* ``diagnosis`` (``"ICD9:4139"``, ``"ICD10:I10"``): name = the official long title;
+* ``diagnosis_category`` (ICD-10 chapter, ``"IX"``; all 22, see :mod:`graphmed.ehr.icd`);
+* ``procedure`` (``"ICD9:3961"``, ``"ICD10:0DTJ4ZZ"``): name = the official long title;
+* ``drug`` (normalised prescription drug name, :func:`~graphmed.ehr.drugs.normalise_drug_name`).
+
+Edges (each also reversed, ``rev_<relation>``): ``patient -has_admission-> admission``;
+``<unit> -diagnosed_with-> diagnosis`` (``edge_attr`` = [seq_num], 1 = primary, 0 =
+unknown), ``<unit> -underwent-> procedure``, ``<unit> -prescribed-> drug`` (one edge per
+pair; ``edge_weight`` = number of rows, ``time`` = earliest start; procedures have a time
+in MIMIC-IV only); ``diagnosis -in_category-> diagnosis_category``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from graphmed.ehr.drugs import normalise_drug_name
+from graphmed.ehr.ehr_data import EHRData
+from graphmed.ehr.files import (MIMIC3_DEMO_FILES, MIMIC4_DEMO_FILES, MIMIC4_DEMO_PAGE, read_csv,
+                                table_paths)
+from graphmed.ehr.icd import diagnosis_categories, icd_chapters, normalise_icd_code
+from graphmed.ehr.schema import EdgeTable, GraphSchema, NodeTable
+
+logger = logging.getLogger(__name__)
+
+Unit = Literal["admission", "patient"]
+MAX_AGE = 90
+STR = "string"
+
+
+def load_mimic4(root: str | os.PathLike | None = None, *, unit: Unit = "admission",
+                verify: bool = True, download: bool = True) -> EHRData:
+    """MIMIC-IV ``hosp`` tables as an :class:`EHRData` (see the module docstring).
+
+    Args:
+        root: the MIMIC-IV folder (holding ``hosp/``); ``$GRAPHMED_DATA/mimic4_demo`` if ``None``.
+        unit: attach diagnoses, procedures and drugs to ``"admission"`` or ``"patient"`` nodes.
+        verify: check files against ``SHA256SUMS.txt`` / the registered demo checksums.
+        download: for the demo only, fetch missing files that have a public URL.
+    """
+    tables = ["hosp/patients", "hosp/admissions", "hosp/diagnoses_icd", "hosp/procedures_icd",
+              "hosp/prescriptions", "hosp/d_icd_diagnoses", "hosp/d_icd_procedures"]
+    path = table_paths(tables, "mimic4_demo" if root is None else "MIMIC-IV", MIMIC4_DEMO_FILES,
+                       root, verify=verify, download=download, page=MIMIC4_DEMO_PAGE)
+    patients = read_csv(path["hosp/patients"], {"subject_id": "int64", "gender": STR,
+                                                "anchor_age": "float64"})
+    patients = pd.DataFrame({"subject_id": patients["subject_id"],
+                             "is_female": (patients["gender"] == "F").fillna(False).astype(float),
+                             "age": patients["anchor_age"].clip(upper=MAX_AGE)})
+    admissions = read_csv(path["hosp/admissions"], {"hadm_id": "int64", "subject_id": "int64",
+                                                    "admittime": STR})
+    diagnoses = read_csv(path["hosp/diagnoses_icd"], {"subject_id": "int64", "hadm_id": "int64",
+                                                      "seq_num": "float64", "icd_code": STR,
+                                                      "icd_version": "int64"})
+    procedures = read_csv(path["hosp/procedures_icd"], {"subject_id": "int64", "hadm_id": "int64",
+                                                        "chartdate": STR, "icd_code": STR,
+                                                        "icd_version": "int64"})
+    prescriptions = read_csv(path["hosp/prescriptions"], {"subject_id": "int64", "hadm_id": "Int64",
+                                                          "starttime": STR, "drug": STR})
+    titles = {kind: read_csv(path[f"hosp/d_icd_{kind}"], {"icd_code": STR, "icd_version": "int64",
+                                                           "long_title": STR})
+              for kind in ("diagnoses", "procedures")}
+    return _mimic(
+        "mimic4_demo" if root is None else "mimic4", unit, patients, admissions,
+        diagnoses.rename(columns={"icd_code": "code", "icd_version": "version"}),
+        procedures.rename(columns={"icd_code": "code", "icd_version": "version", "chartdate": "time"}),
+        prescriptions.rename(columns={"starttime": "time"}),
+        {k: t.rename(columns={"icd_code": "code", "icd_version": "version", "long_title": "title"})
+         for k, t in titles.items()},
+        {k: str(p) for k, p in path.items()})
+
+
+def load_mimic3(root: str | os.PathLike | None = None, *, unit: Unit = "admission",
+                verify: bool = True, download: bool = True) -> EHRData:
+    """MIMIC-III tables as an :class:`EHRData` (see the module docstring); codes are ICD-9-CM.
+
+    Args:
+        root: the MIMIC-III folder (holding ``ADMISSIONS.csv.gz`` ...);
+            ``$GRAPHMED_DATA/mimic3_demo`` if ``None``.
+        unit, verify, download: as in :func:`load_mimic4`.
+    """
+    tables = ["PATIENTS", "ADMISSIONS", "DIAGNOSES_ICD", "PROCEDURES_ICD", "PRESCRIPTIONS",
+              "D_ICD_DIAGNOSES", "D_ICD_PROCEDURES"]
+    path = table_paths(tables, "mimic3_demo" if root is None else "MIMIC-III", MIMIC3_DEMO_FILES,
+                       root, verify=verify, download=download)
+    patients = read_csv(path["PATIENTS"], {"subject_id": "int64", "gender": STR, "dob": STR})
+    admissions = read_csv(path["ADMISSIONS"], {"hadm_id": "int64", "subject_id": "int64",
+                                               "admittime": STR})
+    first = (pd.to_datetime(admissions["admittime"], errors="coerce")
+             .groupby(admissions["subject_id"]).min())
+    dob = pd.to_datetime(patients["dob"], errors="coerce")
+    admit = pd.to_datetime(patients["subject_id"].map(first))
+    age = (admit.dt.year - dob.dt.year
+           - ((admit.dt.month < dob.dt.month)
+              | ((admit.dt.month == dob.dt.month) & (admit.dt.day < dob.dt.day))).astype(float))
+    age = age.astype(float).clip(lower=0, upper=MAX_AGE)
+    patients = pd.DataFrame({"subject_id": patients["subject_id"],
+                             "is_female": (patients["gender"] == "F").fillna(False).astype(float),
+                             "age": age.fillna(age.median() if age.notna().any() else 0.0)})
+    diagnoses = read_csv(path["DIAGNOSES_ICD"], {"subject_id": "int64", "hadm_id": "int64",
+                                                 "seq_num": "float64", "icd9_code": STR})
+    procedures = read_csv(path["PROCEDURES_ICD"], {"subject_id": "int64", "hadm_id": "int64",
+                                                   "icd9_code": STR})
+    prescriptions = read_csv(path["PRESCRIPTIONS"], {"subject_id": "int64", "hadm_id": "Int64",
+                                                     "startdate": STR, "drug": STR})
+    titles = {kind: read_csv(path[f"D_ICD_{kind.upper()}"], {"icd9_code": STR, "long_title": STR})
+              .rename(columns={"icd9_code": "code", "long_title": "title"}).assign(version=9)
+              for kind in ("diagnoses", "procedures")}
+    return _mimic(
+        "mimic3_demo" if root is None else "mimic3", unit, patients, admissions,
+        diagnoses.rename(columns={"icd9_code": "code"}).assign(version=9),
+        procedures.rename(columns={"icd9_code": "code"}).assign(version=9),
+        prescriptions.rename(columns={"startdate": "time"}), titles,
+        {k: str(p) for k, p in path.items()})
+
+
+def code_ids(codes: pd.Series, versions: pd.Series | int) -> pd.Series:
+    """``"ICD<version>:<code>"`` node ids (codes without dots, upper case)."""
+    versions = pd.Series(np.broadcast_to(np.asarray(versions), (len(codes),)), index=codes.index)
+    return "ICD" + versions.astype(str) + ":" + normalise_icd_code(codes)
+
+
+def _code_nodes(events: pd.DataFrame, titles: pd.DataFrame) -> pd.DataFrame:
+    """One row per distinct code of ``events``: ``id``, ``code``, ``version``, ``name``."""
+    nodes = events[["id", "code", "version"]].drop_duplicates("id").reset_index(drop=True)
+    titles = pd.DataFrame({"id": code_ids(titles["code"], titles["version"]),
+                           "name": titles["title"]}).dropna().drop_duplicates("id")
+    return nodes.merge(titles, on="id", how="left")
+
+
+def _dropna(table: pd.DataFrame, columns: list[str], what: str) -> pd.DataFrame:
+    missing = table[columns].isna().any(axis=1)
+    if missing.any():
+        logger.info("%s: %d of %d rows without %s left out", what, int(missing.sum()), len(table),
+                    " or ".join(columns))
+        table = table[~missing.to_numpy()]
+    return table.reset_index(drop=True)
+
+
+def _mimic(name: str, unit: Unit, patients: pd.DataFrame, admissions: pd.DataFrame,
+           diagnoses: pd.DataFrame, procedures: pd.DataFrame, prescriptions: pd.DataFrame,
+           titles: dict[str, pd.DataFrame], sources: dict[str, str]) -> EHRData:
+    if unit not in ("admission", "patient"):
+        raise ValueError(f"unit must be 'admission' or 'patient', got {unit!r}")
+    key = "hadm_id" if unit == "admission" else "subject_id"
+
+    diagnoses = _dropna(diagnoses, [key, "code"], "diagnoses")
+    diagnoses = diagnoses.assign(id=code_ids(diagnoses["code"], diagnoses["version"]),
+                                 seq_num=diagnoses["seq_num"].fillna(0.0))
+    diagnosis_nodes = _code_nodes(diagnoses, titles["diagnoses"])
+    chapters = icd_chapters(diagnosis_nodes["code"], diagnosis_nodes["version"])
+    in_category = pd.DataFrame({"diagnosis": diagnosis_nodes["id"],
+                                "category": chapters["category"]}).dropna()
+    if len(in_category) < len(diagnosis_nodes):
+        logger.info("%s: %d diagnosis codes are in no ICD chapter", name,
+                    len(diagnosis_nodes) - len(in_category))
+
+    procedures = _dropna(procedures, [key, "code"], "procedures")
+    procedures = procedures.assign(id=code_ids(procedures["code"], procedures["version"]))
+    procedure_nodes = _code_nodes(procedures, titles["procedures"])
+
+    prescriptions = prescriptions.assign(drug=normalise_drug_name(prescriptions["drug"]))
+    prescriptions = _dropna(prescriptions, [key, "drug"], "prescriptions")
+    if prescriptions["time"].isna().any():  # no start: the admission time
+        admit = prescriptions["hadm_id"].map(admissions.set_index("hadm_id")["admittime"])
+        prescriptions = prescriptions.assign(time=prescriptions["time"].fillna(admit))
+    drug_nodes = pd.DataFrame({"drug": pd.unique(prescriptions["drug"])})
+
+    nodes = [NodeTable("patient", patients, id="subject_id", features=("is_female", "age"),
+                       label="patients")]
+    edges = []
+    if unit == "admission":
+        nodes.append(NodeTable("admission", admissions, id="hadm_id", time="admittime",
+                               label="admissions"))
+        edges.append(EdgeTable(("patient", "has_admission", "admission"), admissions,
+                               source="subject_id", target="hadm_id", duplicates="error",
+                               label="admissions"))
+    nodes += [
+        NodeTable("diagnosis", diagnosis_nodes, id="id", name="name", label="diagnosis codes"),
+        NodeTable("diagnosis_category", diagnosis_categories(), id="id", name="name",
+                  label="ICD-10 chapters"),
+        NodeTable("procedure", procedure_nodes, id="id", name="name", label="procedure codes"),
+        NodeTable("drug", drug_nodes, id="drug", name="drug", label="prescribed drugs"),
+    ]
+    edges += [
+        EdgeTable((unit, "diagnosed_with", "diagnosis"), diagnoses, source=key, target="id",
+                  features=("seq_num",), duplicates="count", label="diagnoses"),
+        EdgeTable(("diagnosis", "in_category", "diagnosis_category"), in_category,
+                  source="diagnosis", target="category", duplicates="error",
+                  label="diagnosis chapters"),
+    ]
+    if len(procedures):
+        edges.append(EdgeTable((unit, "underwent", "procedure"), procedures, source=key, target="id",
+                               time="time" if "time" in procedures.columns else None,
+                               duplicates="count", label="procedures"))
+    if len(prescriptions):
+        edges.append(EdgeTable((unit, "prescribed", "drug"), prescriptions, source=key,
+                               target="drug", time="time", duplicates="count",
+                               label="prescriptions"))
+    nodes = [n for n in nodes if len(n.table)]
+    return EHRData(name, GraphSchema(nodes, edges), unit, sources)
