@@ -17,8 +17,6 @@ import numpy as np
 import pandas as pd
 import torch
 
-from graphmed.features.errors import MissingDependencyError, ModelNotFoundError
-from graphmed.features.modality import ModalityFeatures
 from graphmed.graph.medgraph import MedGraph
 
 logger = logging.getLogger(__name__)
@@ -36,9 +34,12 @@ class HashingTextEncoder:
     def __init__(self, dim: int = 384):
         self.dim = int(dim)
 
-    def encode(self, texts: Sequence[str | None], *, name: str = "text_hashing") -> ModalityFeatures:
-        """``(n, dim)`` float32 unit rows; a missing or blank text gives a zero row, mask False."""
+    def encode(self, texts: Sequence[str | None], *, name: str = "text_hashing"):
+        """:class:`~graphmed.features.ModalityFeatures`: ``(n, dim)`` float32 unit rows; a
+        missing or blank text gives a zero row and ``mask=False``."""
         from sklearn.feature_extraction.text import HashingVectorizer
+
+        from graphmed.features.modality import ModalityFeatures
 
         cleaned = ["" if t is None or (not isinstance(t, str) and pd.isna(t)) else str(t).strip()
                    for t in texts]
@@ -56,6 +57,7 @@ class HashingTextEncoder:
 def default_text_encoder(**kwargs):
     """The Transformer :class:`~graphmed.features.TextEncoder`, or :class:`HashingTextEncoder`
     with a warning when its optional packages or model are missing."""
+    from graphmed.features.errors import MissingDependencyError, ModelNotFoundError
     from graphmed.features.text import TextEncoder
 
     try:
