@@ -1,0 +1,101 @@
+import gzip
+import shutil
+
+import pandas as pd
+import pytest
+import torch
+
+from graphmed.ehr import load_mimic3, load_mimic4
+from graphmed.errors import DataFormatError, DataIntegrityError, DataNotFoundError
+
+
+def test_mimic4_demo_graph(mimic4, mimic4_graph):
+    g = mimic4_graph
+    assert mimic4.unit == "admission" and g.name == "mimic4_demo"
+    assert g.summary()["nodes"] == {"patient": 100, "admission": 275, "diagnosis": 1474,
+                                    "diagnosis_category": 22, "procedure": 352, "drug": 489}
+    diagnosed = g.data["admission", "diagnosed_with", "diagnosis"]
+    assert diagnosed.edge_index.shape[1] == 4506                     # no repeated codes
+    assert g.num_edges(("diagnosis", "rev_diagnosed_with", "admission")) == 4506
+    assert g.num_edges(("patient", "has_admission", "admission")) == 275
+    assert g.num_edges(("diagnosis", "in_category", "diagnosis_category")) == 1474  # all mapped
+    prescribed = g.data["admission", "prescribed", "drug"]
+    assert int(prescribed.edge_weight.sum()) == 18087                # every prescription row
+    assert prescribed.time.dtype == torch.int64
+    assert g.data["admission"].time.shape == (275,)
+    assert g.data["patient"].x.shape == (100, 2)
+    assert g.name_of("diagnosis", g.index_of("diagnosis", "ICD10:I10")) == \
+        "Essential (primary) hypertension"
+    assert g.name_of("diagnosis", g.index_of("diagnosis", "ICD9:4019")) == \
+        "Unspecified essential hypertension"
+    assert g.name_of("diagnosis_category", g.index_of("diagnosis_category", "IX")) == \
+        "Diseases of the circulatory system"
+
+
+def test_mimic4_patient_unit(mimic4_folder):
+    g = load_mimic4(mimic4_folder, unit="patient").build()
+    assert "admission" not in g.node_types
+    assert g.num_edges(("patient", "diagnosed_with", "diagnosis")) == 3223
+    assert g.name == "mimic4"
+
+
+def test_mimic3_demo_graph(mimic3_folder):
+    ehr = load_mimic3()
+    g = ehr.build()
+    assert g.summary()["nodes"] == {"patient": 100, "admission": 129, "diagnosis": 581,
+                                    "diagnosis_category": 22, "procedure": 164, "drug": 477}
+    assert g.num_edges(("admission", "diagnosed_with", "diagnosis")) == 1761
+    assert int(g.data["admission", "prescribed", "drug"].edge_weight.sum()) == 10398
+    assert int(g.data["admission", "underwent", "procedure"].edge_weight.sum()) == 506
+    age = g.data["patient"].x[:, 1]
+    assert 0 <= age.min() and age.max() <= 90
+    assert g.num_edges(("diagnosis", "in_category", "diagnosis_category")) == 581
+
+
+def copy_folder(source, target, tables):
+    for table in tables:
+        (target / table).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source / table, target / table)
+    return target
+
+
+MIMIC3 = ["PATIENTS", "ADMISSIONS", "DIAGNOSES_ICD", "PROCEDURES_ICD", "PRESCRIPTIONS",
+          "D_ICD_DIAGNOSES", "D_ICD_PROCEDURES"]
+
+
+def test_full_download_layout_upper_case_columns_and_plain_csv(mimic3_folder, tmp_path):
+    """Full MIMIC-III files have upper-case column names; a folder may hold plain CSVs."""
+    for table in MIMIC3:
+        frame = pd.read_csv(mimic3_folder / f"{table}.csv.gz", dtype=str)
+        frame.columns = [c.upper() for c in frame.columns]
+        frame.to_csv(tmp_path / f"{table}.csv", index=False)
+    g = load_mimic3(tmp_path).build()
+    assert g.num_nodes("admission") == 129 and g.num_nodes("drug") == 477
+
+
+def test_checksums_of_the_folder_are_verified(mimic3_folder, tmp_path):
+    folder = copy_folder(mimic3_folder, tmp_path, [f"{t}.csv.gz" for t in MIMIC3] + ["SHA256SUMS.txt"])
+    load_mimic3(folder)                                   # gzipped files checked decompressed
+    text = gzip.decompress((folder / "ADMISSIONS.csv.gz").read_bytes()).decode()
+    (folder / "ADMISSIONS.csv.gz").write_bytes(gzip.compress(text.replace("URGENT", "ELECTIVE").encode()))
+    with pytest.raises(DataIntegrityError, match="ADMISSIONS.csv.gz.*SHA256SUMS.txt"):
+        load_mimic3(folder)
+    assert load_mimic3(folder, verify=False).build().num_nodes("admission") == 129
+
+
+def test_missing_table_and_column(mimic4_folder, tmp_path):
+    tables = [f"hosp/{t}.csv.gz" for t in ["patients", "admissions", "diagnoses_icd",
+                                          "procedures_icd", "d_icd_diagnoses", "d_icd_procedures"]]
+    folder = copy_folder(mimic4_folder, tmp_path, tables)
+    with pytest.raises(DataNotFoundError, match="prescriptions"):
+        load_mimic4(folder)
+    pd.DataFrame({"subject_id": [1], "hadm_id": [2]}).to_csv(folder / "hosp/prescriptions.csv",
+                                                             index=False)
+    with pytest.raises(DataFormatError, match="prescriptions.csv.*missing columns") as info:
+        load_mimic4(folder)
+    assert info.value.column == "starttime"
+
+
+def test_missing_folder_names_it(tmp_path):
+    with pytest.raises(DataNotFoundError, match="not a folder"):
+        load_mimic4(tmp_path / "nowhere")
