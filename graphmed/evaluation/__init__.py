@@ -9,12 +9,16 @@ from graphmed.evaluation.metrics import (GroupMean, GroupValues, aupr, auroc, av
                                          check_binary, hits_at_k, hits_at_k_per_query, mrr,
                                          per_group_mean, per_group_values, precision_at_k,
                                          ranks, realistic_rank, recall_at_k)
+from graphmed.evaluation.multilabel import (MULTILABEL_METRICS, MultiLabelEvaluator,
+                                            choose_thresholds, macro_auroc, macro_f1,
+                                            micro_auroc, micro_f1, multilabel_metrics)
 from graphmed.evaluation.oversmoothing import dirichlet_energy, layerwise, mad
 
 __all__ = [
-    "DEFAULT_METRICS", "METRICS", "METRICS_AT_K", "EvaluationSummary", "Evaluator",
-    "GroupMean", "GroupValues", "MetricSummary", "RunInfo", "aupr", "auroc", "average_ranks",
-    "check_binary", "hits_at_k", "hits_at_k_per_query", "markdown_table", "mrr",
-    "per_group_mean", "per_group_values", "precision_at_k", "ranks", "realistic_rank",
-    "recall_at_k", "resolve_metrics",
+    "DEFAULT_METRICS", "METRICS", "METRICS_AT_K", "MULTILABEL_METRICS", "EvaluationSummary",
+    "Evaluator", "GroupMean", "GroupValues", "MetricSummary", "MultiLabelEvaluator", "RunInfo",
+    "aupr", "auroc", "average_ranks", "check_binary", "choose_thresholds", "hits_at_k",
+    "hits_at_k_per_query", "macro_auroc", "macro_f1", "markdown_table", "micro_auroc",
+    "micro_f1", "mrr", "multilabel_metrics", "per_group_mean", "per_group_values",
+    "precision_at_k", "ranks", "realistic_rank", "recall_at_k", "resolve_metrics",
 ]

@@ -1,0 +1,145 @@
+"""The diagnosis model contract and the training loop shared by the torch models.
+
+A model is fitted on a :class:`~graphmed.tasks.diagnosis.DiagnosisTask` (the graph
+without validation and test diagnoses, training and validation labels) and scores any
+units of it: ``predict(task, units) -> (len(units), c)`` probabilities. Every choice a
+model makes (epoch, regularisation) looks at the validation units only.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from graphmed.evaluation.multilabel import macro_auroc
+from graphmed.tasks.diagnosis import DiagnosisTask
+
+
+class DiagnosisModel(ABC):
+    """Scores diagnosis categories of units. Subclasses set :attr:`name`."""
+
+    name: str = "model"
+
+    @abstractmethod
+    def fit(self, task: DiagnosisTask, *, seed: int = 0) -> "DiagnosisModel":
+        """Learn from ``task``'s training units; choose settings on its validation units."""
+
+    @abstractmethod
+    def predict(self, task: DiagnosisTask, units: np.ndarray) -> np.ndarray:
+        """``(len(units), task.num_categories)`` float64 probabilities."""
+
+    def config(self) -> dict:
+        """Settings that define the model (recorded with results)."""
+        return {}
+
+
+def validation_score(labels: np.ndarray, scores: np.ndarray) -> float:
+    """Macro AUROC on the validation units; minus the binary cross-entropy where no category
+    has both a positive and a negative there (a tiny validation part)."""
+    value = macro_auroc(labels, scores)
+    if math.isfinite(value):
+        return value
+    p = np.clip(scores, 1e-7, 1 - 1e-7)
+    return float(np.mean(labels * np.log(p) + (1 - labels) * np.log(1 - p)))
+
+
+@dataclass
+class TrainConfig:
+    """Adam, full batch, early stopping on validation macro AUROC (evaluated every epoch)."""
+
+    epochs: int = 200
+    lr: float = 5e-3
+    weight_decay: float = 1e-4
+    patience: int = 30
+    min_epochs: int = 10
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class FitHistory:
+    """``scores``: validation score per epoch; ``best_epoch`` (0-based) is the one kept."""
+
+    best_epoch: int = -1
+    best_score: float = -math.inf
+    scores: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class TorchDiagnosisModel(DiagnosisModel):
+    """A torch module trained with :class:`TrainConfig`; subclasses build it and define the loss
+    step and the scores.
+
+    Subclasses implement ``_build(task)`` (returns the module), ``_loss(task, generator)``
+    (one training step's loss) and ``_logits(task, units, generator)`` (eval mode).
+    """
+
+    def __init__(self, train: TrainConfig | None = None):
+        self.train_config = train or TrainConfig()
+        self.module: torch.nn.Module | None = None
+        self.history = FitHistory()
+        self.seed = 0
+
+    def fit(self, task: DiagnosisTask, *, seed: int = 0) -> "TorchDiagnosisModel":
+        cfg = self.train_config
+        self.seed = int(seed)
+        torch.manual_seed(self.seed)
+        generator = torch.Generator().manual_seed(self.seed)
+        self.module = self._build(task)
+        optimiser = torch.optim.Adam(self.module.parameters(), lr=cfg.lr,
+                                     weight_decay=cfg.weight_decay)
+        history, best_state = FitHistory(), None
+        start = time.perf_counter()
+        for epoch in range(cfg.epochs):
+            self.module.train()
+            optimiser.zero_grad()
+            loss = self._loss(task, generator)
+            loss.backward()
+            optimiser.step()
+            score = validation_score(task.val_labels, self.predict(task, task.val_units))
+            history.scores.append(score)
+            if score > history.best_score + 1e-9:
+                history.best_score, history.best_epoch = score, epoch
+                best_state = copy.deepcopy(self.module.state_dict())
+            elif epoch >= cfg.min_epochs and epoch - history.best_epoch >= cfg.patience:
+                break
+        if best_state is not None:
+            self.module.load_state_dict(best_state)
+        history.seconds = time.perf_counter() - start
+        self.history = history
+        return self
+
+    @torch.no_grad()
+    def predict(self, task: DiagnosisTask, units: np.ndarray) -> np.ndarray:
+        if self.module is None:
+            raise RuntimeError("fit the model first")
+        self.module.eval()
+        generator = torch.Generator().manual_seed(self.seed + 1_000_003)  # same draws every call
+        units = torch.as_tensor(np.asarray(units, dtype=np.int64))
+        return torch.sigmoid(self._logits(task, units, generator)).double().numpy()
+
+    def config(self) -> dict:
+        return {"train": self.train_config.to_dict()}
+
+    # -- to implement
+    def _build(self, task: DiagnosisTask) -> torch.nn.Module:
+        raise NotImplementedError
+
+    def _loss(self, task: DiagnosisTask, generator: torch.Generator) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _logits(self, task: DiagnosisTask, units: torch.Tensor,
+                generator: torch.Generator) -> torch.Tensor:
+        raise NotImplementedError
+
+
+def bce(logits: torch.Tensor, labels: np.ndarray | torch.Tensor) -> torch.Tensor:
+    labels = torch.as_tensor(labels, dtype=logits.dtype)
+    return F.binary_cross_entropy_with_logits(logits, labels)

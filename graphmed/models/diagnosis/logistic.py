@@ -1,0 +1,58 @@
+"""Logistic regression on bag-of-codes: one L2-regularised classifier per category."""
+from __future__ import annotations
+
+import warnings
+from typing import Sequence
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+
+from graphmed.models.diagnosis.base import DiagnosisModel, validation_score
+from graphmed.tasks.diagnosis import DiagnosisTask
+
+DEFAULT_CS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+
+
+class BagOfCodesLogistic(DiagnosisModel):
+    """One-vs-rest logistic regression on :meth:`DiagnosisTask.bag_of_codes` (drugs,
+    procedures, patient sex and age); the inverse regularisation ``C`` is chosen from ``cs``
+    by validation macro AUROC, then the model is refitted on the training units alone."""
+
+    name = "logistic-bag-of-codes"
+
+    def __init__(self, cs: Sequence[float] = DEFAULT_CS, max_iter: int = 500):
+        self.cs, self.max_iter = tuple(float(c) for c in cs), int(max_iter)
+
+    def _fit_c(self, x: np.ndarray, y: np.ndarray, c: float, seed: int) -> list[LogisticRegression]:
+        models = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            for k in range(y.shape[1]):
+                models.append(LogisticRegression(C=c, max_iter=self.max_iter, random_state=seed)
+                              .fit(x, y[:, k]))
+        return models
+
+    @staticmethod
+    def _proba(models, x: np.ndarray) -> np.ndarray:
+        return np.stack([m.predict_proba(x)[:, 1] for m in models], axis=1)
+
+    def fit(self, task: DiagnosisTask, *, seed: int = 0) -> "BagOfCodesLogistic":
+        x = task.bag_of_codes()
+        x_train, x_val = x[task.train_units], x[task.val_units]
+        self.validation_scores = {}
+        best = None
+        for c in self.cs:
+            models = self._fit_c(x_train, task.train_labels, c, seed)
+            score = validation_score(task.val_labels, self._proba(models, x_val))
+            self.validation_scores[c] = score
+            if best is None or score > best[0] + 1e-9:
+                best = (score, c, models)
+        _, self.best_c, self.models = best
+        return self
+
+    def predict(self, task: DiagnosisTask, units: np.ndarray) -> np.ndarray:
+        return self._proba(self.models, task.bag_of_codes()[np.asarray(units)])
+
+    def config(self) -> dict:
+        return {"cs": list(self.cs), "max_iter": self.max_iter}

@@ -1,0 +1,127 @@
+"""A Trans4DD-style diagnosis model: heterogeneous graph-Transformer encoder, then a
+Transformer over each unit's sampled multi-hop context.
+
+1. Encoder: the heterogeneous graph as one node set with typed edges, a
+   :class:`~graphmed.nn.GNNStack` of graph-Transformer convolutions whose attention reads
+   learned edge-type embeddings, with residual connections and layer normalisation.
+2. Context: for each unit, ``sizes[h]`` nodes at hop ``h + 1`` drawn by random walks on
+   the same graph (:func:`~graphmed.nn.sample_hop_context`; e.g. admission -> drug ->
+   other admission -> its diagnosis).
+3. Readout: :class:`~graphmed.nn.HopContextTransformer` over ``[unit, context]`` tokens
+   (encoder embedding + node-type embedding + hop embedding), then a linear multi-label
+   head on the unit token.
+
+Training hides the diagnoses of a random half of the training patients at each step and
+learns on their units (:meth:`~graphmed.tasks.diagnosis.DiagnosisTask.training_view`), so
+training units look like test units (no diagnosis edges of their own). Predictions
+average ``eval_samples`` context draws made with a fixed seed.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from graphmed.models.diagnosis.base import TorchDiagnosisModel, TrainConfig, bce
+from graphmed.models.diagnosis.inputs import NodeInputs
+from graphmed.nn.gnn_stack import GNNStack
+from graphmed.nn.hop_context import csr_from_edge_index, sample_hop_context
+from graphmed.nn.hop_context_transformer import HopContextTransformer
+from graphmed.tasks.diagnosis import DiagnosisTask
+
+
+class Trans4DDNet(torch.nn.Module):
+    """The network of :class:`Trans4DD` for one graph's node and edge types."""
+
+    def __init__(self, task: DiagnosisTask, channels: int, layers: int, heads: int,
+                 dropout: float, sizes: tuple[int, ...], context_layers: int,
+                 encoder_residual: str = "residual"):
+        super().__init__()
+        data = task.data
+        self.node_types, self.edge_types = list(data.node_types), list(data.edge_types)
+        self.unit, self.sizes, self.dropout = task.unit, tuple(sizes), dropout
+        counts = [int(data[t].num_nodes) for t in self.node_types]
+        offsets = torch.tensor([0] + counts).cumsum(0)
+        self.offset = {t: int(offsets[k]) for k, t in enumerate(self.node_types)}
+        self.num_nodes = int(offsets[-1])
+        self.register_buffer("node_type", torch.repeat_interleave(
+            torch.arange(len(counts)), torch.tensor(counts)))
+        self.inputs = NodeInputs(data, channels, task.entity_types)
+        self.encoder = GNNStack(channels, channels, layers, conv="transformer",
+                                residual=encoder_residual, norm="layernorm", dropout=dropout,
+                                heads=heads, num_edge_types=len(self.edge_types))
+        self.context = HopContextTransformer(channels, len(self.node_types), len(self.sizes),
+                                             heads=heads, layers=context_layers, dropout=dropout)
+        self.head = torch.nn.Linear(channels, task.num_categories)
+
+    def homogeneous(self, edge_index_dict):
+        """``edge_index (2, E)`` over all nodes and ``edge_type (E,)`` (index in :attr:`edge_types`)."""
+        indices, types = [], []
+        for k, et in enumerate(self.edge_types):
+            e = edge_index_dict[et]
+            shift = torch.tensor([[self.offset[et[0]]], [self.offset[et[2]]]])
+            indices.append(e + shift)
+            types.append(torch.full((e.size(1),), k, dtype=torch.long))
+        return torch.cat(indices, 1), torch.cat(types)
+
+    def forward(self, edge_index_dict, units: torch.Tensor, generator: torch.Generator,
+                samples: int = 1) -> torch.Tensor:
+        x = self.inputs()
+        x = torch.cat([x[t] for t in self.node_types])
+        edge_index, edge_type = self.homogeneous(edge_index_dict)
+        h = self.encoder(x, edge_index, edge_type=edge_type)
+        rowptr, col = csr_from_edge_index(edge_index, self.num_nodes)
+        seeds = units + self.offset[self.unit]
+        logits = []
+        for _ in range(samples):
+            nodes, hops, valid = sample_hop_context(rowptr, col, seeds, self.sizes, generator)
+            z = self.context(h, self.node_type, nodes, hops, valid)
+            logits.append(self.head(F.dropout(z, self.dropout, self.training)))
+        return torch.stack(logits).mean(0)
+
+
+class Trans4DD(TorchDiagnosisModel):
+    """Trans4DD-style diagnosis model (see the module docstring).
+
+    Args:
+        hidden: width of every embedding.
+        layers: graph-Transformer layers of the encoder.
+        heads: attention heads (encoder and context Transformer).
+        dropout: dropout everywhere.
+        sizes: context slots per hop.
+        context_layers: layers of the context Transformer.
+        eval_samples: context draws averaged at prediction time.
+        target_fraction: share of training patients whose diagnoses are hidden per step.
+        encoder_residual: ``"residual"`` (default) or ``"none"`` (ablation).
+        train: optimiser and early-stopping settings.
+    """
+
+    name = "trans4dd"
+
+    def __init__(self, hidden: int = 64, layers: int = 2, heads: int = 2, dropout: float = 0.2,
+                 sizes: tuple[int, ...] = (16, 16, 32), context_layers: int = 2,
+                 eval_samples: int = 4, target_fraction: float = 0.5,
+                 encoder_residual: str = "residual", train: TrainConfig | None = None):
+        super().__init__(train)
+        self.hidden, self.layers, self.heads, self.dropout = int(hidden), int(layers), int(heads), float(dropout)
+        self.sizes, self.context_layers = tuple(int(s) for s in sizes), int(context_layers)
+        self.eval_samples, self.target_fraction = int(eval_samples), float(target_fraction)
+        self.encoder_residual = encoder_residual
+
+    def _build(self, task: DiagnosisTask) -> torch.nn.Module:
+        return Trans4DDNet(task, self.hidden, self.layers, self.heads, self.dropout, self.sizes,
+                           self.context_layers, self.encoder_residual)
+
+    def _loss(self, task, generator):
+        rows, edges = task.training_view(generator, self.target_fraction)
+        units = torch.from_numpy(task.train_units[rows])
+        return bce(self.module(edges, units, generator), task.train_labels[rows])
+
+    def _logits(self, task, units, generator):
+        return self.module(task.edge_index_dict(), units, generator, samples=self.eval_samples)
+
+    def config(self) -> dict:
+        return {"hidden": self.hidden, "layers": self.layers, "heads": self.heads,
+                "dropout": self.dropout, "sizes": list(self.sizes),
+                "context_layers": self.context_layers, "eval_samples": self.eval_samples,
+                "target_fraction": self.target_fraction,
+                "encoder_residual": self.encoder_residual, **super().config()}

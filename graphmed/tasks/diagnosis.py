@@ -1,0 +1,325 @@
+"""Diagnosis as multi-label node classification on an EHR graph (PROTOCOLS.md §3).
+
+From a :class:`~graphmed.graph.MedGraph` built by :mod:`graphmed.ehr` the task predicts,
+for each prediction unit (admission, encounter or patient: the node type that diagnoses
+are attached to), which diagnosis categories (ICD-10 chapters, SNOMED semantic tags) its
+diagnoses fall in.
+
+* Splits are by patient (:func:`patient_folds`): all units of a patient lie on the same
+  side; 5 seeded folds, each with a validation part carved from its training patients.
+* The graph a model may see (:attr:`DiagnosisTask.data`) is the full graph without any
+  edge between a validation or test unit and a ``diagnosis`` or ``diagnosis_category``
+  node, in either direction (reverse edge types included). Validation and test units keep
+  their drug, procedure and patient edges; the diagnosis ontology
+  (``diagnosis -in_category-> diagnosis_category``) stays.
+* Labels are given for the training and validation units only; test labels come from
+  :func:`unit_labels` on the full graph, for evaluation.
+* Prediction units are the units with at least one diagnosis (others carry no label).
+* Categories: a category is kept when at least ``min_count`` training units have it and
+  at least ``min_count`` do not (decided on the training units of the fold alone), so
+  every kept category can be learned and has a defined training AUROC.
+
+Training graph models must not see the diagnoses of the units they are trained on, or
+they learn to read the answer from the edges that test units lack.
+:meth:`DiagnosisTask.training_view` therefore hides, at each step, the diagnosis edges of
+a random subset of training patients and returns those patients' units as the targets.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from sklearn.model_selection import KFold
+from torch_geometric.data import HeteroData
+
+from graphmed.graph.medgraph import EdgeType, MedGraph
+
+#: Node types whose edges to a unit reveal that unit's diagnoses.
+TARGET_NODE_TYPES = ("diagnosis", "diagnosis_category")
+PATIENT = "patient"
+DIAGNOSIS = "diagnosis"
+CATEGORY = "diagnosis_category"
+DEFAULT_MIN_COUNT = 5
+
+
+# --------------------------------------------------------------------------------------------
+# graph structure
+
+
+def unit_type(graph: MedGraph) -> str:
+    """The node type diagnoses are attached to: the source of ``<unit> -diagnosed_with-> diagnosis``."""
+    for src, rel, dst in graph.data.edge_types:
+        if dst == DIAGNOSIS and rel == "diagnosed_with":
+            return src
+    raise ValueError(f"graph {graph.name!r} has no '<unit> -diagnosed_with-> diagnosis' edges; "
+                     "build it with graphmed.ehr")
+
+
+def unit_patients(graph: MedGraph, unit: str | None = None) -> np.ndarray:
+    """``(n_units,)`` patient index of every unit (the unit itself when units are patients)."""
+    unit = unit or unit_type(graph)
+    n = graph.data[unit].num_nodes
+    if unit == PATIENT:
+        return np.arange(n, dtype=np.int64)
+    for src, rel, dst in graph.data.edge_types:
+        if src == PATIENT and dst == unit:
+            edges = graph.data[src, rel, dst].edge_index.numpy()
+            out = np.full(n, -1, dtype=np.int64)
+            out[edges[1]] = edges[0]
+            if (out < 0).any() or np.bincount(edges[1], minlength=n).max() > 1:
+                raise ValueError(f"every {unit} needs exactly one patient ({src}-{rel}->{dst})")
+            return out
+    raise ValueError(f"no 'patient -> {unit}' edge type links units to patients")
+
+
+def unit_labels(graph: MedGraph, units=None, categories=None, unit: str | None = None
+                ) -> np.ndarray:
+    """``(len(units), len(categories))`` float32 0/1: unit has a diagnosis in the category.
+
+    Read from the full graph (``unit -> diagnosis -> category`` and any direct
+    ``unit -> category`` edges). ``units``: unit indices (all when ``None``); ``categories``:
+    category ids (all, in node order, when ``None``).
+    """
+    unit = unit or unit_type(graph)
+    data = graph.data
+    n_units, n_cat = data[unit].num_nodes, data[CATEGORY].num_nodes
+    full = np.zeros((n_units, n_cat), dtype=np.float32)
+    category_of = np.full(data[DIAGNOSIS].num_nodes, -1, dtype=np.int64)
+    for src, rel, dst in data.edge_types:
+        if src == DIAGNOSIS and dst == CATEGORY:
+            e = data[src, rel, dst].edge_index.numpy()
+            category_of[e[0]] = e[1]
+    for src, rel, dst in data.edge_types:
+        if src != unit or rel.startswith("rev_"):
+            continue
+        e = data[src, rel, dst].edge_index.numpy()
+        if dst == DIAGNOSIS:
+            cats = category_of[e[1]]
+            ok = cats >= 0
+            full[e[0][ok], cats[ok]] = 1.0
+        elif dst == CATEGORY:
+            full[e[0], e[1]] = 1.0
+    rows = np.arange(n_units) if units is None else np.asarray(units, dtype=np.int64)
+    cols = (np.arange(n_cat) if categories is None
+            else graph.indices_of(CATEGORY, [str(c) for c in categories]))
+    return full[np.ix_(rows, cols)]
+
+
+def target_units(graph: MedGraph, unit: str | None = None) -> np.ndarray:
+    """Units with at least one diagnosis (the prediction units), sorted."""
+    unit = unit or unit_type(graph)
+    data = graph.data
+    has = np.zeros(data[unit].num_nodes, dtype=bool)
+    for src, rel, dst in data.edge_types:
+        if src == unit and dst in TARGET_NODE_TYPES and not rel.startswith("rev_"):
+            has[data[src, rel, dst].edge_index[0].numpy()] = True
+    return np.flatnonzero(has)
+
+
+def revealing_edge_types(data: HeteroData, unit: str) -> list[EdgeType]:
+    """Edge types joining ``unit`` to a diagnosis or category node, either direction."""
+    return [et for et in data.edge_types
+            if (et[0] == unit and et[2] in TARGET_NODE_TYPES)
+            or (et[2] == unit and et[0] in TARGET_NODE_TYPES)]
+
+
+def _unit_endpoint(edge_type: EdgeType, unit: str, edge_index: torch.Tensor) -> torch.Tensor:
+    return edge_index[0] if edge_type[0] == unit else edge_index[1]
+
+
+def hide_diagnoses(data: HeteroData, unit: str, hidden_units) -> HeteroData:
+    """A copy of ``data`` without the edges between ``hidden_units`` and diagnosis/category
+    nodes (both directions; every edge attribute filtered alike). Other edges keep their order."""
+    out = data.clone()
+    hidden = torch.zeros(data[unit].num_nodes, dtype=torch.bool)
+    hidden[torch.as_tensor(np.asarray(hidden_units, dtype=np.int64))] = True
+    for et in revealing_edge_types(data, unit):
+        store = out[et]
+        keep = ~hidden[_unit_endpoint(et, unit, store.edge_index)]
+        m = store.edge_index.size(1)
+        for key, value in list(store.items()):
+            if isinstance(value, torch.Tensor):
+                if key == "edge_index":
+                    store[key] = value[:, keep]
+                elif value.dim() > 0 and value.size(0) == m:
+                    store[key] = value[keep]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# folds
+
+
+@dataclass(frozen=True)
+class PatientFold:
+    """Patients (node indices) of one fold: train, validation (from training) and test."""
+
+    index: int
+    seed: int
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+
+    def __post_init__(self) -> None:
+        parts = [np.asarray(p, dtype=np.int64) for p in (self.train, self.val, self.test)]
+        for name, p in zip(("train", "val", "test"), parts):
+            object.__setattr__(self, name, np.sort(p))
+        joined = np.concatenate(parts)
+        if np.unique(joined).size != joined.size:
+            raise ValueError("a patient is in more than one part of the fold")
+
+
+def patient_folds(n_patients: int, n_folds: int = 5, *, seed: int = 0,
+                  val_fraction: float = 0.2) -> list[PatientFold]:
+    """``n_folds`` folds over patients (``KFold`` shuffled with ``seed``); in each, a
+    ``val_fraction`` of the training patients (seeded) is the validation part.
+
+    The folds depend on the number of patients and the seed only, never on labels.
+    """
+    if n_folds < 2 or n_patients < n_folds:
+        raise ValueError(f"need 2 <= n_folds <= n_patients, got n_folds={n_folds}, "
+                         f"n_patients={n_patients}")
+    if not 0.0 < val_fraction < 1.0:
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
+    folds = []
+    splitter = KFold(n_folds, shuffle=True, random_state=seed)
+    for k, (train, test) in enumerate(splitter.split(np.arange(n_patients))):
+        rng = np.random.default_rng([seed, k])
+        train = rng.permutation(train)
+        n_val = max(1, int(round(val_fraction * train.size)))
+        folds.append(PatientFold(k, seed, train[n_val:], train[:n_val], test))
+    return folds
+
+
+# --------------------------------------------------------------------------------------------
+# the task
+
+
+@dataclass(eq=False)
+class DiagnosisTask:
+    """What a diagnosis model may see for one fold.
+
+    Attributes:
+        data: the graph without diagnosis/category edges of validation and test units.
+        unit: the prediction node type.
+        categories: ids of the kept categories (columns of the labels).
+        unit_patient: ``(n_units,)`` patient index of every unit.
+        train_units / val_units / test_units: ``(n,)`` unit indices (prediction units only).
+        train_labels / val_labels: ``(n, c)`` float32.
+        fold: the patient fold.
+        name: the graph's name.
+    """
+
+    data: HeteroData
+    unit: str
+    categories: list[str]
+    unit_patient: np.ndarray
+    train_units: np.ndarray
+    val_units: np.ndarray
+    test_units: np.ndarray
+    train_labels: np.ndarray
+    val_labels: np.ndarray
+    fold: PatientFold
+    name: str = ""
+    _bag: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def num_categories(self) -> int:
+        return len(self.categories)
+
+    @property
+    def num_units(self) -> int:
+        return int(self.data[self.unit].num_nodes)
+
+    @property
+    def entity_types(self) -> tuple[str, ...]:
+        """Node types whose nodes belong to one patient (their ids are not shared by folds)."""
+        return tuple(dict.fromkeys(t for t in (PATIENT, self.unit) if t in self.data.node_types))
+
+    def edge_index_dict(self) -> dict[EdgeType, torch.Tensor]:
+        return {et: self.data[et].edge_index for et in self.data.edge_types}
+
+    def training_view(self, generator: torch.Generator, fraction: float = 0.5):
+        """Hide the diagnoses of a random ``fraction`` of training patients.
+
+        Returns:
+            ``(rows, edge_index_dict)``: ``rows`` indexes :attr:`train_units` (the units of
+            the chosen patients: the targets of this step) and ``edge_index_dict`` is
+            :attr:`data` without those units' diagnosis/category edges.
+        """
+        patients = np.unique(self.unit_patient[self.train_units])
+        n_pick = max(1, int(round(fraction * patients.size)))
+        order = torch.randperm(patients.size, generator=generator).numpy()
+        picked = patients[order[:n_pick]]
+        rows = np.flatnonzero(np.isin(self.unit_patient[self.train_units], picked))
+        hidden = torch.zeros(self.num_units, dtype=torch.bool)
+        hidden[torch.from_numpy(self.train_units[rows])] = True
+        edges = {}
+        revealing = set(revealing_edge_types(self.data, self.unit))
+        for et in self.data.edge_types:
+            index = self.data[et].edge_index
+            if et in revealing:
+                index = index[:, ~hidden[_unit_endpoint(et, self.unit, index)]]
+            edges[et] = index
+        return rows, edges
+
+    def bag_of_codes(self, node_types=("drug", "procedure"), demographics: bool = True) -> np.ndarray:
+        """``(n_units, f)`` float32 features of every unit read from the visible graph: 0/1
+        for each drug and procedure linked to it, then (``demographics``) the features of
+        its patient (sex, age / 100)."""
+        key = (tuple(node_types), demographics)
+        if key not in self._bag:
+            blocks = []
+            for nt in node_types:
+                if nt not in self.data.node_types:
+                    continue
+                block = np.zeros((self.num_units, self.data[nt].num_nodes), dtype=np.float32)
+                for src, rel, dst in self.data.edge_types:
+                    if src == self.unit and dst == nt:
+                        e = self.data[src, rel, dst].edge_index.numpy()
+                        block[e[0], e[1]] = 1.0
+                blocks.append(block)
+            if demographics and "x" in self.data[PATIENT]:
+                x = self.data[PATIENT].x.numpy().astype(np.float32)
+                x = x / np.maximum(np.abs(x).max(0, keepdims=True), 1.0)
+                blocks.append(x[self.unit_patient])
+            self._bag[key] = np.concatenate(blocks, axis=1)
+        return self._bag[key]
+
+    def summary(self) -> dict:
+        return {"name": self.name, "unit": self.unit, "fold": self.fold.index,
+                "seed": self.fold.seed, "categories": list(self.categories),
+                "units": {"train": int(self.train_units.size), "val": int(self.val_units.size),
+                          "test": int(self.test_units.size)},
+                "patients": {"train": int(self.fold.train.size), "val": int(self.fold.val.size),
+                             "test": int(self.fold.test.size)}}
+
+
+def build_diagnosis_task(graph: MedGraph, fold: PatientFold, *, min_count: int = DEFAULT_MIN_COUNT
+                         ) -> DiagnosisTask:
+    """The task of one patient fold (see the module docstring for what is hidden and kept)."""
+    unit = unit_type(graph)
+    patient_of = unit_patients(graph, unit)
+    targets = target_units(graph, unit)
+    side = np.full(graph.data[PATIENT].num_nodes, -1)
+    for k, part in enumerate((fold.train, fold.val, fold.test)):
+        side[part] = k
+    if (side < 0).any():
+        raise ValueError(f"{int((side < 0).sum())} patients are in no part of the fold")
+    unit_side = side[patient_of]
+    units = [targets[unit_side[targets] == k] for k in range(3)]
+    hidden = np.flatnonzero(unit_side > 0)  # every unit of a validation or test patient
+    data = hide_diagnoses(graph.data, unit, hidden)
+
+    train_all = unit_labels(graph, units[0], unit=unit)
+    count = train_all.sum(0)
+    keep = np.flatnonzero((count >= min_count) & (units[0].size - count >= min_count))
+    if keep.size == 0:
+        raise ValueError(f"no category has {min_count} training units with it and without it")
+    categories = graph.nodes[CATEGORY]["id"].to_numpy()[keep].tolist()
+    val = unit_labels(graph, units[1], categories, unit=unit)
+    return DiagnosisTask(data=data, unit=unit, categories=categories, unit_patient=patient_of,
+                         train_units=units[0], val_units=units[1], test_units=units[2],
+                         train_labels=train_all[:, keep], val_labels=val, fold=fold,
+                         name=graph.name)
