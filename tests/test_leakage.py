@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import torch
 from sklearn.model_selection import KFold
 
 from graphmed.graph import build_drug_disease_graph
@@ -209,6 +210,132 @@ def test_protocol_a_test_negatives_are_the_folds_unknown_pairs(fdataset, fdatase
 
 # --- 5. Diagnosis: target-revealing edges of test patients are absent -----------------------------
 
-@pytest.mark.skip(reason="diagnosis graphs are not part of graphmed yet")
-def test_no_target_revealing_edge_for_test_patients():
-    """Placeholder for the diagnosis item of the checklist."""
+DIAGNOSIS_GRAPHS = {"mimic4_demo": ("load_mimic4", {}), "synthea_111": ("load_synthea", {"unit": "patient"})}
+
+
+@pytest.fixture(scope="module", params=list(DIAGNOSIS_GRAPHS))
+def ehr_graph(request, data_root):
+    import graphmed.ehr as ehr
+
+    loader, kwargs = DIAGNOSIS_GRAPHS[request.param]
+    return getattr(ehr, loader)(**kwargs).build()
+
+
+def held_out_units(task, fold, parts=("val", "test")) -> np.ndarray:
+    patients = np.concatenate([getattr(fold, p) for p in parts])
+    return np.flatnonzero(np.isin(task.unit_patient, patients))
+
+
+def test_no_diagnosis_edge_of_a_held_out_unit(ehr_graph):
+    from graphmed.tasks.diagnosis import TARGET_NODE_TYPES, build_diagnosis_task, patient_folds
+
+    n_patients = ehr_graph.num_nodes("patient")
+    for fold in patient_folds(n_patients, 5, seed=0):
+        task = build_diagnosis_task(ehr_graph, fold)
+        held = held_out_units(task, fold)
+        revealing = [et for et in task.data.edge_types
+                     if (et[0] == task.unit and et[2] in TARGET_NODE_TYPES)
+                     or (et[2] == task.unit and et[0] in TARGET_NODE_TYPES)]
+        assert len(revealing) == 2                       # forward and reverse
+        for et in revealing:
+            e = task.data[et].edge_index.numpy()
+            units = e[0] if et[0] == task.unit else e[1]
+            assert not np.isin(units, held).any(), f"held-out diagnosis edge in {et}"
+            # the check can fail: the full graph has the held-out units' diagnoses
+            full = ehr_graph.data[et].edge_index.numpy()
+            assert np.isin(full[0] if et[0] == task.unit else full[1], held).any()
+        for et in ehr_graph.data.edge_types:             # drugs, procedures, patients kept
+            if et not in revealing:
+                assert np.array_equal(task.data[et].edge_index.numpy(),
+                                      ehr_graph.data[et].edge_index.numpy()), et
+        # so does the graph of every training step
+        rows, edges = task.training_view(torch.Generator().manual_seed(0))
+        for et in revealing:
+            e = edges[et].numpy()
+            units = e[0] if et[0] == task.unit else e[1]
+            assert not np.isin(units, np.concatenate([held, task.train_units[rows]])).any()
+
+
+def test_patients_never_straddle_splits(ehr_graph):
+    from graphmed.tasks.diagnosis import build_diagnosis_task, patient_folds
+
+    n_patients = ehr_graph.num_nodes("patient")
+    for seed in (0, 1):
+        folds = patient_folds(n_patients, 5, seed=seed)
+        assert np.array_equal(np.sort(np.concatenate([f.test for f in folds])), np.arange(n_patients))
+        for fold in folds:
+            task = build_diagnosis_task(ehr_graph, fold)
+            sides = [set(task.unit_patient[u]) for u in (task.train_units, task.val_units, task.test_units)]
+            assert sides[0] <= set(fold.train) and sides[1] <= set(fold.val) and sides[2] <= set(fold.test)
+            assert not (sides[0] & sides[1] or sides[0] & sides[2] or sides[1] & sides[2])
+            units = np.concatenate([task.train_units, task.val_units, task.test_units])
+            assert np.unique(units).size == units.size
+
+
+def replace_diagnoses(graph, units, seed: int = 0):
+    """``graph`` where each of ``units`` has 3 new random diagnoses instead of its own (appended
+    after the other edges, forward and reverse, edge attributes 1)."""
+    from graphmed.graph import MedGraph
+    from graphmed.tasks.diagnosis import unit_type
+
+    unit = unit_type(graph)
+    data = graph.data.clone()
+    rng = np.random.default_rng(seed)
+    n_dx = data["diagnosis"].num_nodes
+    new_units = np.repeat(np.asarray(units), 3)
+    new_dx = rng.integers(0, n_dx, new_units.size)
+    for et in [et for et in data.edge_types if {et[0], et[2]} == {unit, "diagnosis"}]:
+        store = data[et]
+        e = store.edge_index
+        keep = ~torch.from_numpy(np.isin((e[0] if et[0] == unit else e[1]).numpy(), units))
+        pair = (new_units, new_dx) if et[0] == unit else (new_dx, new_units)
+        added = torch.from_numpy(np.stack(pair))
+        m = e.size(1)
+        for key, value in list(store.items()):
+            if key == "edge_index":
+                store[key] = torch.cat([e[:, keep], added], 1)
+            elif isinstance(value, torch.Tensor) and value.size(0) == m:
+                ones = torch.ones((added.size(1),) + tuple(value.shape[1:]), dtype=value.dtype)
+                store[key] = torch.cat([value[keep], ones])
+    return MedGraph(data, graph.nodes, name=graph.name)
+
+
+def test_flipping_test_labels_changes_no_prediction_epoch_or_threshold(data_root):
+    from graphmed.ehr import load_mimic4
+    from graphmed.models.diagnosis import BagOfCodesLogistic, TrainConfig, Trans4DD
+    from graphmed.tasks.diagnosis import build_diagnosis_task, patient_folds, unit_labels
+    from graphmed.training.diagnosis import fit_diagnosis_fold
+
+    graph = load_mimic4().build()
+    fold = patient_folds(100, 5, seed=0)[2]
+    task = build_diagnosis_task(graph, fold)
+    flipped = replace_diagnoses(graph, task.test_units)
+    by_val = replace_diagnoses(graph, task.val_units)
+    assert not np.array_equal(unit_labels(flipped, task.test_units, task.categories),
+                              unit_labels(graph, task.test_units, task.categories))
+
+    def factories():
+        return [BagOfCodesLogistic, lambda: Trans4DD(
+            hidden=16, sizes=(4, 4, 8), eval_samples=1, train=TrainConfig(epochs=12, patience=4))]
+
+    for factory in factories():
+        base = fit_diagnosis_fold(factory(), graph, fold, seed=0)
+        test = fit_diagnosis_fold(factory(), flipped, fold, seed=0)
+        assert test.task.categories == base.task.categories
+        assert np.array_equal(test.test_scores, base.test_scores)
+        assert np.array_equal(test.thresholds, base.thresholds)
+        assert not np.array_equal(test.test_labels, base.test_labels)
+        history = getattr(base.model, "history", None)
+        if history is not None:
+            assert test.model.history.best_epoch == history.best_epoch
+            assert test.model.history.scores == history.scores
+        else:
+            assert test.model.best_c == base.model.best_c
+            assert test.model.validation_scores == base.model.validation_scores
+        # the same flip on validation labels moves what is chosen on validation
+        val = fit_diagnosis_fold(factory(), by_val, fold, seed=0)
+        if history is not None:
+            assert val.model.history.scores != history.scores
+        else:
+            assert val.model.validation_scores != base.model.validation_scores
+        assert not np.array_equal(val.thresholds, base.thresholds)

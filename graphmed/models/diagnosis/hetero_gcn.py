@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch_geometric.nn import HGTConv
 
 from graphmed.models.diagnosis.base import TorchDiagnosisModel, TrainConfig, bce
-from graphmed.models.diagnosis.inputs import NodeInputs
+from graphmed.models.diagnosis.inputs import node_inputs
 from graphmed.nn.hetero_gnn_stack import HeteroGNNStack
 from graphmed.tasks.diagnosis import DiagnosisTask
 
@@ -45,25 +45,27 @@ class HeteroGraphClassifier(TorchDiagnosisModel):
     ``encoder="gcn"``: :class:`~graphmed.nn.HeteroGNNStack` with one mean-aggregation graph
     convolution per relation (``SAGEConv``), summed over relations, no residuals (a plain
     heterogeneous GCN). ``encoder="hgt"``: ``HGTConv`` layers (Hu et al., WWW 2020).
-    Training hides the diagnoses of a random half of the training patients at every step
+    With ``unit_features`` the units' input is their bag-of-codes (drugs, procedures), as
+    for the bag-of-codes baselines. Training hides the diagnoses of a random half of the training patients at every step
     and learns on their units (:meth:`DiagnosisTask.training_view`).
     """
 
     ENCODERS = ("gcn", "hgt")
 
     def __init__(self, encoder: str = "gcn", hidden: int = 64, layers: int = 2, heads: int = 2,
-                 dropout: float = 0.3, target_fraction: float = 0.5,
+                 dropout: float = 0.3, target_fraction: float = 0.5, unit_features: bool = True,
                  train: TrainConfig | None = None):
         super().__init__(train)
         if encoder not in self.ENCODERS:
             raise ValueError(f"encoder must be one of {self.ENCODERS}, got {encoder!r}")
         self.encoder, self.hidden, self.layers, self.heads = encoder, int(hidden), int(layers), int(heads)
         self.dropout, self.target_fraction = float(dropout), float(target_fraction)
+        self.unit_features = bool(unit_features)
         self.name = "hetero-gcn" if encoder == "gcn" else "hgt"
 
     def _build(self, task: DiagnosisTask) -> torch.nn.Module:
         metadata = task.data.metadata()
-        inputs = NodeInputs(task.data, self.hidden, task.entity_types)
+        inputs = node_inputs(task, self.hidden, self.unit_features, self.dropout)
         if self.encoder == "gcn":
             encoder = HeteroGNNStack(metadata, self.hidden, self.hidden, self.layers, conv="sage",
                                      residual="none", dropout=self.dropout)
@@ -82,4 +84,5 @@ class HeteroGraphClassifier(TorchDiagnosisModel):
     def config(self) -> dict:
         return {"encoder": self.encoder, "hidden": self.hidden, "layers": self.layers,
                 "heads": self.heads, "dropout": self.dropout,
-                "target_fraction": self.target_fraction, **super().config()}
+                "target_fraction": self.target_fraction, "unit_features": self.unit_features,
+                **super().config()}

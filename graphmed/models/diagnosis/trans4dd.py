@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from graphmed.models.diagnosis.base import TorchDiagnosisModel, TrainConfig, bce
-from graphmed.models.diagnosis.inputs import NodeInputs
+from graphmed.models.diagnosis.inputs import node_inputs
 from graphmed.nn.gnn_stack import GNNStack
 from graphmed.nn.hop_context import csr_from_edge_index, sample_hop_context
 from graphmed.nn.hop_context_transformer import HopContextTransformer
@@ -34,7 +34,7 @@ class Trans4DDNet(torch.nn.Module):
 
     def __init__(self, task: DiagnosisTask, channels: int, layers: int, heads: int,
                  dropout: float, sizes: tuple[int, ...], context_layers: int,
-                 encoder_residual: str = "residual"):
+                 encoder_residual: str = "residual", unit_features: bool = True):
         super().__init__()
         data = task.data
         self.node_types, self.edge_types = list(data.node_types), list(data.edge_types)
@@ -45,7 +45,7 @@ class Trans4DDNet(torch.nn.Module):
         self.num_nodes = int(offsets[-1])
         self.register_buffer("node_type", torch.repeat_interleave(
             torch.arange(len(counts)), torch.tensor(counts)))
-        self.inputs = NodeInputs(data, channels, task.entity_types)
+        self.inputs = node_inputs(task, channels, unit_features, dropout)
         self.encoder = GNNStack(channels, channels, layers, conv="transformer",
                                 residual=encoder_residual, norm="layernorm", dropout=dropout,
                                 heads=heads, num_edge_types=len(self.edge_types))
@@ -92,6 +92,7 @@ class Trans4DD(TorchDiagnosisModel):
         eval_samples: context draws averaged at prediction time.
         target_fraction: share of training patients whose diagnoses are hidden per step.
         encoder_residual: ``"residual"`` (default) or ``"none"`` (ablation).
+        unit_features: units start from their bag-of-codes (drugs, procedures).
         train: optimiser and early-stopping settings.
     """
 
@@ -100,16 +101,17 @@ class Trans4DD(TorchDiagnosisModel):
     def __init__(self, hidden: int = 64, layers: int = 2, heads: int = 2, dropout: float = 0.2,
                  sizes: tuple[int, ...] = (16, 16, 32), context_layers: int = 2,
                  eval_samples: int = 4, target_fraction: float = 0.5,
-                 encoder_residual: str = "residual", train: TrainConfig | None = None):
+                 encoder_residual: str = "residual", unit_features: bool = True,
+                 train: TrainConfig | None = None):
         super().__init__(train)
         self.hidden, self.layers, self.heads, self.dropout = int(hidden), int(layers), int(heads), float(dropout)
         self.sizes, self.context_layers = tuple(int(s) for s in sizes), int(context_layers)
         self.eval_samples, self.target_fraction = int(eval_samples), float(target_fraction)
-        self.encoder_residual = encoder_residual
+        self.encoder_residual, self.unit_features = encoder_residual, bool(unit_features)
 
     def _build(self, task: DiagnosisTask) -> torch.nn.Module:
         return Trans4DDNet(task, self.hidden, self.layers, self.heads, self.dropout, self.sizes,
-                           self.context_layers, self.encoder_residual)
+                           self.context_layers, self.encoder_residual, self.unit_features)
 
     def _loss(self, task, generator):
         rows, edges = task.training_view(generator, self.target_fraction)
@@ -124,4 +126,5 @@ class Trans4DD(TorchDiagnosisModel):
                 "dropout": self.dropout, "sizes": list(self.sizes),
                 "context_layers": self.context_layers, "eval_samples": self.eval_samples,
                 "target_fraction": self.target_fraction,
-                "encoder_residual": self.encoder_residual, **super().config()}
+                "encoder_residual": self.encoder_residual, "unit_features": self.unit_features,
+                **super().config()}

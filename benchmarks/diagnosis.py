@@ -1,0 +1,172 @@
+"""Diagnosis on EHR graphs: multi-label diagnosis categories of held-out patients.
+
+    python benchmarks/diagnosis.py --data-root ../shared/data --threads 1
+
+Every model (label prior, logistic regression and MLP on bag-of-codes, a plain
+heterogeneous GCN, HGT and the Trans4DD-style model) runs on the MIMIC-IV demo, the
+MIMIC-III demo (units: admissions; categories: ICD-10 chapters) and Synthea's 111-patient
+sample (units: patients; categories: SNOMED semantic tags), 5 patient folds x 3 seeds.
+Splits are by patient; the graph has no diagnosis edge of a validation or test unit;
+epochs, regularisation and F1 thresholds are chosen on the validation patients.
+Writes ``benchmarks/results/diagnosis.{json,md}``. These are 100-patient demos: the
+numbers say how the models compare here, not how they do on the full databases.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from graphmed.ehr import load_mimic3, load_mimic4, load_synthea
+from graphmed.evaluation.multilabel import MULTILABEL_METRICS, MultiLabelEvaluator
+from graphmed.io import atomic_write_json, atomic_write_text, sha256_file
+from graphmed.models.diagnosis import DIAGNOSIS_MODELS, make_diagnosis_model
+from graphmed.results import environment
+from graphmed.tasks.diagnosis import DEFAULT_MIN_COUNT, patient_folds
+from graphmed.training.diagnosis import fit_diagnosis_fold
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+#: data set -> (loader, unit, what the categories are)
+DATASETS = {
+    "mimic4_demo": (lambda: load_mimic4(unit="admission"), "admission", "ICD-10 chapters"),
+    "mimic3_demo": (lambda: load_mimic3(unit="admission"), "admission", "ICD-10 chapters"),
+    "synthea_111": (lambda: load_synthea(unit="patient"), "patient", "SNOMED semantic tags"),
+}
+DEMO_NOTE = ("These are 100-patient demos (MIMIC-IV demo: 100 patients, 275 admissions; "
+             "MIMIC-III demo: 100 patients, 129 admissions; Synthea: 111 synthetic patients). "
+             "Test folds hold about 20 patients, so differences of a few hundredths are within "
+             "the noise; the numbers are not comparable to published results on the full "
+             "databases.")
+LABELS = {"macro_auroc": "macro AUROC", "micro_auroc": "micro AUROC", "macro_f1": "macro F1",
+          "micro_f1": "micro F1"}
+
+
+def checksums(ehr) -> dict[str, str]:
+    """sha256 of every file the loader read (of the decompressed content for .gz)."""
+    return {table: sha256_file(path, decompress=str(path).endswith(".gz"))
+            for table, path in sorted(ehr.sources.items())}
+
+
+def run_dataset(name: str, models: list[str], seeds: list[int], n_folds: int, min_count: int,
+                threshold_mode: str, log) -> dict:
+    loader, unit, categories = DATASETS[name]
+    ehr = loader()
+    graph = ehr.build()
+    n_patients = graph.num_nodes("patient")
+    out = {"unit": unit, "categories": categories, "checksums": checksums(ehr),
+           "graph": graph.summary(), "models": {}}
+    for model_name in models:
+        evaluator, runs, start = MultiLabelEvaluator(), [], time.perf_counter()
+        for seed in seeds:
+            for fold in patient_folds(n_patients, n_folds, seed=seed):
+                model = make_diagnosis_model(model_name)
+                result = fit_diagnosis_fold(model, graph, fold, seed=seed, min_count=min_count,
+                                            threshold_mode=threshold_mode)
+                evaluator.add(seed, fold.index, result.test_labels, result.test_scores,
+                              result.thresholds, result.task.categories)
+                history = getattr(model, "history", None)
+                runs.append({"seed": seed, "fold": fold.index, **result.metrics,
+                             "best_epoch": getattr(history, "best_epoch", None),
+                             "val_score": getattr(history, "best_score", None),
+                             "categories": result.task.categories,
+                             "units": result.task.summary()["units"],
+                             "seconds": round(result.seconds, 3)})
+                log(f"{name} {model_name} seed {seed} fold {fold.index}: " + ", ".join(
+                    f"{k} {result.metrics[k]:.3f}" for k in MULTILABEL_METRICS)
+                    + f" ({result.seconds:.1f} s)")
+        summary = evaluator.summarize()
+        out["models"][model_name] = {"config": make_diagnosis_model(model_name).config(),
+                                     "summary": summary.to_dict(), "runs": runs,
+                                     "seconds": round(time.perf_counter() - start, 1)}
+    return out
+
+
+def _cell(m: dict) -> str:
+    mean, std = m["fold_mean"], m["fold_std"]
+    return "n/a" if mean is None else f"{mean:.3f} ± {std:.3f}"
+
+
+def render(record: dict) -> str:
+    cfg = record["config"]
+    lines = ["# Diagnosis on EHR graphs (demos)", "",
+             f"Generated by `python benchmarks/diagnosis.py` (graphmed "
+             f"{record['environment']['graphmed']}). Multi-label diagnosis categories of "
+             f"held-out patients; {cfg['folds']} patient folds x seeds "
+             f"{', '.join(map(str, cfg['seeds']))}; mean ± std over the "
+             f"{cfg['folds'] * len(cfg['seeds'])} (seed, fold) runs.", "",
+             f"**{DEMO_NOTE}**", "",
+             "Protocol: splits by patient (all units of a patient on one side), a validation "
+             "part carved from the training patients; the graph has no diagnosis or category "
+             "edge of a validation or test unit, in either direction (they keep their drug, "
+             "procedure and patient edges); epochs, regularisation and F1 thresholds (per "
+             f"category, `{cfg['threshold_mode']}`) are chosen on validation patients only. "
+             f"Categories with fewer than {cfg['min_count']} training units with or without "
+             "them are dropped per fold; macro AUROC averages the categories with a positive "
+             "and a negative test unit, macro F1 those with a positive.", ""]
+    for name, ds in record["datasets"].items():
+        lines += [f"## {name} (units: {ds['unit']}s; categories: {ds['categories']})", "",
+                  "| model | " + " | ".join(LABELS[k] for k in MULTILABEL_METRICS)
+                  + " | time, all runs (s) |",
+                  "|---|" + "---|" * (len(MULTILABEL_METRICS) + 1)]
+        best = max(ds["models"], key=lambda m: ds["models"][m]["summary"]["metrics"]
+                   ["macro_auroc"]["fold_mean"] or -1)
+        for model, r in ds["models"].items():
+            cells = [_cell(r["summary"]["metrics"][k]) for k in MULTILABEL_METRICS]
+            if model == best:
+                cells[0] = f"**{cells[0]}**"
+            lines.append(f"| `{model}` | " + " | ".join(cells) + f" | {r['seconds']:.0f} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-root", help="folder holding mimic4_demo/ ... (else $GRAPHMED_DATA)")
+    parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
+    parser.add_argument("--models", nargs="+", default=list(DIAGNOSIS_MODELS),
+                        choices=list(DIAGNOSIS_MODELS))
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0 .. N-1")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--min-count", type=int, default=DEFAULT_MIN_COUNT)
+    parser.add_argument("--thresholds", choices=("class", "global"), default="class")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--out", default=str(RESULTS / "diagnosis"),
+                        help="output path without suffix (writes .json and .md)")
+    args = parser.parse_args(argv)
+    if args.data_root:
+        os.environ["GRAPHMED_DATA"] = str(Path(args.data_root).resolve())
+    torch.set_num_threads(args.threads)
+    seeds = list(range(args.seeds))
+    start = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(f"[{time.perf_counter() - start:7.1f} s] {message}", file=sys.stderr, flush=True)
+
+    record = {"benchmark": "diagnosis", "note": DEMO_NOTE,
+              "config": {"seeds": seeds, "folds": args.folds, "val_fraction": 0.2,
+                         "min_count": args.min_count, "threshold_mode": args.thresholds,
+                         "threads": args.threads, "models": args.models},
+              "datasets": {}}
+    for name in args.datasets:
+        record["datasets"][name] = run_dataset(name, args.models, seeds, args.folds,
+                                               args.min_count, args.thresholds, log)
+    record["wall_time_s"] = round(time.perf_counter() - start, 1)
+    record["environment"] = environment()
+    record["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    out = Path(args.out)
+    atomic_write_json(out.with_suffix(".json"), record)
+    text = render(record)
+    atomic_write_text(out.with_suffix(".md"), text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Diagnosis models: shapes, what each learns from, validation-only choices, the registry."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graphmed.errors import UnknownNameError
+from graphmed.evaluation import macro_auroc
+from graphmed.models.diagnosis import (DIAGNOSIS_MODELS, BagOfCodesLogistic, HeteroGraphClassifier,
+                                       LabelPrior, TrainConfig, Trans4DD, make_diagnosis_model)
+from graphmed.tasks.diagnosis import build_diagnosis_task, patient_folds, unit_labels
+from graphmed.training.diagnosis import fit_diagnosis_fold
+
+_spec = importlib.util.spec_from_file_location(
+    "diagnosis_toy", Path(__file__).resolve().parents[1] / "tasks" / "test_diagnosis.py")
+_toy = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_toy)
+
+QUICK = TrainConfig(epochs=40, patience=10, lr=1e-2)
+
+
+@pytest.fixture(scope="module")
+def toy():
+    return _toy.toy_graph(n_patients=40, seed=1)
+
+
+@pytest.fixture(scope="module")
+def task(toy):
+    return build_diagnosis_task(toy, patient_folds(40, 4, seed=0)[0], min_count=2)
+
+
+def small(name):
+    settings = {"mlp-bag-of-codes": {"hidden": 16, "train": QUICK},
+                "hetero-gcn": {"hidden": 16, "train": QUICK},
+                "hgt": {"hidden": 16, "train": QUICK},
+                "trans4dd": {"hidden": 16, "sizes": (4, 4, 4), "eval_samples": 2, "train": QUICK}}
+    return make_diagnosis_model(name, **settings.get(name, {}))
+
+
+@pytest.mark.parametrize("name", list(DIAGNOSIS_MODELS))
+def test_every_model_scores_units_as_probabilities(task, name):
+    model = small(name).fit(task, seed=0)
+    scores = model.predict(task, task.test_units)
+    assert scores.shape == (task.test_units.size, task.num_categories)
+    assert np.isfinite(scores).all() and (scores >= 0).all() and (scores <= 1).all()
+    again = small(name).fit(task, seed=0).predict(task, task.test_units)
+    assert np.allclose(again, scores)                       # seeded: the same model twice
+    assert isinstance(model.config(), dict)
+
+
+def test_label_prior_is_the_training_frequency(task):
+    scores = LabelPrior().fit(task).predict(task, task.test_units[:3])
+    assert np.allclose(scores, np.tile(task.train_labels.mean(0), (3, 1)))
+
+
+def test_logistic_learns_the_drug_signal_and_picks_c_on_validation(task, toy):
+    # category C is given exactly to the second admission of even patients, whose drugs are
+    # drug0 / drug2: the bag-of-codes carries it
+    model = BagOfCodesLogistic().fit(task)
+    assert set(model.validation_scores) == set(model.cs)
+    assert model.validation_scores[model.best_c] == max(model.validation_scores.values())
+    labels = unit_labels(toy, task.test_units, task.categories)
+    assert macro_auroc(labels, model.predict(task, task.test_units)) > 0.6
+
+
+@pytest.mark.parametrize("model", [
+    lambda: HeteroGraphClassifier("gcn", hidden=16, train=QUICK),
+    lambda: Trans4DD(hidden=16, sizes=(4, 4, 4), eval_samples=2, train=QUICK)])
+def test_graph_models_stop_on_validation(task, model):
+    fitted = model().fit(task, seed=1)
+    history = fitted.history
+    assert 0 <= history.best_epoch < len(history.scores) <= QUICK.epochs
+    assert history.best_score == max(history.scores)
+
+
+def test_trans4dd_repr_and_ablation_switches(task):
+    model = Trans4DD(hidden=16, sizes=(2, 2), eval_samples=1, encoder_residual="none",
+                     unit_features=False, train=TrainConfig(epochs=2))
+    model.fit(task)
+    assert model.module.encoder.residual == "none"
+    assert model.config()["sizes"] == [2, 2]
+    assert "HopContextTransformer" in repr(model.module.context)
+
+
+def test_fit_diagnosis_fold_reads_test_labels_after_predicting(toy):
+    fold = patient_folds(40, 4, seed=0)[1]
+    result = fit_diagnosis_fold(LabelPrior(), toy, fold, min_count=2)
+    assert np.array_equal(result.test_labels,
+                          unit_labels(toy, result.test_units, result.task.categories))
+    assert set(result.metrics) == {"macro_auroc", "micro_auroc", "macro_f1", "micro_f1"}
+    assert result.metrics["macro_auroc"] == pytest.approx(0.5)
+
+
+def test_unknown_model_name():
+    with pytest.raises(UnknownNameError, match="known"):
+        make_diagnosis_model("gpt")

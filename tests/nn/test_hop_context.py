@@ -1,0 +1,59 @@
+"""Multi-hop context sampling in plain torch, and the context Transformer."""
+from __future__ import annotations
+
+import torch
+
+from graphmed.nn import HopContextTransformer, csr_from_edge_index, sample_hop_context
+
+
+def graph():
+    # 0 - 1 - 2 - 3 (both directions); 4 has no out-edges; 5 -> 4
+    src = torch.tensor([0, 1, 1, 2, 2, 3, 5])
+    dst = torch.tensor([1, 0, 2, 1, 3, 2, 4])
+    return torch.stack([src, dst]), 6
+
+
+def test_csr_groups_targets_by_source():
+    edge_index, n = graph()
+    rowptr, col = csr_from_edge_index(edge_index, n)
+    assert rowptr.tolist() == [0, 1, 3, 5, 6, 6, 7]
+    assert sorted(col[rowptr[1]:rowptr[2]].tolist()) == [0, 2]
+
+
+def test_context_follows_edges_hop_by_hop():
+    edge_index, n = graph()
+    rowptr, col = csr_from_edge_index(edge_index, n)
+    edges = set(map(tuple, edge_index.t().tolist()))
+    seeds = torch.tensor([0, 2, 5])
+    sizes = (3, 3, 6)
+    nodes, hops, valid = sample_hop_context(rowptr, col, seeds, sizes,
+                                            torch.Generator().manual_seed(0))
+    assert nodes.shape == valid.shape == (3, 13)
+    assert hops.tolist() == [0] + [1] * 3 + [2] * 3 + [3] * 6
+    assert torch.equal(nodes[:, 0], seeds) and valid[:, 0].all()
+    starts = [1, 4, 7]
+    for b in range(2):
+        for h in (1, 2):
+            for j in range(sizes[h]):
+                child, parent = nodes[b, starts[h] + j], nodes[b, starts[h - 1] + j % sizes[h - 1]]
+                assert (int(parent), int(child)) in edges
+        assert not (nodes[b, 1:][valid[b, 1:]] == seeds[b]).any()   # the seed is not context
+    assert valid[2, 1:4].all() and not valid[2, 4:].any()            # 5 -> 4, a dead end
+    again = sample_hop_context(rowptr, col, seeds, sizes, torch.Generator().manual_seed(0))
+    assert torch.equal(again[0], nodes)
+
+
+def test_context_transformer_ignores_padding():
+    torch.manual_seed(0)
+    model = HopContextTransformer(8, num_node_types=2, max_hops=2, heads=2, layers=1,
+                                  dropout=0.0).eval()
+    h, node_type = torch.randn(6, 8), torch.tensor([0, 0, 1, 1, 1, 0])
+    nodes = torch.tensor([[0, 1, 2, 3], [4, 5, 1, 2]])
+    hops = torch.tensor([0, 1, 1, 2])
+    valid = torch.tensor([[True, True, False, True], [True, True, True, False]])
+    out = model(h, node_type, nodes, hops, valid)
+    assert out.shape == (2, 8)
+    changed = nodes.clone()
+    changed[0, 2], changed[1, 3] = 5, 0                          # padding slots only
+    assert torch.allclose(model(h, node_type, changed, hops, valid), out, atol=1e-6)
+    assert "max_hops=2" in repr(model)

@@ -1,0 +1,165 @@
+"""DiagnosisTask: patient folds, labels, what is hidden, the category rule, training views."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from graphmed.ehr import EdgeTable, GraphSchema, NodeTable, build_hetero_graph
+from graphmed.tasks.diagnosis import (DiagnosisTask, PatientFold, build_diagnosis_task,
+                                      patient_folds, revealing_edge_types, target_units,
+                                      unit_labels, unit_patients, unit_type)
+
+
+def toy_graph(n_patients: int = 12, seed: int = 0):
+    """Patients with 2 admissions each; 6 diagnoses in 3 categories (A, B, C: two codes each);
+    drugs and procedures. Admission 2p has diagnoses d0, d2 (A, B); admission 2p+1 d4 (C)
+    when p is even, d1 (A) when p is odd; every admission takes drug p % 4."""
+    rng = np.random.default_rng(seed)
+    patients = pd.DataFrame({"pid": np.arange(n_patients), "is_female": rng.integers(0, 2, n_patients),
+                             "age": rng.integers(20, 90, n_patients)})
+    adm = pd.DataFrame({"hadm": np.arange(2 * n_patients), "pid": np.repeat(np.arange(n_patients), 2)})
+    dx = []
+    for p in range(n_patients):
+        dx += [(2 * p, "d0"), (2 * p, "d2"), (2 * p + 1, "d4" if p % 2 == 0 else "d1")]
+    dx = pd.DataFrame(dx, columns=["hadm", "code"])
+    codes = pd.DataFrame({"code": [f"d{k}" for k in range(6)], "cat": list("AABBCC")})
+    cats = pd.DataFrame({"cat": list("ABC")})
+    drugs = pd.DataFrame({"drug": [f"drug{k}" for k in range(4)]})
+    rx = pd.DataFrame({"hadm": adm["hadm"], "drug": [f"drug{p % 4}" for p in adm["pid"]]})
+    procs = pd.DataFrame({"proc": ["p0", "p1"]})
+    px = pd.DataFrame({"hadm": [0, 1, 2], "proc": ["p0", "p1", "p0"]})
+    schema = GraphSchema(
+        nodes=[NodeTable("patient", patients, id="pid", features=("is_female", "age")),
+               NodeTable("admission", adm, id="hadm"),
+               NodeTable("diagnosis", codes, id="code"),
+               NodeTable("diagnosis_category", cats, id="cat"),
+               NodeTable("procedure", procs, id="proc"),
+               NodeTable("drug", drugs, id="drug")],
+        edges=[EdgeTable(("patient", "has_admission", "admission"), adm, source="pid", target="hadm"),
+               EdgeTable(("admission", "diagnosed_with", "diagnosis"), dx, source="hadm", target="code"),
+               EdgeTable(("diagnosis", "in_category", "diagnosis_category"), codes, source="code",
+                         target="cat"),
+               EdgeTable(("admission", "underwent", "procedure"), px, source="hadm", target="proc"),
+               EdgeTable(("admission", "prescribed", "drug"), rx, source="hadm", target="drug")])
+    return build_hetero_graph(schema, name="toy")
+
+
+@pytest.fixture(scope="module")
+def toy():
+    return toy_graph()
+
+
+def test_patient_folds_partition_patients():
+    folds = patient_folds(23, 5, seed=3)
+    tests = np.concatenate([f.test for f in folds])
+    assert np.array_equal(np.sort(tests), np.arange(23))
+    for f in folds:
+        assert np.intersect1d(f.train, f.val).size == 0
+        assert np.intersect1d(f.train, f.test).size == 0
+        assert np.intersect1d(f.val, f.test).size == 0
+        assert f.train.size + f.val.size + f.test.size == 23
+        assert f.val.size == round(0.2 * (23 - f.test.size))
+    again = patient_folds(23, 5, seed=3)
+    assert all(np.array_equal(a.val, b.val) and np.array_equal(a.test, b.test)
+               for a, b in zip(folds, again))
+    other = patient_folds(23, 5, seed=4)
+    assert not all(np.array_equal(a.test, b.test) for a, b in zip(folds, other))
+
+
+def test_patient_folds_reject_bad_arguments():
+    with pytest.raises(ValueError):
+        patient_folds(3, 5)
+    with pytest.raises(ValueError):
+        patient_folds(10, 5, val_fraction=0.0)
+    with pytest.raises(ValueError, match="more than one part"):
+        PatientFold(0, 0, np.array([1, 2]), np.array([2]), np.array([3]))
+
+
+def test_units_patients_and_labels(toy):
+    assert unit_type(toy) == "admission"
+    assert np.array_equal(unit_patients(toy), np.repeat(np.arange(12), 2))
+    labels = unit_labels(toy)                          # categories A, B, C in node order
+    assert labels.shape == (24, 3)
+    assert np.array_equal(labels[0], [1, 1, 0])
+    assert np.array_equal(labels[1], [0, 0, 1])        # patient 0 (even): d4 -> C
+    assert np.array_equal(labels[3], [1, 0, 0])        # patient 1 (odd): d1 -> A
+    assert np.array_equal(unit_labels(toy, [3, 1], ["C", "A"]), [[0, 1], [1, 0]])
+    assert np.array_equal(target_units(toy), np.arange(24))
+
+
+def test_task_hides_held_out_diagnoses_and_keeps_their_other_edges(toy):
+    fold = patient_folds(12, 3, seed=0)[0]
+    task = build_diagnosis_task(toy, fold, min_count=1)
+    held = np.flatnonzero(np.isin(task.unit_patient, np.concatenate([fold.val, fold.test])))
+    for et in revealing_edge_types(task.data, "admission"):
+        e = task.data[et].edge_index
+        units = e[0] if et[0] == "admission" else e[1]
+        assert not np.isin(units.numpy(), held).any(), et
+        assert e.size(1) == 3 * fold.train.size        # every training diagnosis edge is kept
+    for et in toy.data.edge_types:                      # drugs, procedures, patients, ontology
+        if et not in revealing_edge_types(toy.data, "admission"):
+            assert torch.equal(task.data[et].edge_index, toy.data[et].edge_index), et
+    assert np.array_equal(task.test_units, held[np.isin(task.unit_patient[held], fold.test)])
+    assert task.train_labels.shape == (task.train_units.size, 3)
+    assert np.array_equal(task.val_labels, unit_labels(toy, task.val_units, task.categories))
+
+
+def test_category_rule_uses_training_units_only(toy):
+    fold = patient_folds(12, 3, seed=0)[0]
+    task = build_diagnosis_task(toy, fold, min_count=1)
+    assert task.categories == ["A", "B", "C"]
+    n_train = task.train_units.size
+    support = np.minimum(task.train_labels.sum(0), n_train - task.train_labels.sum(0))
+    m = int(support.min()) + 1
+    strict = build_diagnosis_task(toy, fold, min_count=m)
+    assert strict.categories == [c for c, s in zip("ABC", support) if s >= m]
+    assert len(strict.categories) < 3
+    # the rule reads training units only: validation and test labels do not move it
+    assert np.array_equal(strict.train_labels, task.train_labels[:, support >= m])
+    with pytest.raises(ValueError, match="no category"):
+        build_diagnosis_task(toy, fold, min_count=n_train)
+
+
+def test_training_view_hides_the_targets_diagnoses(toy):
+    task = build_diagnosis_task(toy, patient_folds(12, 3, seed=0)[0], min_count=1)
+    gen = torch.Generator().manual_seed(0)
+    rows, edges = task.training_view(gen, fraction=0.5)
+    targets = task.train_units[rows]
+    patients = np.unique(task.unit_patient[targets])
+    assert patients.size == round(0.5 * np.unique(task.unit_patient[task.train_units]).size)
+    # every unit of a chosen patient is a target
+    assert np.array_equal(np.sort(targets), np.flatnonzero(np.isin(task.unit_patient, patients)))
+    forward = edges["admission", "diagnosed_with", "diagnosis"]
+    reverse = edges["diagnosis", "rev_diagnosed_with", "admission"]
+    assert not np.isin(forward[0].numpy(), targets).any()
+    assert not np.isin(reverse[1].numpy(), targets).any()
+    others = np.setdiff1d(task.train_units, targets)
+    assert np.isin(others, forward[0].numpy()).all()
+    assert torch.equal(edges["admission", "prescribed", "drug"],
+                       task.data["admission", "prescribed", "drug"].edge_index)
+
+
+def test_bag_of_codes(toy):
+    task = build_diagnosis_task(toy, patient_folds(12, 3, seed=0)[0], min_count=1)
+    bag = task.bag_of_codes()
+    assert bag.shape == (24, 4 + 2 + 2)                 # drugs, procedures, sex and age
+    assert np.array_equal(bag[5, :4], [0, 0, 1, 0])     # admission 5: patient 2 takes drug2
+    assert np.array_equal(bag[1, 4:6], [0, 1])          # admission 1 underwent p1
+    assert bag[:, 6:].max() <= 1.0
+    assert task.bag_of_codes(demographics=False).shape == (24, 6)
+
+
+def test_mimic4_demo_task(data_root):
+    from graphmed.ehr import load_mimic4
+
+    graph = load_mimic4().build()
+    fold = patient_folds(100, 5, seed=0)[0]
+    task = build_diagnosis_task(graph, fold)
+    summary = task.summary()
+    assert summary["patients"] == {"train": 64, "val": 16, "test": 20}
+    assert sum(summary["units"].values()) == 275       # every admission has a diagnosis
+    assert set(task.categories) <= set(graph.nodes["diagnosis_category"]["id"])
+    assert "XV" not in task.categories                  # no pregnancy in the demo
+    assert isinstance(task, DiagnosisTask)
