@@ -116,3 +116,45 @@ def drug_disease_modalities(data, modalities: Sequence[str], *, text_encoder=Non
             _MEMORY[key] = _compute(data, modality, text_encoder, smiles_model)
         out[modality] = _MEMORY[key]
     return out
+
+
+def text_similarity(data, kind: str, *, text_encoder=None) -> np.ndarray:
+    """Cosine similarity of the text embeddings of drugs or diseases, clipped at 0: ``(n, n)``.
+
+    An entity without text has NaN rows and columns (diagonal 1): "unknown", not "unlike".
+    """
+    if kind not in ("drug", "disease"):
+        raise ValueError(f"kind must be 'drug' or 'disease', got {kind!r}")
+    text = drug_disease_modalities(data, ["text"], text_encoder=text_encoder)["text"]
+    rows = slice(0, data.n_drugs) if kind == "drug" else slice(data.n_drugs, None)
+    values, mask = text.values[rows].astype(np.float64), text.mask[rows]
+    similarity = np.clip(values @ values.T, 0.0, 1.0)
+    similarity[~mask, :] = np.nan
+    similarity[:, ~mask] = np.nan
+    np.fill_diagonal(similarity, 1.0)
+    return similarity
+
+
+def with_text_similarity(data, kinds: Sequence[str] = ("disease",), *, text_encoder=None):
+    """``data`` with a ``"text"`` similarity view added for each kind in ``kinds``.
+
+    Where an entity has no text, the view takes the mean of the other views of that
+    kind, so averaging the views leaves such entities as they were.
+    """
+    from dataclasses import replace
+
+    changes = {}
+    for kind in kinds:
+        attribute = "drug_similarities" if kind == "drug" else "disease_similarities"
+        views = dict(getattr(data, attribute))
+        similarity = text_similarity(data, kind, text_encoder=text_encoder)
+        unknown = np.isnan(similarity)
+        if unknown.any():
+            if not views:
+                raise ValueError(f"{data.name}: some {kind}s have no text and there is no other "
+                                 f"{kind} view to stand in for it")
+            fallback = np.mean([np.asarray(v, dtype=np.float64) for v in views.values()], axis=0)
+            similarity[unknown] = fallback[unknown]
+        views["text"] = similarity
+        changes[attribute] = views
+    return replace(data, **changes)

@@ -16,8 +16,18 @@ def gnn_kronrls(**gnn_settings) -> Ensemble:
     return Ensemble([lambda: GNNLinkPredictor(**gnn_settings), KronRLS], name="gnn-kronrls")
 
 
+def multimodal(**gnn_settings) -> Ensemble:
+    """For cold-start diseases: the GNN fusing the text modality (attention) over a graph
+    with a disease text-similarity view, and Kronecker RLS with that view."""
+    settings = {"modalities": ("text",), "fusion": "attention",
+                "text_views": ("disease",), **gnn_settings}
+    return Ensemble([lambda: GNNLinkPredictor(**settings),
+                     lambda: KronRLS(text_views=("disease",))], name="multimodal")
+
+
 MODELS: dict[str, Callable[..., PairScorer]] = {
-    "knn": SimilarityKNN, "kronrls": KronRLS, "gnn": GNNLinkPredictor, "gnn-kronrls": gnn_kronrls}
+    "knn": SimilarityKNN, "kronrls": KronRLS, "gnn": GNNLinkPredictor, "gnn-kronrls": gnn_kronrls,
+    "multimodal": multimodal}
 
 #: The best model graphmed has on protocol A (see benchmarks/results), used when none is named.
 DEFAULT_MODEL = "gnn-kronrls"
@@ -32,4 +42,4 @@ def make_model(name: str | None = None, **kwargs) -> PairScorer:
 
 
 __all__ = ["DEFAULT_MODEL", "MODELS", "Ensemble", "GNNLinkPredictor", "KronRLS", "PairScorer",
-           "SimilarityKNN", "gnn_kronrls", "make_model"]
+           "SimilarityKNN", "gnn_kronrls", "make_model", "multimodal"]

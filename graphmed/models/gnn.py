@@ -10,7 +10,8 @@ import torch
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.models.base import PairScorer
 from graphmed.models.checkpoint import load_checkpoint, save_checkpoint
-from graphmed.features.entity_modalities import NODE_MODALITIES, drug_disease_modalities
+from graphmed.features.entity_modalities import (NODE_MODALITIES, drug_disease_modalities,
+                                                 with_text_similarity)
 from graphmed.nn.decoders import BilinearDecoder, DistMultDecoder, InnerProductDecoder, MLPDecoder
 from graphmed.nn.fusion import FUSIONS, LateFusion, make_fusion
 from graphmed.nn.gnn_stack import GNNStack
@@ -35,7 +36,11 @@ class GNNConfig:
     :data:`~graphmed.features.entity_modalities.NODE_MODALITIES`); ``fusion`` is
     ``"early"``, ``"attention"`` (per-node weights) or ``"late"`` (one encoder and
     decoder per modality, predictions mixed by learned weights); ``smiles_model`` is the
-    SMILES Transformer folder for the ``"smiles"`` modality.
+    SMILES Transformer folder for the ``"smiles"`` modality. ``text_views``: entity kinds
+    whose similarity graph also uses text-embedding similarity. ``disease_dropout``: at
+    each training step, the association edges of this fraction of diseases are hidden
+    from message passing (their pairs stay in the loss), so the encoder learns to place
+    diseases without known drugs — the cold-start (new-disease) setting.
     """
 
     encoder: str = "relational"
@@ -55,6 +60,8 @@ class GNNConfig:
     modalities: tuple[str, ...] = ()
     fusion: str = "attention"
     smiles_model: str | None = None
+    text_views: tuple[str, ...] = ()
+    disease_dropout: float = 0.0
     fit: FitConfig = field(default_factory=lambda: FitConfig(epochs=400, lr=0.01, weight_decay=1e-5,
                                                              eval_every=10, patience=20,
                                                              selection="aupr"))
@@ -67,6 +74,7 @@ class GNNConfig:
         values = dict(values)
         fit = FitConfig(**values.pop("fit", {}))
         values["modalities"] = tuple(values.get("modalities", ()))
+        values["text_views"] = tuple(values.get("text_views", ()))
         return cls(fit=fit, **values)
 
 
@@ -143,7 +151,22 @@ class LinkPredictionNet(torch.nn.Module):
             x, _ = self.fusion(self._modalities(task))
         return self._run(self.encoder, x, task)
 
+    def _hide_diseases(self, task: LinkTask) -> LinkTask:
+        """``task`` without the association edges of a random ``disease_dropout`` share of diseases."""
+        n_diseases = task.num_nodes - self.n_drugs
+        hidden = torch.rand(n_diseases, device=task.x.device) < self.config.disease_dropout
+        src, dst = task.edge_index
+        disease = torch.where(task.edge_type == 2, dst, src) - self.n_drugs
+        association = task.edge_type >= 2
+        keep = ~association | ~hidden[disease.clamp(min=0, max=n_diseases - 1)]
+        view = dict(vars(task))
+        view.update(edge_index=task.edge_index[:, keep], edge_weight=task.edge_weight[keep],
+                    edge_type=task.edge_type[keep])
+        return LinkTask(**view)
+
     def forward(self, task: LinkTask) -> torch.Tensor:
+        if self.training and self.config.disease_dropout > 0:
+            task = self._hide_diseases(task)
         if self.late is None:
             h = self.embed(task)
             return self.decoder.score_all(h[: self.n_drugs], h[self.n_drugs:])
@@ -196,7 +219,11 @@ class GNNLinkPredictor(PairScorer):
             raise ValueError(f"unknown modalities {unknown}; known: {', '.join(NODE_MODALITIES)}")
         if config.fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {config.fusion!r}; known: {', '.join(FUSIONS)}")
-        config.modalities = tuple(config.modalities)
+        config.modalities, config.text_views = tuple(config.modalities), tuple(config.text_views)
+        if not 0.0 <= config.disease_dropout < 1.0:
+            raise ValueError(f"disease_dropout must be in [0, 1), got {config.disease_dropout}")
+        if any(k not in ("drug", "disease") for k in config.text_views):
+            raise ValueError(f"text_views takes 'drug' and/or 'disease', got {config.text_views}")
         if config.decoder not in DECODERS:
             raise ValueError(f"unknown decoder {config.decoder!r}; known: {', '.join(DECODERS)}")
         self.settings = config
@@ -208,6 +235,8 @@ class GNNLinkPredictor(PairScorer):
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "GNNLinkPredictor":
         torch.manual_seed(seed)
         c = self.settings
+        if c.text_views:
+            data = with_text_similarity(data, c.text_views)
         self.task = build_link_task(data, part, top_k=c.top_k, use_gip=c.use_gip,
                                     features=c.features, pos_weight=c.pos_weight)
         dims = None

@@ -51,18 +51,28 @@ class KronRLS(PairScorer):
     Args:
         lambdas: candidate regularisation strengths.
         use_gip: add GIP kernels computed from training labels to the shipped views.
+        text_views: entity kinds (``"drug"``, ``"disease"``) that get a text-embedding
+            similarity view (:func:`~graphmed.features.entity_modalities.with_text_similarity`).
     """
 
     name = "kronrls"
 
-    def __init__(self, lambdas=DEFAULT_LAMBDAS, use_gip: bool = True):
+    def __init__(self, lambdas=DEFAULT_LAMBDAS, use_gip: bool = True, text_views=()):
         self.lambdas = tuple(float(lam) for lam in lambdas)
         self.use_gip = use_gip
+        self.text_views = tuple(text_views)
+        unknown = [k for k in self.text_views if k not in ("drug", "disease")]
+        if unknown:
+            raise ValueError(f"text_views takes 'drug' and/or 'disease', got {unknown}")
         self.best_lambda: float | None = None
         self.validation_scores: dict[float, float] = {}
         self._validation_scores: np.ndarray | None = None
 
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "KronRLS":
+        if self.text_views:
+            from graphmed.features.entity_modalities import with_text_similarity
+
+            data = with_text_similarity(data, self.text_views)
         labels = part.train_matrix().astype(np.float64)
         val_pairs, val_labels = part.val_pairs()
         if len(self.lambdas) > 1 and len(val_pairs) and 0 < val_labels.sum() < len(val_labels):
@@ -88,4 +98,5 @@ class KronRLS(PairScorer):
 
     def config(self) -> dict:
         return {"name": self.name, "lambdas": list(self.lambdas), "use_gip": self.use_gip,
+                "text_views": list(self.text_views),
                 "best_lambda": self.best_lambda}

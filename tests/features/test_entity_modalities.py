@@ -47,3 +47,32 @@ def test_bad_modality_requests(fdataset):
         drug_disease_modalities(fdataset, ["pictures"])
     with pytest.raises(ValueError, match="SMILES Transformer folder"):
         drug_disease_modalities(fdataset, ["smiles"])
+
+
+def test_text_similarity_marks_unnamed_diseases_unknown(cdataset, minilm):
+    from graphmed.features.entity_modalities import text_similarity
+
+    sim = text_similarity(cdataset, "disease", text_encoder=minilm)
+    unnamed = cdataset.diseases["name"].isna().to_numpy()
+    assert sim.shape == (cdataset.n_diseases,) * 2
+    assert np.isnan(sim[unnamed][:, ~unnamed]).all()
+    assert np.allclose(np.diag(sim), 1.0)
+    named = sim[~unnamed][:, ~unnamed]
+    assert np.allclose(named, named.T) and named.min() >= 0 and named.max() <= 1 + 1e-6
+
+
+def test_with_text_similarity_adds_a_view_that_leaves_unnamed_diseases_as_they_were(cdataset, minilm):
+    from graphmed.features.entity_modalities import with_text_similarity
+    from graphmed.similarity import mean_view
+
+    data = with_text_similarity(cdataset, ["disease"], text_encoder=minilm)
+    assert set(data.disease_similarities) == set(cdataset.disease_similarities) | {"text"}
+    assert data.drug_similarities.keys() == cdataset.drug_similarities.keys()
+    unnamed = cdataset.diseases["name"].isna().to_numpy()
+    before = mean_view(cdataset.disease_similarities)
+    after = mean_view(data.disease_similarities)
+    assert np.allclose(after[unnamed][:, ~unnamed], before[unnamed][:, ~unnamed])
+    assert not np.allclose(after[~unnamed][:, ~unnamed], before[~unnamed][:, ~unnamed])
+    assert np.isfinite(after).all()
+    with pytest.raises(ValueError, match="kind"):
+        with_text_similarity(cdataset, ["gene"], text_encoder=minilm)

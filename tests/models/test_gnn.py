@@ -122,3 +122,30 @@ def test_unknown_modality_or_fusion_is_refused():
         GNNLinkPredictor(modalities=("smell",))
     with pytest.raises(ValueError, match="unknown fusion"):
         GNNLinkPredictor(modalities=("text",), fusion="middle")
+
+
+def test_disease_dropout_hides_association_edges_of_some_diseases(fdataset, fold):
+    from graphmed.models.gnn import LinkPredictionNet
+    from graphmed.tasks import build_link_task
+
+    task = build_link_task(fdataset, fold.train_part())
+    config = GNNConfig(disease_dropout=0.5)
+    net = LinkPredictionNet(config, task.x.size(1), task.n_drugs)
+    torch.manual_seed(0)
+    view = net._hide_diseases(task)
+    similarity = task.edge_type < 2
+    assert torch.equal(view.edge_index[:, view.edge_type < 2], task.edge_index[:, similarity])
+    nd = task.n_drugs
+
+    def associated(t):
+        forward = t.edge_index[:, t.edge_type == 2][1] - nd
+        backward = t.edge_index[:, t.edge_type == 3][0] - nd
+        return set(forward.tolist()), set(backward.tolist())
+
+    before, after = associated(task), associated(view)
+    assert after[0] == after[1]  # both directions of a disease go together
+    assert after[0] < before[0] and 0.3 < len(after[0]) / len(before[0]) < 0.7
+    kept = (view.edge_type >= 2).sum().item()
+    assert 0 < kept < (task.edge_type >= 2).sum().item()
+    with pytest.raises(ValueError, match="disease_dropout"):
+        GNNLinkPredictor(disease_dropout=1.0)

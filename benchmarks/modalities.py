@@ -1,0 +1,177 @@
+"""What node modalities are worth: new-disease (cold-start) protocol, with and without each
+modality and each fusion, on Fdataset and Cdataset.
+
+    python benchmarks/modalities.py --data-root ../shared/data
+    # parallel processes, then: python benchmarks/modalities.py --combine A.json B.json
+
+Every row is scored by 10-fold cross-validation over diseases (metrics per held-out
+disease, averaged), every choice made on validation diseases. Modalities: ``text``
+(MiniLM embedding of names; Cdataset lacks 102 disease names, which are masked),
+``morgan`` (ECFP4 bits of drugs; diseases lack it); ``text view`` adds a text-similarity
+view of diseases to the similarity graph / kernels. Writes
+``benchmarks/results/modalities.{json,md}`` with the learned modality weights.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from graphmed.datasets import load_dataset
+from graphmed.io import atomic_write_json, atomic_write_text
+from graphmed.models import Ensemble, GNNLinkPredictor, KronRLS
+from graphmed.results import environment
+from graphmed.training import cross_validate
+
+RESULTS = Path(__file__).resolve().parent / "results"
+TEXT_MORGAN = ("text", "morgan")
+
+#: row name -> (what it is, factory of a fresh model)
+VARIANTS = {
+    "kronrls": ("Kronecker RLS, shipped similarity views", lambda: KronRLS()),
+    "kronrls+text view": ("Kronecker RLS with a disease text-similarity view",
+                          lambda: KronRLS(text_views=("disease",))),
+    "gnn": ("GNN, structural features only", lambda: GNNLinkPredictor()),
+    "gnn+text view": ("GNN, text-similarity view in the disease graph",
+                      lambda: GNNLinkPredictor(text_views=("disease",))),
+    "gnn+text/early": ("GNN + text, early fusion",
+                       lambda: GNNLinkPredictor(modalities=("text",), fusion="early")),
+    "gnn+text/attention": ("GNN + text, attention fusion",
+                           lambda: GNNLinkPredictor(modalities=("text",), fusion="attention")),
+    "gnn+text/late": ("GNN + text, late fusion",
+                      lambda: GNNLinkPredictor(modalities=("text",), fusion="late")),
+    "gnn+morgan/attention": ("GNN + Morgan fingerprints, attention fusion",
+                             lambda: GNNLinkPredictor(modalities=("morgan",), fusion="attention")),
+    "gnn+text+morgan/early": ("GNN + text + Morgan, early fusion",
+                              lambda: GNNLinkPredictor(modalities=TEXT_MORGAN, fusion="early")),
+    "gnn+text+morgan/attention": ("GNN + text + Morgan, attention fusion",
+                                  lambda: GNNLinkPredictor(modalities=TEXT_MORGAN,
+                                                           fusion="attention")),
+    "gnn+text+morgan/late": ("GNN + text + Morgan, late fusion",
+                             lambda: GNNLinkPredictor(modalities=TEXT_MORGAN, fusion="late")),
+    "multimodal": ("GNN (text, attention fusion, text view) + Kronecker RLS (text view)",
+                   lambda: multimodal()),
+}
+
+
+def multimodal() -> Ensemble:
+    from graphmed.models import make_model
+
+    return make_model("multimodal")
+
+
+def _modality_weights(configs: list[dict]) -> dict | None:
+    """Mean over folds of the learned modality weights (the GNN member's, in an ensemble)."""
+    found = []
+    for config in configs:
+        for c in [config, *config.get("members", [])]:
+            if c.get("modality_weights"):
+                found.append(c["modality_weights"])
+    if not found:
+        return None
+    return {group: {name: round(float(np.mean([f[group][name] for f in found])), 4)
+                    for name in found[0][group]} for group in found[0]}
+
+
+def run(dataset, name: str, protocol: str, seeds: list[int]) -> dict:
+    what, factory = VARIANTS[name]
+    start = time.perf_counter()
+    result = cross_validate(dataset, factory, protocol=protocol, seeds=seeds, progress=False)
+    summary = result.summary.to_dict()
+    n_runs = len(seeds) * result.n_folds
+    ensemble_weights = [c["weights"] for c in result.fold_configs if c.get("weights")]
+    return {"description": what, "metrics": summary,
+            "modality_weights": _modality_weights(result.fold_configs),
+            "ensemble_weights": (np.mean(ensemble_weights, axis=0).round(3).tolist()
+                                 if ensemble_weights else None),
+            "seconds_per_fold": (time.perf_counter() - start) / n_runs,
+            "peak_rss_mb": result.peak_rss_mb}
+
+
+def _metric(r: dict, which: str, metric: str) -> tuple[float, float]:
+    m = r["metrics"]["metrics"][metric]
+    return m[which], m[which.replace("_mean", "_std")]
+
+
+def _weights_text(r: dict) -> str:
+    w = r.get("modality_weights")
+    if not w:
+        return ""
+    return "; ".join(f"{group}: " + ", ".join(f"{k} {v:.2f}" for k, v in ws.items())
+                     for group, ws in w.items())
+
+
+def render(record: dict) -> str:
+    lines = [f"# Node modalities, {record['protocol']} protocol", "",
+             "Generated by `python benchmarks/modalities.py`; seeds "
+             f"{', '.join(map(str, record['seeds']))} x 10 folds over diseases, fold-mean ± std "
+             "of the per-disease AUROC / AUPR. Modality weights: attention fusion, mean per-node "
+             "weight over drugs and over diseases; late fusion, the learned global weights.", ""]
+    for dataset, rows in record["results"].items():
+        lines += [f"## {dataset}", "", "| model | what | AUROC | AUPR | modality weights | s / fold |",
+                  "|---|---|---|---|---|---|"]
+        for name, r in rows.items():
+            auroc, auroc_std = _metric(r, "fold_mean", "auroc")
+            aupr, aupr_std = _metric(r, "fold_mean", "aupr")
+            lines.append(f"| `{name}` | {r['description']} | {auroc:.4f} ± {auroc_std:.4f} | "
+                         f"{aupr:.4f} ± {aupr_std:.4f} | {_weights_text(r)} | "
+                         f"{r['seconds_per_fold']:.1f} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-root")
+    parser.add_argument("--datasets", nargs="+", default=["fdataset", "cdataset"])
+    parser.add_argument("--protocol", default="new-disease")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS))
+    parser.add_argument("--threads", type=int)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--name", default="modalities")
+    parser.add_argument("--combine", type=Path, nargs="+", metavar="JSON",
+                        help="only merge results files of parallel runs")
+    args = parser.parse_args(argv)
+    if args.combine:
+        records = [json.loads(path.read_text()) for path in args.combine]
+        merged = {**records[0], "results": {}}
+        for dataset in dict.fromkeys(d for r in records for d in r["results"]):
+            rows = {k: v for r in records for k, v in r["results"].get(dataset, {}).items()}
+            merged["results"][dataset] = {k: rows[k] for k in VARIANTS if k in rows}
+        merged["data_checksums"] = {k: v for r in records for k, v in r["data_checksums"].items()}
+        record = merged
+    else:
+        unknown = [v for v in args.variants if v not in VARIANTS]
+        if unknown:
+            parser.error(f"unknown variants {unknown}; known: {', '.join(VARIANTS)}")
+        if args.threads:
+            import torch
+
+            torch.set_num_threads(args.threads)
+        record = {"benchmark": "modalities", "protocol": args.protocol, "seeds": args.seeds,
+                  "results": {}, "data_checksums": {}, "environment": environment()}
+        for name in args.datasets:
+            dataset = load_dataset(name, args.data_root)
+            record["data_checksums"][name] = dataset.checksum
+            rows = record["results"].setdefault(name, {})
+            for variant in args.variants:
+                rows[variant] = run(dataset, variant, args.protocol, args.seeds)
+                auroc, _ = _metric(rows[variant], "fold_mean", "auroc")
+                aupr, _ = _metric(rows[variant], "fold_mean", "aupr")
+                print(f"{name:9s} {variant:28s} AUROC {auroc:.4f}  AUPR {aupr:.4f}  "
+                      f"{_weights_text(rows[variant])}", flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(args.out / f"{args.name}.json", record)
+    table = render(record)
+    atomic_write_text(args.out / f"{args.name}.md", table)
+    print("\n" + table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
