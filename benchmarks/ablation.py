@@ -36,11 +36,14 @@ VARIANTS = {
     "encoder=gcnii": ("GCNII (initial residual + identity mapping)", {"encoder": "gcnii"}, None),
     "encoder=gat": ("GAT", {"encoder": "gat"}, None),
     "encoder=gcngat": ("GCN+GAT hybrid", {"encoder": "gcngat"}, None),
-    "encoder=transformer": ("graph Transformer with edge-type embeddings", {"encoder": "transformer"}, None),
+    "encoder=transformer": ("graph Transformer with edge-type embeddings, layer norm, lr .003",
+                            {"encoder": "transformer", "lr": 0.003}, None),
     "residual=none": ("no residual, no layer attention", {"residual": "none", "layer_attention": False}, None),
     "residual=initial": ("GCNII-style initial residual in the relation-aware encoder", {"residual": "initial"}, None),
     "views=chemical": ("drug view: chemical only", {}, ["chemical"]),
     "views=+gip": ("adds GIP kernels from training labels", {"use_gip": True}, None),
+    "views=+text": ("adds a disease view: cosine of name embeddings (MiniLM)",
+                    {"text_views": ("disease",)}, None),
 }
 
 

@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{dataset.name:9s} {protocol:11s} {model:8s} "
                       f"AUROC {_cell(m['auroc'], 'fold')}  AUPR {_cell(m['aupr'], 'fold')}  "
                       f"(fold-mean)  {record['wall_time_s']:.1f} s", flush=True)
+                save_records(records, args.out / f"{args.name}.json")  # nothing lost if stopped
     table = markdown(records, seeds, args.folds)
     print("\n" + table)
     save_records(records, args.out / f"{args.name}.json")

@@ -165,6 +165,8 @@ def main(argv=None) -> int:
                 aupr, _ = _metric(rows[variant], "fold_mean", "aupr")
                 print(f"{name:9s} {variant:28s} AUROC {auroc:.4f}  AUPR {aupr:.4f}  "
                       f"{_weights_text(rows[variant])}", flush=True)
+                args.out.mkdir(parents=True, exist_ok=True)
+                atomic_write_json(args.out / f"{args.name}.json", record)  # nothing lost if stopped
     args.out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(args.out / f"{args.name}.json", record)
     table = render(record)

@@ -31,6 +31,8 @@ class GNNConfig:
 
     ``residual``: ``"none"``, ``"residual"`` or ``"initial"`` (GCNII); ``None`` picks the
     encoder's default (residual for ``"relational"``, initial for ``"gcnii"``, none otherwise).
+    ``norm``: ``None`` picks layer norm for ``"transformer"`` (without it, its attention
+    layers collapse to constant scores on these graphs) and none otherwise.
     ``layer_attention``: the ``"relational"`` encoder's learned mix of all layers' outputs.
     ``modalities``: node modalities fused with the structural features (see
     :data:`~graphmed.features.entity_modalities.NODE_MODALITIES`); ``fusion`` is
@@ -116,8 +118,9 @@ class LinkPredictionNet(torch.nn.Module):
                                    relation_self_loops=(True, False), dropout=c.dropout,
                                    drop_edge=(0.0, c.drop_edge), residual=c.residual or "residual",
                                    layer_attention=c.layer_attention)
+        norm = c.norm if c.norm is not None or c.encoder != "transformer" else "layernorm"
         return GNNStack(in_channels, c.hidden, c.layers, conv=c.encoder, residual=c.residual,
-                        dropout=c.dropout, drop_edge=c.drop_edge, norm=c.norm,
+                        dropout=c.dropout, drop_edge=c.drop_edge, norm=norm,
                         jumping_knowledge=c.jumping_knowledge,
                         num_edge_types=4 if c.encoder == "transformer" else None)
 
