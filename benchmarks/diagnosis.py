@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import json
 import os
 import sys
 import time
@@ -126,6 +127,23 @@ def render(record: dict) -> str:
     return "\n".join(lines)
 
 
+def merge(old: dict, new: dict) -> dict:
+    """``old`` with the (data set, model) results of ``new`` replacing or joining its own."""
+    if old["config"]["seeds"] != new["config"]["seeds"] or old["config"]["folds"] != new["config"]["folds"]:
+        raise SystemExit("--update needs the seeds and folds of the results it updates")
+    merged = dict(old)
+    merged["datasets"] = {name: dict(ds, models=dict(ds["models"])) for name, ds in old["datasets"].items()}
+    for name, ds in new["datasets"].items():
+        target = merged["datasets"].setdefault(name, dict(ds, models={}))
+        target["models"].update(ds["models"])
+    models = list(dict.fromkeys(old["config"]["models"] + new["config"]["models"]))
+    merged["config"] = dict(old["config"], models=models)
+    merged["environment"], merged["created"] = new["environment"], new["created"]
+    merged["wall_time_s"] = round(sum(m["seconds"] for ds in merged["datasets"].values()
+                                      for m in ds["models"].values()), 1)
+    return merged
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", help="folder holding mimic4_demo/ ... (else $GRAPHMED_DATA)")
@@ -139,6 +157,8 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--out", default=str(RESULTS / "diagnosis"),
                         help="output path without suffix (writes .json and .md)")
+    parser.add_argument("--update", action="store_true",
+                        help="rerun only --datasets x --models and keep the other results of --out")
     args = parser.parse_args(argv)
     if args.data_root:
         os.environ["GRAPHMED_DATA"] = str(Path(args.data_root).resolve())
@@ -161,6 +181,8 @@ def main(argv=None) -> int:
     record["environment"] = environment()
     record["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     out = Path(args.out)
+    if args.update and out.with_suffix(".json").exists():
+        record = merge(json.loads(out.with_suffix(".json").read_text()), record)
     atomic_write_json(out.with_suffix(".json"), record)
     text = render(record)
     atomic_write_text(out.with_suffix(".md"), text)

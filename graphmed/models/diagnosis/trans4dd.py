@@ -9,7 +9,9 @@ Transformer over each unit's sampled multi-hop context.
    other admission -> its diagnosis).
 3. Readout: :class:`~graphmed.nn.HopContextTransformer` over ``[unit, context]`` tokens
    (encoder embedding + node-type embedding + hop embedding), then a linear multi-label
-   head on the unit token.
+   head on the unit token, plus (``wide=True``) a linear map of the unit's bag-of-codes
+   (a wide skip; chosen on validation patients of the MIMIC-IV demo, seed 0: mean
+   validation macro AUROC .693 against .688 without it).
 
 Training hides the diagnoses of a random half of the training patients at each step and
 learns on their units (:meth:`~graphmed.tasks.diagnosis.DiagnosisTask.training_view`), so
@@ -34,7 +36,8 @@ class Trans4DDNet(torch.nn.Module):
 
     def __init__(self, task: DiagnosisTask, channels: int, layers: int, heads: int,
                  dropout: float, sizes: tuple[int, ...], context_layers: int,
-                 encoder_residual: str = "residual", unit_features: bool = True):
+                 encoder_residual: str = "residual", unit_features: bool = True,
+                 wide: bool = False):
         super().__init__()
         data = task.data
         self.node_types, self.edge_types = list(data.node_types), list(data.edge_types)
@@ -52,6 +55,11 @@ class Trans4DDNet(torch.nn.Module):
         self.context = HopContextTransformer(channels, len(self.node_types), len(self.sizes),
                                              heads=heads, layers=context_layers, dropout=dropout)
         self.head = torch.nn.Linear(channels, task.num_categories)
+        self.wide = None
+        if wide:
+            bag = torch.from_numpy(task.bag_of_codes(demographics=False))
+            self.register_buffer("bag", bag)
+            self.wide = torch.nn.Linear(bag.size(1), task.num_categories)
 
     def homogeneous(self, edge_index_dict):
         """``edge_index (2, E)`` over all nodes and ``edge_type (E,)`` (index in :attr:`edge_types`)."""
@@ -76,7 +84,10 @@ class Trans4DDNet(torch.nn.Module):
             nodes, hops, valid = sample_hop_context(rowptr, col, seeds, self.sizes, generator)
             z = self.context(h, self.node_type, nodes, hops, valid)
             logits.append(self.head(F.dropout(z, self.dropout, self.training)))
-        return torch.stack(logits).mean(0)
+        out = torch.stack(logits).mean(0)
+        if self.wide is not None:
+            out = out + self.wide(F.dropout(self.bag[units], self.dropout, self.training))
+        return out
 
 
 class Trans4DD(TorchDiagnosisModel):
@@ -93,6 +104,8 @@ class Trans4DD(TorchDiagnosisModel):
         target_fraction: share of training patients whose diagnoses are hidden per step.
         encoder_residual: ``"residual"`` (default) or ``"none"`` (ablation).
         unit_features: units start from their bag-of-codes (drugs, procedures).
+        wide: add a linear map of the unit's bag-of-codes to the logits (a wide skip
+            around the graph and context encoders).
         train: optimiser and early-stopping settings.
     """
 
@@ -102,16 +115,18 @@ class Trans4DD(TorchDiagnosisModel):
                  sizes: tuple[int, ...] = (16, 16, 32), context_layers: int = 2,
                  eval_samples: int = 4, target_fraction: float = 0.5,
                  encoder_residual: str = "residual", unit_features: bool = True,
-                 train: TrainConfig | None = None):
+                 wide: bool = True, train: TrainConfig | None = None):
         super().__init__(train)
         self.hidden, self.layers, self.heads, self.dropout = int(hidden), int(layers), int(heads), float(dropout)
         self.sizes, self.context_layers = tuple(int(s) for s in sizes), int(context_layers)
         self.eval_samples, self.target_fraction = int(eval_samples), float(target_fraction)
         self.encoder_residual, self.unit_features = encoder_residual, bool(unit_features)
+        self.wide = bool(wide)
 
     def _build(self, task: DiagnosisTask) -> torch.nn.Module:
         return Trans4DDNet(task, self.hidden, self.layers, self.heads, self.dropout, self.sizes,
-                           self.context_layers, self.encoder_residual, self.unit_features)
+                           self.context_layers, self.encoder_residual, self.unit_features,
+                           self.wide)
 
     def _loss(self, task, generator):
         rows, edges = task.training_view(generator, self.target_fraction)
@@ -127,4 +142,4 @@ class Trans4DD(TorchDiagnosisModel):
                 "context_layers": self.context_layers, "eval_samples": self.eval_samples,
                 "target_fraction": self.target_fraction,
                 "encoder_residual": self.encoder_residual, "unit_features": self.unit_features,
-                **super().config()}
+                "wide": self.wide, **super().config()}
