@@ -52,3 +52,11 @@ class UnknownNameError(GraphmedError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
         return str(self.args[0]) if self.args else ""
+
+
+class AmbiguousNameError(UnknownNameError):
+    """A partial name that matches several entities; the message lists them."""
+
+
+class MissingDependencyError(GraphmedError, ImportError):
+    """An optional package needed for this call is not installed; the message says how to get it."""

@@ -1,0 +1,18 @@
+"""Repositioning for people: ranked candidates, their explanations, a model fitted on all known pairs.
+
+>>> from graphmed.datasets import load_dataset
+>>> from graphmed.repurpose import explain_pair, fit_for_repurposing, rank_candidates
+>>> data = load_dataset("fdataset")                                  # doctest: +SKIP
+>>> model = fit_for_repurposing(data, "kronrls", seed=0)             # doctest: +SKIP
+>>> rank_candidates(model, data, disease="alzheimer disease", top=10)  # doctest: +SKIP
+>>> explain_pair(model, data, drug="galantamine", disease="alzheimer disease").plot()  # doctest: +SKIP
+"""
+from graphmed.repurpose.candidates import CANDIDATE_COLUMNS, rank_candidates, resolve
+from graphmed.repurpose.explain import (Explanation, PathExplainer, explain_candidates, explain_pair,
+                                        explanations_frame)
+from graphmed.repurpose.model import RepurposingModel, fit_for_repurposing, repurposing_part
+from graphmed.repurpose.names import NameIndex, normalise_name
+
+__all__ = ["CANDIDATE_COLUMNS", "Explanation", "NameIndex", "PathExplainer", "RepurposingModel",
+           "explain_candidates", "explain_pair", "explanations_frame", "fit_for_repurposing",
+           "normalise_name", "rank_candidates", "repurposing_part", "resolve"]

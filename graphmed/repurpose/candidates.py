@@ -1,0 +1,105 @@
+"""Ranked repositioning candidates as DataFrames: drugs for a disease, diseases for a drug."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.errors import DataFormatError
+from graphmed.repurpose.names import NameIndex
+
+#: Columns of :func:`rank_candidates`' table.
+CANDIDATE_COLUMNS = ("rank", "id", "name", "score", "known")
+
+
+def score_matrix_of(model_or_scores, dataset: DrugDiseaseDataset) -> np.ndarray:
+    """``(n_drugs, n_diseases)`` scores from a fitted model (anything with ``score_matrix()``,
+    e.g. a :class:`~graphmed.models.PairScorer` or a
+    :class:`~graphmed.repurpose.RepurposingModel`) or a score matrix, checked against ``dataset``."""
+    check = getattr(model_or_scores, "check_dataset", None)
+    if callable(check):
+        check(dataset)
+    getter = getattr(model_or_scores, "score_matrix", None)
+    scores = getter() if callable(getter) else model_or_scores
+    try:
+        scores = np.asarray(scores, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError("expected a fitted model (with score_matrix()) or a score matrix, got "
+                        f"{type(model_or_scores).__name__}") from None
+    expected = (dataset.n_drugs, dataset.n_diseases)
+    if scores.shape != expected:
+        raise DataFormatError(f"scores have shape {scores.shape}, but {dataset.name} has "
+                              f"{expected[0]} drugs x {expected[1]} {dataset.disease_kind}s",
+                              source="scores")
+    if np.isnan(scores).any():
+        raise DataFormatError("scores contain NaN", source="scores")
+    return scores
+
+
+def name_index(dataset: DrugDiseaseDataset, kind: str) -> NameIndex:
+    """The :class:`NameIndex` of the drugs (``kind="drug"``) or diseases of ``dataset``."""
+    if kind == "drug":
+        return NameIndex.from_table(dataset.drugs, "drug")
+    return NameIndex.from_table(dataset.diseases, dataset.disease_kind)
+
+
+def resolve(dataset: DrugDiseaseDataset, kind: str, query: str | int) -> int:
+    """Index of the drug or disease ``query`` names (id or forgiving name; see
+    :mod:`graphmed.repurpose.names`); an ``int`` is taken as an index and range-checked."""
+    index = name_index(dataset, kind)
+    if isinstance(query, (int, np.integer)) and not isinstance(query, bool):
+        if not 0 <= query < len(index):
+            raise IndexError(f"{index.kind} index {query} out of range [0, {len(index)})")
+        return int(query)
+    return index.find(query)
+
+
+def rank_candidates(model_or_scores, dataset: DrugDiseaseDataset, *, disease: str | int | None = None,
+                    drug: str | int | None = None, top: int | None = 20,
+                    exclude_known: bool = True) -> pd.DataFrame:
+    """The ``top`` drugs for ``disease`` (or diseases for ``drug``), best first.
+
+    Args:
+        model_or_scores: a fitted model or a ``(n_drugs, n_diseases)`` score matrix.
+        dataset: gives the ids, names and known pairs.
+        disease / drug: exactly one, by id or name (case, punctuation and partial names are
+            forgiven; an unknown name raises with suggestions, an ambiguous one lists matches).
+        top: number of rows; ``None`` for all.
+        exclude_known: leave out pairs that are already known associations.
+
+    Returns:
+        Columns ``rank`` (1 = best), ``id``, ``name``, ``score``, ``known`` (the pair is a
+        known association in ``dataset``). Ties keep the data set's order. ``df.attrs``
+        holds the query (``kind``, ``index``, ``id``, ``name``) and the candidate kind.
+    """
+    if (disease is None) == (drug is None):
+        raise ValueError("give exactly one of disease= or drug=")
+    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
+        raise ValueError(f"top must be a positive integer or None, got {top!r}")
+    scores = score_matrix_of(model_or_scores, dataset)
+    if disease is not None:
+        query_kind, index = dataset.disease_kind, resolve(dataset, "disease", disease)
+        column, known = scores[:, index], dataset.associations[:, index]
+        candidates, query_table, candidate_kind = dataset.drugs, dataset.diseases, "drug"
+    else:
+        query_kind, index = "drug", resolve(dataset, "drug", drug)
+        column, known = scores[index], dataset.associations[index]
+        candidates, query_table, candidate_kind = dataset.diseases, dataset.drugs, dataset.disease_kind
+    rows = np.flatnonzero(~known) if exclude_known else np.arange(len(column))
+    rows = rows[np.argsort(-column[rows], kind="stable")]
+    if top is not None:
+        rows = rows[:top]
+    names = NameIndex.from_table(candidates, candidate_kind).names
+    table = pd.DataFrame({
+        "rank": np.arange(1, len(rows) + 1),
+        "id": candidates["id"].astype(str).to_numpy()[rows],
+        "name": np.asarray(names, dtype=object)[rows],
+        "score": column[rows],
+        "known": known[rows].astype(bool),
+    })
+    query_names = NameIndex.from_table(query_table, query_kind)
+    table.attrs.update({"kind": query_kind, "index": int(index), "id": query_names.ids[index],
+                        "name": query_names.names[index], "candidates": candidate_kind,
+                        "exclude_known": bool(exclude_known),
+                        "model": getattr(model_or_scores, "name", None)})
+    return table
