@@ -57,7 +57,8 @@ def repurposing_part(associations: np.ndarray, *, seed: int, val_fraction: float
 def _graph_pairs(model: PairScorer, part: TrainPart) -> np.ndarray:
     """The known pairs the fitted model's scores rest on: without the validation positives
     for a GNN alone (they stay out of its graph); with them for every other model, which
-    refits on training + validation pairs after its choices."""
+    refits on training + validation pairs after its choices, and for an ensemble, whose
+    scores mix members that saw them (KronRLS) with one that did not (the GNN)."""
     from graphmed.models import GNNLinkPredictor
 
     if isinstance(model, GNNLinkPredictor):
@@ -140,6 +141,11 @@ class RepurposingModel:
         path = Path(path)
         if not path.is_file():
             raise DataFormatError("no such file", source=path)
+        with open(path, "rb") as handle:
+            if handle.read(4) != b"PK\x03\x04":
+                raise DataFormatError("not a graphmed checkpoint (not an .npz archive); load a "
+                                      "file written by `graphmed repurpose --save` or "
+                                      "RepurposingModel.save", source=path)
         state, config = load_checkpoint(path)
         if not isinstance(config, dict) or config.get("kind") != CHECKPOINT_KIND:
             what = (f"a {config.get('model')} weights checkpoint" if isinstance(config, dict)
