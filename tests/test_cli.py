@@ -118,3 +118,68 @@ def test_pretrain_smiles_tiny(tmp_path, capsys, data_root):
     assert code == 0
     assert "seed 1" in capsys.readouterr().out
     assert (tmp_path / "lm" / "config.json").is_file()
+
+
+def _repurpose(data_root, *args):
+    return main(["repurpose", "--dataset", "fdataset", "--data-root", str(data_root), "--no-progress",
+                 *args])
+
+
+def test_repurpose_explain_and_table(data_root, tmp_path, capsys):
+    out_file, plot = tmp_path / "candidates.csv", tmp_path / "paths.png"
+    code = _repurpose(data_root, "--disease", "alzheimer disease", "--model", "kronrls", "--seed", "3",
+                      "--top", "7", "--explain", "2", "--paths", "4", "--out", str(out_file),
+                      "--plot", str(plot))
+    assert code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("fdataset: drug candidates for disease Alzheimer Disease; Ad (D104300); "
+                          "model kronrls, seed 3, fitted on all 1933 known pairs; known pairs excluded")
+    assert out.count(" for Alzheimer Disease; Ad (D104300): not a known association") == 2
+    assert "-[treats, known]-> Alzheimer Disease; Ad" in out and "    4. " in out and "    5. " not in out
+    import pandas as pd
+
+    table = pd.read_csv(out_file)
+    assert list(table.columns) == ["rank", "id", "name", "score", "known", "top_path", "top_path_share"]
+    assert len(table) == 7 and table["top_path"].notna().sum() == 2 and not table["known"].any()
+    assert plot.stat().st_size > 10_000
+
+
+def test_repurpose_save_load(data_root, tmp_path, capsys):
+    model_file = tmp_path / "knn.npz"
+    assert _repurpose(data_root, "--drug", "metformin", "--model", "knn", "--seed", "0", "--top", "3",
+                      "--save", str(model_file)) == 0
+    first = capsys.readouterr().out
+    assert f"model saved to {model_file}" in first
+    assert main(["repurpose", "--load", str(model_file), "--drug", "DB00331", "--top", "3",
+                 "--data-root", str(data_root), "--no-progress"]) == 0
+    second = capsys.readouterr().out
+    assert "disease candidates for drug Metformin (DB00331); model knn, seed 0, loaded from" in second
+    assert first.splitlines()[1:5] == second.splitlines()[1:5]  # the same table
+    assert main(["repurpose", "--load", str(model_file), "--dataset", "cdataset", "--drug", "x",
+                 "--data-root", str(data_root), "--no-progress"]) == 2
+    assert "fitted on 'fdataset'" in _one_line_error(capsys)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--disease", "alzhiemer", "--model", "knn"], "did you mean 'Alzheimer Disease; Ad (D104300)'"),
+    (["--disease", "leukemia", "--model", "knn"], "'leukemia' is ambiguous: it matches 4 diseases"),
+    (["--model", "knn"], "give exactly one of --disease NAME or --drug NAME"),
+    (["--disease", "D104300", "--load", "m.npz", "--model", "knn"], "--load takes a fitted model"),
+    (["--disease", "D104300", "--plot", "p.png"], "--plot draws an explanation"),
+    (["--disease", "D104300", "--load", __file__], "not a graphmed checkpoint"),
+    (["--disease", "D104300", "--load", "missing.npz"], "no such file"),
+])
+def test_repurpose_errors(data_root, capsys, args, message):
+    assert _repurpose(data_root, *args) == 2
+    assert message in _one_line_error(capsys)
+
+
+def test_repurpose_parquet_needs_pyarrow(data_root, capsys, monkeypatch, tmp_path):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if it were not installed
+    assert _repurpose(data_root, "--disease", "D104300", "--out", str(tmp_path / "t.parquet")) == 2
+    assert "pip install pyarrow" in _one_line_error(capsys)
+    with pytest.raises(SystemExit):
+        _repurpose(data_root, "--disease", "D104300", "--out", str(tmp_path / "t.xlsx"))
+    assert "must end in .csv or .parquet" in capsys.readouterr().err
