@@ -59,4 +59,5 @@ class AmbiguousNameError(UnknownNameError):
 
 
 class MissingDependencyError(GraphmedError, ImportError):
-    """An optional package needed for this call is not installed; the message says how to get it."""
+    """An optional package needed for this call (RDKit, Transformers, DGL, pyarrow) is not
+    installed; the message says how to install it."""

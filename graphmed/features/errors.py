@@ -6,13 +6,9 @@ import importlib.util
 import sys
 from types import ModuleType
 
-from graphmed.errors import GraphmedError
+from graphmed.errors import GraphmedError, MissingDependencyError
 
 INSTALL_HINT = 'pip install "graphmed[features]"'
-
-
-class MissingDependencyError(GraphmedError, ImportError):
-    """An optional package that a feature extractor needs is not installed."""
 
 
 class ModelNotFoundError(GraphmedError, FileNotFoundError):
