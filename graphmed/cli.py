@@ -95,10 +95,11 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
         raise GraphmedError("--dataset is needed (unless --load names a saved model)")
     if args.plot and not args.explain:
         raise GraphmedError("--plot draws an explanation: add --explain")
-    if args.out:
-        from graphmed.interop import check_table_path
+    for path in (args.out, args.predictions):
+        if path:
+            from graphmed.interop import check_table_path
 
-        check_table_path(args.out)  # fail before fitting, not after
+            check_table_path(path)  # fail before fitting, not after
     progress = not args.no_progress
     steps = tqdm(total=4 if args.explain else 3, desc="repurpose", disable=not progress, leave=False)
     saved = None
@@ -163,6 +164,12 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
                                 for i in table["id"]])
         write_table(table, args.out)
         print(f"table written to {args.out}")
+    if args.predictions:
+        from graphmed.interop import write_predictions
+
+        write_predictions(model, dataset, args.predictions, exclude_known=not args.include_known)
+        print(f"scores of every {'' if args.include_known else 'unknown '}pair written to "
+              f"{args.predictions}")
     if args.save:
         print(f"model saved to {args.save} (load it with --load {args.save})")
     return 0
@@ -229,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--save", help="write the fitted model to this checkpoint file")
     rep.add_argument("--load", help="use a model saved with --save instead of fitting one")
     rep.add_argument("--out", type=_table_file, help="write the table to a .csv or .parquet file")
+    rep.add_argument("--predictions", type=_table_file,
+                     help="write the score of every unknown pair (every pair with --include-known) "
+                          "to a .csv or .parquet file")
     rep.add_argument("--data-root", help="data folder (default: $GRAPHMED_DATA or the per-user folder)")
     rep.add_argument("--no-progress", action="store_true", help="hide progress bars")
     rep.set_defaults(func=_cmd_repurpose)

@@ -145,11 +145,17 @@ def test_repurpose_explain_and_table(data_root, tmp_path, capsys):
 
 
 def test_repurpose_save_load(data_root, tmp_path, capsys):
-    model_file = tmp_path / "knn.npz"
+    model_file, predictions = tmp_path / "knn.npz", tmp_path / "all.csv"
     assert _repurpose(data_root, "--drug", "metformin", "--model", "knn", "--seed", "0", "--top", "3",
-                      "--save", str(model_file)) == 0
+                      "--save", str(model_file), "--predictions", str(predictions)) == 0
     first = capsys.readouterr().out
     assert f"model saved to {model_file}" in first
+    assert f"scores of every unknown pair written to {predictions}" in first
+    import pandas as pd
+
+    scores = pd.read_csv(predictions)
+    assert len(scores) == 593 * 313 - 1933 and not scores["known"].any()
+    assert scores["score"].is_monotonic_decreasing
     assert main(["repurpose", "--load", str(model_file), "--drug", "DB00331", "--top", "3",
                  "--data-root", str(data_root), "--no-progress"]) == 0
     second = capsys.readouterr().out

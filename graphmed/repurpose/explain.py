@@ -4,14 +4,10 @@ For a pair (drug ``r``, disease ``s``) the evidence is every path of two or thre
 from ``r`` to ``s`` in the graph the model was fitted on (similarity neighbours of each
 view and the *training* associations, never the pair itself):
 
-=====================================================  ===================================
-path                                                   weight
-=====================================================  ===================================
-drug –similar→ drug′ –treats→ disease                   ``S_v[r, r′] A[r′, s]``
-drug –treats→ disease′ –similar→ disease                ``A[r, s′] D_u[s′, s]``
-drug –similar→ drug′ –treats→ disease′ –similar→ disease  ``S_v[r, r′] A[r′, s′] D_u[s′, s]``
-drug –treats→ disease′ –treated by→ drug′ –treats→ disease  ``A[r, s′] A[r′, s′] A[r′, s]``
-=====================================================  ===================================
+* drug –similar→ drug′ –treats→ disease: ``S_v[r, r′] A[r′, s]``;
+* drug –treats→ disease′ –similar→ disease: ``A[r, s′] D_u[s′, s]``;
+* drug –similar→ drug′ –treats→ disease′ –similar→ disease: ``S_v[r, r′] A[r′, s′] D_u[s′, s]``;
+* drug –treats→ disease′ –treated by→ drug′ –treats→ disease: ``A[r, s′] A[r′, s′] A[r′, s]``.
 
 ``S_v`` and ``D_u`` are the top-k similarity graphs of each drug view ``v`` and disease
 view ``u`` (edge weight = similarity) and ``A`` the 0/1 known associations. A path's
