@@ -135,7 +135,8 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     attrs = table.attrs
     kind = attrs["candidates"]
     origin = f"loaded from {args.load}" if args.load else f"fitted on all {dataset.n_associations} known pairs"
-    print(f"{dataset.name}: {kind} candidates for {attrs['kind']} {attrs['name']} ({attrs['id']}); "
+    query = attrs["id"] if attrs["name"] == attrs["id"] else f"{attrs['name']} ({attrs['id']})"
+    print(f"{dataset.name}: {kind} candidates for {attrs['kind']} {query}; "
           f"model {model.name}, seed {model.seed}, {origin}; "
           f"{'known pairs included' if args.include_known else 'known pairs excluded'}")
     with pd.option_context("display.max_rows", None, "display.width", 200,

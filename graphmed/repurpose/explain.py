@@ -114,8 +114,7 @@ class Explanation:
 
     def summary(self) -> str:
         """A few lines: the pair, its score and rank, and how the evidence splits by kind."""
-        lines = [f"{self.drug['name']} ({self.drug['id']}) for {self.disease['name']} "
-                 f"({self.disease['id']}): {self.status()}"]
+        lines = [f"{_label(self.drug)} for {_label(self.disease)}: {self.status()}"]
         if self.score is not None:
             model = f"model {self.model} " if self.model else ""
             new = (f" ({self.rank_new} of the {self.n_new} not known for it)"
@@ -191,6 +190,10 @@ class Explanation:
                 else:
                     graph.add_edge(u, v, relation=relation, weight=weight, contribution=contribution)
         return graph
+
+
+def _label(node: dict) -> str:
+    return node["id"] if node["name"] == node["id"] else f"{node['name']} ({node['id']})"
 
 
 def _shorten(text: str, width: int) -> str:
