@@ -284,7 +284,8 @@ class GNNLinkPredictor(PairScorer):
 
     @classmethod
     def load(cls, path) -> "GNNLinkPredictor":
-        """A model with the saved weights; call :meth:`predict_task` on a task built for it."""
+        """A model with the saved weights; call :meth:`predict_task` on a task built for it
+        (with :meth:`~graphmed.tasks.LinkTask.with_modalities` when it fuses modalities)."""
         state, meta = load_checkpoint(path)
         model = cls(GNNConfig.from_dict(meta["settings"]))
         model.net = LinkPredictionNet(model.settings, meta["in_channels"], meta["n_drugs"],
