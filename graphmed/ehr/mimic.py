@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Literal
+from typing import Literal, Mapping
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,31 @@ MAX_AGE = 90
 STR = "string"
 
 
+# MIMIC-IV ``hosp`` tables read by :func:`load_mimic4`: table -> column -> dtype.
+MIMIC4_TABLES: dict[str, dict[str, str]] = {
+    "patients": {"subject_id": "int64", "gender": STR, "anchor_age": "float64"},
+    "admissions": {"hadm_id": "int64", "subject_id": "int64", "admittime": STR},
+    "diagnoses_icd": {"subject_id": "int64", "hadm_id": "int64", "seq_num": "float64",
+                      "icd_code": STR, "icd_version": "int64"},
+    "procedures_icd": {"subject_id": "int64", "hadm_id": "int64", "chartdate": STR,
+                       "icd_code": STR, "icd_version": "int64"},
+    "prescriptions": {"subject_id": "int64", "hadm_id": "Int64", "starttime": STR, "drug": STR},
+    "d_icd_diagnoses": {"icd_code": STR, "icd_version": "int64", "long_title": STR},
+    "d_icd_procedures": {"icd_code": STR, "icd_version": "int64", "long_title": STR},
+}
+
+
+def read_mimic4_tables(root: str | os.PathLike | None = None, *, verify: bool = True,
+                       download: bool = True) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """The MIMIC-IV ``hosp`` tables of :data:`MIMIC4_TABLES` (only those columns), and the
+    file each was read from. Arguments as in :func:`load_mimic4`."""
+    path = table_paths([f"hosp/{t}" for t in MIMIC4_TABLES],
+                       "mimic4_demo" if root is None else "MIMIC-IV", MIMIC4_DEMO_FILES, root,
+                       verify=verify, download=download, page=MIMIC4_DEMO_PAGE)
+    tables = {t: read_csv(path[f"hosp/{t}"], columns) for t, columns in MIMIC4_TABLES.items()}
+    return tables, {k: str(p) for k, p in path.items()}
+
+
 def load_mimic4(root: str | os.PathLike | None = None, *, unit: Unit = "admission",
                 verify: bool = True, download: bool = True) -> EHRData:
     """MIMIC-IV ``hosp`` tables as an :class:`EHRData` (see the module docstring).
@@ -54,36 +79,38 @@ def load_mimic4(root: str | os.PathLike | None = None, *, unit: Unit = "admissio
         verify: check files against ``SHA256SUMS.txt`` / the registered demo checksums.
         download: for the demo only, fetch missing files that have a public URL.
     """
-    tables = ["hosp/patients", "hosp/admissions", "hosp/diagnoses_icd", "hosp/procedures_icd",
-              "hosp/prescriptions", "hosp/d_icd_diagnoses", "hosp/d_icd_procedures"]
-    path = table_paths(tables, "mimic4_demo" if root is None else "MIMIC-IV", MIMIC4_DEMO_FILES,
-                       root, verify=verify, download=download, page=MIMIC4_DEMO_PAGE)
-    patients = read_csv(path["hosp/patients"], {"subject_id": "int64", "gender": STR,
-                                                "anchor_age": "float64"})
+    tables, sources = read_mimic4_tables(root, verify=verify, download=download)
+    return mimic4_from_tables(tables, unit=unit, name="mimic4_demo" if root is None else "mimic4",
+                              sources=sources)
+
+
+def mimic4_from_tables(tables: Mapping[str, pd.DataFrame], *, unit: Unit = "admission",
+                       name: str = "mimic4", sources: Mapping[str, str] | None = None) -> EHRData:
+    """MIMIC-IV ``hosp`` tables already in memory (e.g. from a database) as an :class:`EHRData`.
+
+    Args:
+        tables: the tables of :data:`MIMIC4_TABLES` (``"patients"``, ``"admissions"``, ...)
+            with at least those (lower-case) columns; ids as integers, codes as strings.
+        unit: as in :func:`load_mimic4`.
+        name: the name of the data and of its graph.
+        sources: table -> where it came from, kept in :attr:`EHRData.sources`.
+    """
+    missing = [t for t in MIMIC4_TABLES if t not in tables]
+    if missing:
+        raise KeyError(f"missing MIMIC-IV tables {missing}; expected {list(MIMIC4_TABLES)}")
+    patients = tables["patients"]
     patients = pd.DataFrame({"subject_id": patients["subject_id"],
                              "is_female": (patients["gender"] == "F").fillna(False).astype(float),
                              "age": patients["anchor_age"].clip(upper=MAX_AGE)})
-    admissions = read_csv(path["hosp/admissions"], {"hadm_id": "int64", "subject_id": "int64",
-                                                    "admittime": STR})
-    diagnoses = read_csv(path["hosp/diagnoses_icd"], {"subject_id": "int64", "hadm_id": "int64",
-                                                      "seq_num": "float64", "icd_code": STR,
-                                                      "icd_version": "int64"})
-    procedures = read_csv(path["hosp/procedures_icd"], {"subject_id": "int64", "hadm_id": "int64",
-                                                        "chartdate": STR, "icd_code": STR,
-                                                        "icd_version": "int64"})
-    prescriptions = read_csv(path["hosp/prescriptions"], {"subject_id": "int64", "hadm_id": "Int64",
-                                                          "starttime": STR, "drug": STR})
-    titles = {kind: read_csv(path[f"hosp/d_icd_{kind}"], {"icd_code": STR, "icd_version": "int64",
-                                                           "long_title": STR})
-              for kind in ("diagnoses", "procedures")}
+    icd = {"icd_code": "code", "icd_version": "version"}
     return _mimic(
-        "mimic4_demo" if root is None else "mimic4", unit, patients, admissions,
-        diagnoses.rename(columns={"icd_code": "code", "icd_version": "version"}),
-        procedures.rename(columns={"icd_code": "code", "icd_version": "version", "chartdate": "time"}),
-        prescriptions.rename(columns={"starttime": "time"}),
-        {k: t.rename(columns={"icd_code": "code", "icd_version": "version", "long_title": "title"})
-         for k, t in titles.items()},
-        {k: str(p) for k, p in path.items()})
+        name, unit, patients, tables["admissions"][["hadm_id", "subject_id", "admittime"]],
+        tables["diagnoses_icd"].rename(columns=icd),
+        tables["procedures_icd"].rename(columns={**icd, "chartdate": "time"}),
+        tables["prescriptions"].rename(columns={"starttime": "time"}),
+        {k: tables[f"d_icd_{k}"].rename(columns={**icd, "long_title": "title"})
+         for k in ("diagnoses", "procedures")},
+        dict(sources or {}))
 
 
 def load_mimic3(root: str | os.PathLike | None = None, *, unit: Unit = "admission",
