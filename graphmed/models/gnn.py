@@ -206,7 +206,8 @@ class GNNLinkPredictor(PairScorer):
 
     name = "gnn"
 
-    def __init__(self, config: GNNConfig | None = None, **overrides):
+    def __init__(self, config: GNNConfig | None = None, *, progress: bool = False, **overrides):
+        self.progress = bool(progress)  # a bar over training epochs; does not change results
         config = copy.deepcopy(config) if config is not None else GNNConfig()
         fit_overrides = {k: overrides.pop(k) for k in list(overrides) if hasattr(config.fit, k)}
         for key, value in overrides.items():
@@ -248,7 +249,7 @@ class GNNLinkPredictor(PairScorer):
             self.task = self.task.with_modalities(modalities)
             dims = {name: feats.dim for name, feats in modalities.items()}
         self.net = LinkPredictionNet(c, self.task.x.size(1), self.task.n_drugs, dims)
-        self.fit_result = fit_link_model(self.net, self.task, c.fit)
+        self.fit_result = fit_link_model(self.net, self.task, c.fit, progress=self.progress)
         self._scores = self.predict_task(self.task)
         device = next(self.net.parameters()).device
         self.net.eval()

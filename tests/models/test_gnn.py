@@ -149,3 +149,10 @@ def test_disease_dropout_hides_association_edges_of_some_diseases(fdataset, fold
     assert 0 < kept < (task.edge_type >= 2).sum().item()
     with pytest.raises(ValueError, match="disease_dropout"):
         GNNLinkPredictor(disease_dropout=1.0)
+
+
+def test_progress_bar_does_not_change_results(fdataset, fold, capsys):
+    quiet = fit_fold(small_model(epochs=10), fdataset, fold, seed=1).score_matrix()
+    shown = fit_fold(small_model(epochs=10, progress=True), fdataset, fold, seed=1).score_matrix()
+    assert np.allclose(quiet, shown)
+    assert "training" in capsys.readouterr().err
