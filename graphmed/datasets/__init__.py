@@ -49,8 +49,15 @@ def _registry() -> dict[str, DatasetInfo]:
 
 
 def list_datasets() -> list[str]:
-    """Names accepted by :func:`load_dataset`."""
+    """Names of the drug–disease benchmarks accepted by :func:`load_dataset`."""
     return list(_registry())
+
+
+def _graph_benchmarks() -> dict[str, Callable]:
+    """Graph benchmarks :func:`load_dataset` also accepts (they are not drug–disease data)."""
+    from graphmed.datasets.ogbl_ddi import load_ogbl_ddi
+
+    return {"ogblddi": load_ogbl_ddi}
 
 
 def dataset_info(name: str) -> DatasetInfo:
@@ -64,10 +71,23 @@ def dataset_info(name: str) -> DatasetInfo:
 
 
 def load_dataset(name: str, root: str | os.PathLike | None = None, *, download: bool = True,
-                 verify: bool = True) -> DrugDiseaseDataset:
-    """Load a drug–disease benchmark by name (see :func:`list_datasets`)."""
+                 verify: bool = True):
+    """Load a drug–disease benchmark by name (see :func:`list_datasets`), or ``"ogbl-ddi"``
+    (a :class:`~graphmed.datasets.ogbl_ddi.LinkPropDataset` with the official split)."""
+    graphs = _graph_benchmarks()
+    key = name.lower().replace("-", "").replace("_", "")
+    if key in graphs:
+        return graphs[key](root, download=download, verify=verify)
     return dataset_info(name).loader(root, download=download, verify=verify)
 
 
+def load_ogbl_ddi(root: str | os.PathLike | None = None, *, download: bool = True,
+                  verify: bool = True):
+    """ogbl-ddi with the official split; see :mod:`graphmed.datasets.ogbl_ddi`."""
+    from graphmed.datasets.ogbl_ddi import load_ogbl_ddi as load
+
+    return load(root, download=download, verify=verify)
+
+
 __all__ = ["DataFile", "DatasetInfo", "DrugDiseaseDataset", "dataset_info", "list_datasets",
-           "load_dataset", "locate", "resolve_data_root"]
+           "load_dataset", "load_ogbl_ddi", "locate", "resolve_data_root"]

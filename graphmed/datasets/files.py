@@ -44,12 +44,15 @@ class DataFile:
         sha256: SHA-256 of the file's content; for a ``.gz`` path, of the
             decompressed content, which is the original file at ``url``.
         required: whether the data set can be loaded without it.
+        gzipped_at_url: the file at ``url`` is itself the ``.gz`` file (saved as
+            downloaded; ``sha256`` is still of the decompressed content).
     """
 
     path: str
     url: str | None
     sha256: str
     required: bool = True
+    gzipped_at_url: bool = False
 
     @property
     def gzipped(self) -> bool:
@@ -86,11 +89,18 @@ def _download(file: DataFile, target: Path) -> None:
     logger.info("downloading %s from %s", file.path, file.url)
     with urllib.request.urlopen(file.url, timeout=DOWNLOAD_TIMEOUT_S) as response:
         payload = response.read()
-    got = sha256_bytes(payload)
+    try:
+        content = gzip.decompress(payload) if file.gzipped_at_url else payload
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataIntegrityError(f"download of {file.url} is not a readable gzip file ({exc}); "
+                                 "not saved") from None
+    got = sha256_bytes(content)
     if got != file.sha256:
         raise DataIntegrityError(
             f"download of {file.url} has sha256 {got}, expected {file.sha256}; not saved")
-    atomic_write_bytes(target, gzip.compress(payload, mtime=0) if file.gzipped else payload)
+    if file.gzipped and not file.gzipped_at_url:
+        payload = gzip.compress(payload, mtime=0)
+    atomic_write_bytes(target, payload)
 
 
 def locate(file: DataFile, root: str | os.PathLike | None = None, *, download: bool = True,
