@@ -1,0 +1,116 @@
+"""Learnable-embedding GNN link model: sparse layers equal PyG's, training learns a small graph."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from graphmed.models.ddi import (DDI_RECIPES, SPMM_STATS, EmbeddingGNNLinkModel, NegativeSampler,
+                                 SparseAdjacency, SparseGCNConv, SparseSAGEConv, fit_link_model,
+                                 link_loss, spmm_bytes, undirected_edge_index)
+
+
+def _graph(n=60, blocks=3, p_in=0.4, p_out=0.01, seed=0):
+    """A planted-partition graph: ``(E, 2)`` undirected edges, each once."""
+    gen = torch.Generator().manual_seed(seed)
+    block = torch.arange(n) % blocks
+    same = block[:, None] == block[None, :]
+    prob = torch.where(same, torch.tensor(p_in), torch.tensor(p_out))
+    upper = torch.triu(torch.rand(n, n, generator=gen) < prob, diagonal=1)
+    return upper.nonzero(), block
+
+
+def test_gcn_and_sage_layers_equal_pyg():
+    from torch_geometric.nn import GCNConv, SAGEConv
+
+    edges, _ = _graph()
+    ei = undirected_edge_index(edges)
+    x = torch.randn(60, 8, requires_grad=True)
+    torch.manual_seed(0)
+    ours, ref = SparseGCNConv(8, 5), GCNConv(8, 5)
+    ref.lin.weight.data.copy_(ours.lin.weight.data)
+    ref.bias.data.copy_(torch.randn(5))
+    ours.bias.data.copy_(ref.bias.data)
+    adj = SparseAdjacency(ei, 60, "gcn")
+    torch.testing.assert_close(ours(x, adj), ref(x, ei), rtol=1e-5, atol=1e-5)
+
+    ours, ref = SparseSAGEConv(8, 5), SAGEConv(8, 5)
+    ref.lin_l.weight.data.copy_(ours.lin_neighbors.weight.data)
+    ref.lin_l.bias.data.copy_(ours.lin_neighbors.bias.data)
+    ref.lin_r.weight.data.copy_(ours.lin_root.weight.data)
+    adj = SparseAdjacency(ei, 60, "mean")
+    torch.testing.assert_close(ours(x, adj), ref(x, ei), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("norm", ["gcn", "mean"])
+def test_sparse_product_and_its_gradient_equal_the_dense_ones(norm):
+    edges, _ = _graph(seed=1)
+    adj = SparseAdjacency(undirected_edge_index(edges), 60, norm)
+    dense = adj.matrix.to_dense()
+    torch.testing.assert_close(adj.matrix_t.to_dense(), dense.t())
+    if norm == "mean":  # rows of nodes with neighbours sum to 1
+        sums = dense.sum(1)
+        torch.testing.assert_close(sums[sums > 0], torch.ones(int((sums > 0).sum())))
+    x = torch.randn(60, 4, requires_grad=True)
+    w = torch.randn(60, 4)
+    ((adj @ x) * w).sum().backward()
+    torch.testing.assert_close(x.grad, dense.t() @ w)
+    SPMM_STATS.reset()
+    SPMM_STATS.enabled = True
+    try:
+        adj @ x.detach()
+    finally:
+        SPMM_STATS.enabled = False
+    assert SPMM_STATS.calls == 1 and SPMM_STATS.bytes == spmm_bytes(adj.matrix, x)
+    assert SPMM_STATS.bytes == adj.nnz * 12 + 61 * 8 + 2 * 60 * 4 * 4
+
+
+def test_negative_sampler_avoids_edges_and_self_loops():
+    edges, _ = _graph()
+    sampler = NegativeSampler(edges, 60)
+    neg = sampler(5000, torch.Generator().manual_seed(0))
+    assert neg.shape == (5000, 2) and int(neg.min()) >= 0 and int(neg.max()) < 60
+    assert not bool((neg[:, 0] == neg[:, 1]).any())
+    known = set(map(tuple, edges.tolist())) | {(b, a) for a, b in edges.tolist()}
+    assert not known & set(map(tuple, neg.tolist()))
+
+
+def test_losses():
+    pos, neg = torch.tensor([3.0, 2.0]), torch.tensor([-3.0, 1.0])
+    assert float(link_loss(pos, neg, "auc")) == pytest.approx(((1 - 6) ** 2 + 0) / 2)
+    assert float(link_loss(pos, neg, "bce")) > 0
+    with pytest.raises(ValueError):
+        link_loss(pos, neg, "hinge")
+
+
+def _split(edges, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(len(edges), generator=gen)
+    n_val = len(edges) // 10
+    valid, test, train = edges[perm[:n_val]], edges[perm[n_val:2 * n_val]], edges[perm[2 * n_val:]]
+    neg = NegativeSampler(edges, 60)(2 * n_val, gen)
+    return {"train": {"edge": train}, "valid": {"edge": valid, "edge_neg": neg[:n_val]},
+            "test": {"edge": test, "edge_neg": neg[n_val:]}}
+
+
+@pytest.mark.parametrize("recipe", ["gcn", "graphmed"])
+def test_fit_learns_a_planted_partition_and_is_repeatable(recipe):
+    edges, _ = _graph()
+    split = _split(edges)
+    settings = {**DDI_RECIPES[recipe], "embedding_dim": 16, "hidden": 16, "epochs": 40,
+                "batch_size": 128, "lr": 0.01}
+    first = fit_link_model(split, 60, eval_every=10, seed=3, **settings)
+    assert first.epochs_run == 40 and len(first.epoch_times) == 40
+    assert first.best_epoch in (10, 20, 30, 40)
+    assert first.best_valid["hits@20"] >= 0.5 and first.test_at_best["hits@20"] >= 0.5
+    assert first.history[-1]["loss"] < first.history[0]["loss"]
+    again = fit_link_model(split, 60, eval_every=10, seed=3, **settings)
+    assert again.test_at_best == first.test_at_best
+    model = first.model
+    assert isinstance(model, EmbeddingGNNLinkModel) and model.conv == settings["conv"]
+
+
+def test_rejects_bad_settings():
+    with pytest.raises(ValueError, match="conv"):
+        EmbeddingGNNLinkModel(10, conv="gat")
+    with pytest.raises(ValueError, match="norm"):
+        SparseAdjacency(torch.zeros(2, 0, dtype=torch.long), 3, "sym")
