@@ -29,8 +29,9 @@ MODELS: dict[str, Callable[..., PairScorer]] = {
     "knn": SimilarityKNN, "kronrls": KronRLS, "gnn": GNNLinkPredictor, "gnn-kronrls": gnn_kronrls,
     "multimodal": multimodal}
 
-#: The best model graphmed has on protocol A (see benchmarks/results), used when none is named.
-DEFAULT_MODEL = "gnn-kronrls"
+#: The best model graphmed has (see benchmarks/results), used when none is named. It needs
+#: the ``features`` extra (the text model); ``gnn-kronrls`` is the best without it.
+DEFAULT_MODEL = "multimodal"
 
 
 def make_model(name: str | None = None, **kwargs) -> PairScorer:
