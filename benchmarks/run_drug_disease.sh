@@ -10,14 +10,16 @@ out=benchmarks/results
 tmp=$(mktemp -d)
 bench="python benchmarks/drug_disease.py --seeds 3 --threads 1 --out $tmp"
 (
-  $bench --datasets fdataset --protocols A --models knn kronrls gnn gnn-kronrls --name f_a
-  $bench --datasets fdataset --protocols B new-disease --models knn kronrls gnn-kronrls --name f_rest
+  $bench --datasets fdataset --protocols A --models knn kronrls gnn gnn-kronrls multimodal --name f_a
+  $bench --datasets fdataset --protocols B new-disease --models knn kronrls gnn-kronrls multimodal \
+    --name f_rest
 ) > "$tmp/f.log" 2>&1 &
 (
-  $bench --datasets cdataset --protocols A --models knn kronrls gnn-kronrls --name c_a
-  $bench --datasets cdataset --protocols B new-disease --models knn kronrls --name c_rest
+  $bench --datasets cdataset --protocols A --models knn kronrls gnn-kronrls multimodal --name c_a
+  $bench --datasets cdataset --protocols B --models knn kronrls --name c_b
+  $bench --datasets cdataset --protocols new-disease --models knn kronrls multimodal --name c_nd
 ) > "$tmp/c.log" 2>&1 &
 wait
 python benchmarks/drug_disease.py --out "$out" --name drug_disease \
-  --combine "$tmp/f_a.json" "$tmp/c_a.json" "$tmp/f_rest.json" "$tmp/c_rest.json"
+  --combine "$tmp/f_a.json" "$tmp/c_a.json" "$tmp/f_rest.json" "$tmp/c_b.json" "$tmp/c_nd.json"
 echo "logs in $tmp"
