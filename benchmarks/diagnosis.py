@@ -124,6 +124,13 @@ def render(record: dict) -> str:
                 cells[0] = f"**{cells[0]}**"
             lines.append(f"| `{model}` | " + " | ".join(cells) + f" | {r['seconds']:.0f} |")
         lines.append("")
+        if "trans4dd" in ds["models"] and len(ds["models"]) > 1:
+            def mean(m):
+                return ds["models"][m]["summary"]["metrics"]["macro_auroc"]["fold_mean"] or -1
+            rival = max((m for m in ds["models"] if m != "trans4dd"), key=mean)
+            gap = mean("trans4dd") - mean(rival)
+            lines += [f"`trans4dd` against the best other model on macro AUROC (`{rival}`): "
+                      f"{gap:+.3f} ({'ahead' if gap > 0 else 'behind'}).", ""]
     return "\n".join(lines)
 
 

@@ -97,3 +97,27 @@ def test_fit_diagnosis_fold_reads_test_labels_after_predicting(toy):
 def test_unknown_model_name():
     with pytest.raises(UnknownNameError, match="known"):
         make_diagnosis_model("gpt")
+
+
+def test_trans4dd_blends_the_logistic_baseline(task):
+    blended = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=2, logistic_weight=0.5,
+                       train=QUICK).fit(task, seed=0)
+    assert blended.logistic is not None
+    deep = super(Trans4DD, blended).predict(task, task.test_units)   # the network alone
+    logistic = blended.logistic.predict(task, task.test_units)
+    assert np.allclose(blended.predict(task, task.test_units), 0.5 * deep + 0.5 * logistic)
+    alone = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=2, logistic_weight=0.0,
+                     train=QUICK).fit(task, seed=0)
+    assert alone.logistic is None
+    with pytest.raises(ValueError, match="logistic_weight"):
+        Trans4DD(logistic_weight=1.0)
+
+
+def test_trans4dd_wide_part_can_start_from_the_logistic_fit(task):
+    model = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=1, wide_init="logistic",
+                     logistic_weight=0.0, train=TrainConfig(epochs=1))
+    net = model._build(task)
+    assert float(net.head.weight.abs().sum()) == 0.0 and float(net.head.bias.abs().sum()) == 0.0
+    assert float(net.wide.weight.abs().sum()) > 0.0
+    with pytest.raises(ValueError, match="wide_init"):
+        Trans4DD(wide_init="zeros")._build(task)
