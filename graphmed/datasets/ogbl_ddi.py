@@ -28,7 +28,6 @@ import codecs
 import hashlib
 import io
 import os
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ import pandas as pd
 import torch
 
 from graphmed.datasets.files import DataFile, locate
+from graphmed.datasets.safe_pickle import RestrictedUnpickler, numpy_globals
 from graphmed.errors import DataFormatError
 
 NAME = "ogbl-ddi"
@@ -123,34 +123,12 @@ _LEGACY_PROTOCOL = 1001
 
 
 def _allowed_globals() -> dict[tuple[str, str], Any]:
-    reconstruct = np.ndarray.__reduce__(np.zeros(0))[0]  # numpy's array rebuilder, any version
-    return {
-        ("numpy", "ndarray"): np.ndarray,
-        ("numpy", "dtype"): np.dtype,
-        ("numpy.core.multiarray", "_reconstruct"): reconstruct,
-        ("numpy._core.multiarray", "_reconstruct"): reconstruct,
-        ("_codecs", "encode"): codecs.encode,  # how protocol-2 pickles carry bytes
-    }
+    return {**numpy_globals(),
+            ("_codecs", "encode"): codecs.encode}  # how protocol-2 pickles carry bytes
 
 
-class _ArrayUnpickler(pickle.Unpickler):
-    """Builds only numpy arrays (and the dicts, tuples and strings around them)."""
-
-    def __init__(self, file, source: Path):
-        super().__init__(file, encoding="latin1")
-        self.source = source
-        self.allowed = _allowed_globals()
-
-    def find_class(self, module: str, name: str) -> Any:
-        try:
-            return self.allowed[(module, name)]
-        except KeyError:
-            raise DataFormatError(f"pickle refers to {module}.{name}, which an OGB split file "
-                                  "never holds; refusing to load it", source=self.source) from None
-
-    def persistent_load(self, pid: Any) -> Any:
-        raise DataFormatError("pickle refers to torch storages, which an OGB split file never "
-                              "holds; refusing to load it", source=self.source)
+def _unpickler(handle, path: Path) -> RestrictedUnpickler:
+    return RestrictedUnpickler(handle, path, _allowed_globals(), "an OGB split file")
 
 
 def read_legacy_split(path: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -161,15 +139,15 @@ def read_legacy_split(path: str | os.PathLike) -> dict[str, np.ndarray]:
     path = Path(path)
     try:
         with io.BytesIO(path.read_bytes()) as handle:
-            magic = _ArrayUnpickler(handle, path).load()
+            magic = _unpickler(handle, path).load()
             if magic != _LEGACY_MAGIC:
                 raise DataFormatError("not a legacy torch.save file (wrong magic number)",
                                       source=path)
-            protocol = _ArrayUnpickler(handle, path).load()
+            protocol = _unpickler(handle, path).load()
             if protocol != _LEGACY_PROTOCOL:
                 raise DataFormatError(f"unsupported torch.save protocol {protocol!r}", source=path)
-            _ArrayUnpickler(handle, path).load()  # system info: endianness, type sizes
-            content = _ArrayUnpickler(handle, path).load()
+            _unpickler(handle, path).load()  # system info: endianness, type sizes
+            content = _unpickler(handle, path).load()
     except DataFormatError:
         raise
     except Exception as exc:  # truncated or corrupt streams raise many kinds of error

@@ -20,7 +20,6 @@ from __future__ import annotations
 import collections
 import io
 import os
-import pickle
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from torch_geometric.data import Data
 from torch_geometric.utils import remove_self_loops, to_undirected
 
 from graphmed.datasets.files import DataFile, locate
+from graphmed.datasets.safe_pickle import RestrictedUnpickler, numpy_globals
 from graphmed.errors import DataFormatError, UnknownNameError
 
 FOLDER = "planetoid_cora"
@@ -71,12 +71,8 @@ PLANETOID_FILES: dict[str, dict[str, DataFile]] = {
 
 
 def _allowed_globals() -> dict[tuple[str, str], Any]:
-    reconstruct = np.ndarray.__reduce__(np.zeros(0))[0]  # numpy's array rebuilder, any version
     return {
-        ("numpy", "ndarray"): np.ndarray,
-        ("numpy", "dtype"): np.dtype,
-        ("numpy.core.multiarray", "_reconstruct"): reconstruct,
-        ("numpy._core.multiarray", "_reconstruct"): reconstruct,
+        **numpy_globals(),
         ("scipy.sparse.csr", "csr_matrix"): sp.csr_matrix,
         ("scipy.sparse._csr", "csr_matrix"): sp.csr_matrix,
         ("collections", "defaultdict"): collections.defaultdict,
@@ -85,33 +81,13 @@ def _allowed_globals() -> dict[tuple[str, str], Any]:
     }
 
 
-class _RestrictedUnpickler(pickle.Unpickler):
-    """Builds only the classes listed in :func:`_allowed_globals`."""
-
-    def __init__(self, file, source: Path):
-        super().__init__(file, encoding="latin1")
-        self.source = source
-        self.allowed = _allowed_globals()
-
-    def find_class(self, module: str, name: str) -> Any:
-        try:
-            return self.allowed[(module, name)]
-        except KeyError:
-            raise DataFormatError(f"pickle refers to {module}.{name}, which a Planetoid file "
-                                  "never holds; refusing to load it", source=self.source) from None
-
-    def persistent_load(self, pid: Any) -> Any:
-        raise DataFormatError("pickle holds a persistent reference; refusing to load it",
-                              source=self.source)
-
-
 def read_planetoid_pickle(path: str | os.PathLike) -> Any:
     """Unpickle one ``ind.*`` file, allowing only numpy arrays, CSR matrices and
     ``defaultdict(list)``; anything else raises :class:`DataFormatError`."""
     path = Path(path)
     try:
         with io.BytesIO(path.read_bytes()) as handle:
-            return _RestrictedUnpickler(handle, path).load()
+            return RestrictedUnpickler(handle, path, _allowed_globals(), "a Planetoid file").load()
     except DataFormatError:
         raise
     except Exception as exc:  # truncated or corrupt streams raise many kinds of error
