@@ -237,6 +237,17 @@ class _Run:
     info: RunInfo
 
 
+def new_run_key(seed: Any, fold: Any, runs: Mapping) -> tuple[int, int]:
+    """``(seed, fold)`` as ints, checked to be integers and not yet in ``runs``."""
+    for name, v in (("seed", seed), ("fold", fold)):
+        if isinstance(v, bool) or not isinstance(v, Integral):
+            raise ValueError(f"{name} must be an integer, got {v!r}")
+    key = (int(seed), int(fold))
+    if key in runs:
+        raise ValueError(f"seed {key[0]}, fold {key[1]} was already added")
+    return key
+
+
 class Evaluator:
     """Collects test labels and scores per (seed, fold) and aggregates metrics.
 
@@ -279,12 +290,7 @@ class Evaluator:
         Returns:
             metric name -> this fold's value (per-group mean when grouped).
         """
-        for name, v in (("seed", seed), ("fold", fold)):
-            if isinstance(v, bool) or not isinstance(v, Integral):
-                raise ValueError(f"{name} must be an integer, got {v!r}")
-        key = (int(seed), int(fold))
-        if key in self._runs:
-            raise ValueError(f"seed {key[0]}, fold {key[1]} was already added")
+        key = new_run_key(seed, fold, self._runs)
         grouped = groups is not None
         if self.grouped is not None and grouped != self.grouped:
             raise ValueError("either every run has group ids or none has; "

@@ -18,12 +18,12 @@ all runs; ``pooled``: the metric on all folds of a seed together, mean ± std ov
 from __future__ import annotations
 
 import math
-from numbers import Integral
 from typing import Any
 
 import numpy as np
 
-from graphmed.evaluation.evaluator import EvaluationSummary, MetricSummary, RunInfo, _std
+from graphmed.evaluation.evaluator import (EvaluationSummary, MetricSummary, RunInfo, _std,
+                                          new_run_key)
 from graphmed.evaluation.metrics import _to_numpy, auroc
 
 MULTILABEL_METRICS = ("macro_auroc", "micro_auroc", "macro_f1", "micro_f1")
@@ -190,12 +190,7 @@ class MultiLabelEvaluator:
             thresholds: ``(c,)`` chosen on validation; F1 from ``scores >= thresholds``.
             categories: ``c`` category names (default ``0 .. c-1``).
         """
-        for name, v in (("seed", seed), ("fold", fold)):
-            if isinstance(v, bool) or not isinstance(v, Integral):
-                raise ValueError(f"{name} must be an integer, got {v!r}")
-        key = (int(seed), int(fold))
-        if key in self._runs:
-            raise ValueError(f"seed {key[0]}, fold {key[1]} was already added")
+        key = new_run_key(seed, fold, self._runs)
         y, s = _pair(labels, scores)
         categories = [str(c) for c in (range(y.shape[1]) if categories is None else categories)]
         if len(categories) != y.shape[1] or len(set(categories)) != len(categories):
