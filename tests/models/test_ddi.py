@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from graphmed.models.ddi import (DDI_RECIPES, SPMM_STATS, EmbeddingGNNLinkModel, NegativeSampler,
-                                 SparseAdjacency, SparseGCNConv, SparseSAGEConv, fit_link_model,
-                                 link_loss, spmm_bytes, undirected_edge_index)
+from graphmed.models.ddi import DDI_RECIPES, EmbeddingGNNLinkModel, NegativeSampler, fit_link_model, link_loss
+from graphmed.nn.sparse_conv import (SPMM_STATS, SparseAdjacency, SparseGCNConv, SparseSAGEConv,
+                                     spmm_bytes, undirected_edge_index)
 
 
 def _graph(n=60, blocks=3, p_in=0.4, p_out=0.01, seed=0):
