@@ -135,6 +135,15 @@ def text_similarity(data, kind: str, *, text_encoder=None) -> np.ndarray:
     return similarity
 
 
+def check_text_views(kinds) -> tuple[str, ...]:
+    """``kinds`` as a tuple, checked to name only ``"drug"`` and ``"disease"``."""
+    kinds = tuple(kinds)
+    unknown = [k for k in kinds if k not in ("drug", "disease")]
+    if unknown:
+        raise ValueError(f"text_views takes 'drug' and/or 'disease', got {unknown}")
+    return kinds
+
+
 def with_text_similarity(data, kinds: Sequence[str] = ("disease",), *, text_encoder=None):
     """``data`` with a ``"text"`` similarity view added for each kind in ``kinds``.
 

@@ -10,8 +10,8 @@ import torch
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.models.base import PairScorer
 from graphmed.models.checkpoint import load_checkpoint, save_checkpoint
-from graphmed.features.entity_modalities import (NODE_MODALITIES, drug_disease_modalities,
-                                                 with_text_similarity)
+from graphmed.features.entity_modalities import (NODE_MODALITIES, check_text_views,
+                                                 drug_disease_modalities, with_text_similarity)
 from graphmed.nn.decoders import BilinearDecoder, DistMultDecoder, InnerProductDecoder, MLPDecoder
 from graphmed.nn.fusion import FUSIONS, LateFusion, make_fusion
 from graphmed.nn.gnn_stack import GNNStack
@@ -223,11 +223,10 @@ class GNNLinkPredictor(PairScorer):
             raise ValueError(f"unknown modalities {unknown}; known: {', '.join(NODE_MODALITIES)}")
         if config.fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {config.fusion!r}; known: {', '.join(FUSIONS)}")
-        config.modalities, config.text_views = tuple(config.modalities), tuple(config.text_views)
+        config.modalities = tuple(config.modalities)
+        config.text_views = check_text_views(config.text_views)
         if not 0.0 <= config.disease_dropout < 1.0:
             raise ValueError(f"disease_dropout must be in [0, 1), got {config.disease_dropout}")
-        if any(k not in ("drug", "disease") for k in config.text_views):
-            raise ValueError(f"text_views takes 'drug' and/or 'disease', got {config.text_views}")
         if config.decoder not in DECODERS:
             raise ValueError(f"unknown decoder {config.decoder!r}; known: {', '.join(DECODERS)}")
         self.settings = config

@@ -14,6 +14,7 @@ import numpy as np
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.evaluation.metrics import aupr
+from graphmed.features.entity_modalities import check_text_views, with_text_similarity
 from graphmed.models.base import PairScorer
 from graphmed.similarity import gip_kernel
 from graphmed.splits.fold import TrainPart
@@ -60,18 +61,13 @@ class KronRLS(PairScorer):
     def __init__(self, lambdas=DEFAULT_LAMBDAS, use_gip: bool = True, text_views=()):
         self.lambdas = tuple(float(lam) for lam in lambdas)
         self.use_gip = use_gip
-        self.text_views = tuple(text_views)
-        unknown = [k for k in self.text_views if k not in ("drug", "disease")]
-        if unknown:
-            raise ValueError(f"text_views takes 'drug' and/or 'disease', got {unknown}")
+        self.text_views = check_text_views(text_views)
         self.best_lambda: float | None = None
         self.validation_scores: dict[float, float] = {}
         self._validation_scores: np.ndarray | None = None
 
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "KronRLS":
         if self.text_views:
-            from graphmed.features.entity_modalities import with_text_similarity
-
             data = with_text_similarity(data, self.text_views)
         labels = part.train_matrix().astype(np.float64)
         val_pairs, val_labels = part.val_pairs()
