@@ -121,3 +121,31 @@ def test_trans4dd_wide_part_can_start_from_the_logistic_fit(task):
     assert float(net.wide.weight.abs().sum()) > 0.0
     with pytest.raises(ValueError, match="wide_init"):
         Trans4DD(wide_init="zeros")._build(task)
+
+
+def test_trans4dd_chooses_the_blend_weight_on_validation(task):
+    from graphmed.models.diagnosis.base import validation_score
+    weights = (0.2, 0.5, 0.8)
+    model = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=2, blend_weights=weights,
+                     train=QUICK).fit(task, seed=0)
+    deep = super(Trans4DD, model).predict(task, task.val_units)
+    logistic = model.logistic.predict(task, task.val_units)
+    scores = [validation_score(task.val_labels, (1 - w) * deep + w * logistic) for w in weights]
+    assert model.blend_weight == weights[int(np.argmax(scores))]
+    test = model.predict(task, task.test_units)
+    w = model.blend_weight
+    assert np.allclose(test, (1 - w) * super(Trans4DD, model).predict(task, task.test_units)
+                       + w * model.logistic.predict(task, task.test_units))
+    with pytest.raises(ValueError, match="blend_weights"):
+        Trans4DD(blend_weights=(1.0,))
+    with pytest.raises(ValueError, match="blend_weights"):
+        Trans4DD(blend_weights=(0.5,), logistic_weight=0.0)
+
+
+@pytest.mark.parametrize("option", ["siblings", "code_embeddings", "label_context"])
+def test_trans4dd_options_fit_and_score(task, option):
+    model = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=1, train=QUICK, **{option: True})
+    scores = model.fit(task, seed=0).predict(task, task.test_units)
+    assert scores.shape == (task.test_units.size, task.num_categories)
+    assert np.isfinite(scores).all()
+    assert model.config()[option] is True

@@ -1,6 +1,7 @@
 """Input embeddings of the nodes of a diagnosis graph."""
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -18,14 +19,17 @@ class NodeInputs(torch.nn.Module):
     every unit shares and are told apart by their edges and features only.
 
     ``features`` adds or replaces features of node types, e.g. the bag-of-codes of the
-    units (:meth:`~graphmed.tasks.diagnosis.DiagnosisTask.bag_of_codes`).
+    units (:meth:`~graphmed.tasks.diagnosis.DiagnosisTask.bag_of_codes`). With
+    ``code_embeddings`` shared node types that have features (text embeddings of code
+    titles) also get the per-node embedding; by default features replace it.
     """
 
     def __init__(self, data: HeteroData, channels: int, entity_types: tuple[str, ...],
-                 features: dict[str, Tensor] | None = None, dropout: float = 0.0):
+                 features: dict[str, Tensor] | None = None, dropout: float = 0.0,
+                 code_embeddings: bool = False):
         super().__init__()
         features = dict(features or {})
-        self.dropout = float(dropout)
+        self.dropout, self.code_embeddings = float(dropout), bool(code_embeddings)
         self.node_types, self.channels = list(data.node_types), channels
         self.entity_types = tuple(entity_types)
         self.type_vec = torch.nn.Parameter(torch.empty(len(self.node_types), channels))
@@ -38,7 +42,7 @@ class NodeInputs(torch.nn.Module):
                 self.register_buffer(f"scale_{t}", x.abs().amax(0).clamp(min=1.0))
                 self.register_buffer(f"x_{t}", x.float())
                 self.lins[t] = torch.nn.Linear(x.size(1), channels)
-            elif t not in self.entity_types:
+            if t not in self.entity_types and (x is None or self.code_embeddings):
                 self.embs[t] = torch.nn.Embedding(self.num_nodes[t], channels)
         self.reset_parameters()
 
@@ -56,15 +60,42 @@ class NodeInputs(torch.nn.Module):
             if t in self.lins:
                 x = getattr(self, f"x_{t}") / getattr(self, f"scale_{t}")
                 v = v + self.lins[t](F.dropout(x, self.dropout, self.training))
-            elif t in self.embs:
+            if t in self.embs:
                 v = v + self.embs[t].weight
             out[t] = v
         return out
 
 
-def node_inputs(task, channels: int, unit_features: bool, dropout: float) -> NodeInputs:
+def sibling_codes(bag: np.ndarray, unit_patient: np.ndarray) -> np.ndarray:
+    """``(n_units, f)`` float32 0/1: the code is in another unit of the same patient.
+
+    ``bag (n_units, f)`` 0/1 codes of every unit; ``unit_patient (n_units,)`` patient index.
+    """
+    bag, unit_patient = np.asarray(bag), np.asarray(unit_patient, dtype=np.int64)
+    if bag.ndim != 2 or unit_patient.shape != (bag.shape[0],):
+        raise ValueError(f"need bag (n, f) and unit_patient (n,), got {bag.shape} and "
+                         f"{unit_patient.shape}")
+    if (unit_patient < 0).any():
+        raise ValueError("unit_patient has negative indices")
+    per_patient = np.zeros((int(unit_patient.max(initial=-1)) + 1, bag.shape[1]), dtype=np.float32)
+    np.add.at(per_patient, unit_patient, (bag > 0).astype(np.float32))
+    return (per_patient[unit_patient] - (bag > 0) > 0).astype(np.float32)
+
+
+def unit_codes(task, siblings: bool = False) -> np.ndarray:
+    """``(n_units, f)`` float32 codes of every unit: its bag-of-codes (drugs and procedures,
+    from the visible graph), then (``siblings``) those of the patient's other units
+    (:func:`sibling_codes`; all zeros when units are patients)."""
+    bag = task.bag_of_codes(demographics=False)
+    if not siblings:
+        return bag
+    return np.concatenate([bag, sibling_codes(bag, task.unit_patient)], axis=1)
+
+
+def node_inputs(task, channels: int, unit_features: bool, dropout: float,
+                siblings: bool = False, code_embeddings: bool = False) -> NodeInputs:
     """:class:`NodeInputs` of a diagnosis task; with ``unit_features`` the units' features are
-    their bag-of-codes (drugs and procedures, from the visible graph)."""
-    features = ({task.unit: torch.from_numpy(task.bag_of_codes(demographics=False))}
+    :func:`unit_codes` (``siblings``: with the patient's other units' codes)."""
+    features = ({task.unit: torch.from_numpy(unit_codes(task, siblings))}
                 if unit_features else None)
-    return NodeInputs(task.data, channels, task.entity_types, features, dropout)
+    return NodeInputs(task.data, channels, task.entity_types, features, dropout, code_embeddings)
