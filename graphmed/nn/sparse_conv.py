@@ -97,21 +97,29 @@ class SparseAdjacency:
         if norm == "gcn":
             loops = torch.arange(num_nodes, device=edge_index.device)
             source, target = torch.cat([source, loops]), torch.cat([target, loops])
-        ones = torch.ones(source.numel(), device=edge_index.device)
-        degree = torch.zeros(num_nodes, device=edge_index.device).index_add_(0, target, ones)
+        order = torch.argsort(target * num_nodes + source)
+        order_t = torch.argsort(source * num_nodes + target)
+        self._build(target[order], source[order], source[order_t], target[order_t],
+                    num_nodes, norm)
+
+    def _build(self, rows: torch.Tensor, cols: torch.Tensor, rows_t: torch.Tensor,
+               cols_t: torch.Tensor, num_nodes: int, norm: str) -> None:
+        """Normalise and store entries already sorted by (row, col): ``rows`` are targets,
+        ``cols`` sources; ``rows_t, cols_t`` the same entries sorted for the transpose."""
+        ones = torch.ones(rows.numel(), device=rows.device)
+        degree = torch.zeros(num_nodes, device=rows.device).index_add_(0, rows, ones)
         if norm == "gcn":
             inv = degree.pow(-0.5)
-            values = inv[source] * inv[target]
+            values, values_t = inv[rows] * inv[cols], inv[rows_t] * inv[cols_t]
         else:
-            values = 1.0 / degree.clamp(min=1)[target]
-        self.num_nodes, self.norm, self.nnz = num_nodes, norm, int(source.numel())
-        self.matrix = self._csr(target, source, values, num_nodes)   # row = target
-        self.matrix_t = self._csr(source, target, values, num_nodes)  # its transpose
+            inv = 1.0 / degree.clamp(min=1)
+            values, values_t = inv[rows], inv[cols_t]
+        self.num_nodes, self.norm, self.nnz = num_nodes, norm, int(rows.numel())
+        self.matrix = self._csr(rows, cols, values, num_nodes)        # row = target
+        self.matrix_t = self._csr(rows_t, cols_t, values_t, num_nodes)  # its transpose
 
     @staticmethod
     def _csr(rows: torch.Tensor, cols: torch.Tensor, values: torch.Tensor, n: int) -> torch.Tensor:
-        order = torch.argsort(rows * n + cols)
-        rows, cols, values = rows[order], cols[order], values[order]
         counts = torch.bincount(rows, minlength=n)
         crow = torch.zeros(n + 1, dtype=torch.long, device=rows.device)
         crow[1:] = torch.cumsum(counts, 0)
@@ -126,6 +134,44 @@ class SparseAdjacency:
         other = copy.copy(self)
         other.matrix, other.matrix_t = self.matrix.to(device), self.matrix_t.to(device)
         return other
+
+
+class EdgeDropper:
+    """DropEdge for an undirected graph without re-sorting: :meth:`draw` keeps a subset of
+    the ``(E, 2)`` edges (both directions of each) and returns the
+    :class:`SparseAdjacency` of that subgraph, equal to building it from scratch but
+    without the two ``argsort`` of the ``2E`` entries (they are sorted once here; a mask
+    keeps the order). Self-loops (``norm="gcn"``) are always kept.
+    """
+
+    def __init__(self, edges: torch.Tensor, num_nodes: int, norm: str = "gcn"):
+        if edges.dim() != 2 or edges.size(1) != 2:
+            raise ValueError(f"edges must have shape (E, 2), got {tuple(edges.shape)}")
+        if norm not in ("gcn", "mean"):
+            raise ValueError(f"norm must be 'gcn' or 'mean', got {norm!r}")
+        device, n, e = edges.device, num_nodes, len(edges)
+        source, target = undirected_edge_index(edges)
+        ids = torch.arange(e, device=device).repeat(2)
+        if norm == "gcn":  # loops carry id E, always kept
+            loops = torch.arange(n, device=device)
+            source, target = torch.cat([source, loops]), torch.cat([target, loops])
+            ids = torch.cat([ids, torch.full((n,), e, device=device)])
+        order = torch.argsort(target * n + source)
+        order_t = torch.argsort(source * n + target)
+        self.rows, self.cols, self.ids = target[order], source[order], ids[order]
+        self.rows_t, self.cols_t, self.ids_t = source[order_t], target[order_t], ids[order_t]
+        self.num_edges, self.num_nodes, self.norm = e, n, norm
+
+    def draw(self, keep: torch.Tensor) -> SparseAdjacency:
+        """``keep``: ``(E,)`` booleans, one per undirected edge -> the kept subgraph."""
+        if keep.shape != (self.num_edges,) or keep.dtype != torch.bool:
+            raise ValueError(f"keep must be a bool tensor of shape ({self.num_edges},)")
+        keep = torch.cat([keep, keep.new_ones(1)])
+        m, m_t = keep[self.ids], keep[self.ids_t]
+        adj = SparseAdjacency.__new__(SparseAdjacency)
+        adj._build(self.rows[m], self.cols[m], self.rows_t[m_t], self.cols_t[m_t],
+                   self.num_nodes, self.norm)
+        return adj
 
 
 def undirected_edge_index(edges: torch.Tensor) -> torch.Tensor:

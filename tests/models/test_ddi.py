@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from graphmed.models.ddi import DDI_RECIPES, EmbeddingGNNLinkModel, NegativeSampler, fit_link_model, link_loss
-from graphmed.nn.sparse_conv import (SPMM_STATS, SparseAdjacency, SparseGCNConv, SparseSAGEConv,
+from graphmed.models.ddi import (DDI_RECIPES, EmbeddingGNNLinkModel, NegativeSampler, dense_dot_scores,
+                                 fit_link_model, link_loss)
+from graphmed.nn.sparse_conv import (SPMM_STATS, EdgeDropper, SparseAdjacency, SparseGCNConv, SparseSAGEConv,
                                      spmm_bytes, undirected_edge_index)
 
 
@@ -114,3 +115,69 @@ def test_rejects_bad_settings():
         EmbeddingGNNLinkModel(10, conv="gat")
     with pytest.raises(ValueError, match="norm"):
         SparseAdjacency(torch.zeros(2, 0, dtype=torch.long), 3, "sym")
+
+
+@pytest.mark.parametrize("norm", ["gcn", "mean"])
+def test_edge_dropper_equals_building_the_subgraph(norm):
+    edges, _ = _graph(seed=2)
+    keep = torch.rand(len(edges), generator=torch.Generator().manual_seed(0)) >= 0.3
+    drawn = EdgeDropper(edges, 60, norm).draw(keep)
+    built = SparseAdjacency(undirected_edge_index(edges[keep]), 60, norm)
+    assert drawn.nnz == built.nnz
+    torch.testing.assert_close(drawn.matrix.to_dense(), built.matrix.to_dense())
+    torch.testing.assert_close(drawn.matrix_t.to_dense(), built.matrix_t.to_dense())
+    torch.testing.assert_close(drawn.matrix.crow_indices(), built.matrix.crow_indices())
+    full = EdgeDropper(edges, 60, norm).draw(torch.ones(len(edges), dtype=torch.bool))
+    torch.testing.assert_close(full.matrix.to_dense(),
+                               SparseAdjacency(undirected_edge_index(edges), 60, norm).matrix.to_dense())
+    with pytest.raises(ValueError, match="keep"):
+        EdgeDropper(edges, 60, norm).draw(keep[:-1])
+    with pytest.raises(ValueError, match="shape"):
+        EdgeDropper(edges.t(), 60, norm)
+
+
+def test_dense_dot_scores_equal_gathered_ones_with_gradients():
+    gen = torch.Generator().manual_seed(0)
+    h = torch.randn(30, 6, generator=gen, requires_grad=True)
+    pairs = torch.randint(0, 30, (500, 2), generator=gen)  # repeated pairs included
+    weights = torch.randn(500, generator=gen)
+    (dense_dot_scores(h, pairs[:, 0] * 30 + pairs[:, 1]) * weights).sum().backward()
+    grad, h.grad = h.grad, None
+    gathered = (h[pairs[:, 0]] * h[pairs[:, 1]]).sum(-1)
+    (gathered * weights).sum().backward()
+    torch.testing.assert_close(grad, h.grad)
+    torch.testing.assert_close(dense_dot_scores(h, pairs[:, 0] * 30 + pairs[:, 1]), gathered)
+
+
+def test_dot_model_scores_and_predictions_agree_dense_or_gathered():
+    edges, _ = _graph()
+    adj = SparseAdjacency(undirected_edge_index(edges), 60, "gcn")
+    model = EmbeddingGNNLinkModel(60, 8, 8, conv="gcn", predictor="dot")
+    assert model.dense_scores and model.predictor is None
+    h = model.encode(adj)
+    a, b = edges[:7], torch.tensor([[0, 1], [5, 5]])
+    dense = model.score_many(h, a, b)
+    torch.testing.assert_close(dense[0], model.score(h, a))
+    torch.testing.assert_close(dense[1], model.score(h, b))
+    probs = model.predict_many(adj, a, b)
+    torch.testing.assert_close(probs[1], model.predict(adj, b))
+    mlp = EmbeddingGNNLinkModel(60, 8, 8, conv="sage")
+    assert not mlp.dense_scores
+    torch.testing.assert_close(mlp.predict_many(adj, a, b, batch_size=3)[0], mlp.predict(adj, a))
+    with pytest.raises(ValueError, match="predictor"):
+        EmbeddingGNNLinkModel(60, predictor="bilinear")
+
+
+def test_fit_full_batch_dot_predictor_with_several_negatives():
+    edges, _ = _graph()
+    split = _split(edges)
+    settings = dict(conv="gcn", embedding_dim=16, hidden=16, predictor="dot", batch_size=None,
+                    num_neg=3, loss="auc", edge_dropout=0.2, dropout=0.1, lr=0.02, epochs=60)
+    fit = fit_link_model(split, 60, eval_every=20, seed=1, **settings)
+    assert fit.epochs_run == 60 and fit.best_valid["hits@20"] >= 0.5
+    assert fit.model.predictor is None
+    again = fit_link_model(split, 60, eval_every=20, seed=1, **settings)
+    assert again.test_at_best == fit.test_at_best
+    for bad in (dict(batch_size=0), dict(num_neg=0), dict(predictor="cos")):
+        with pytest.raises(ValueError):
+            fit_link_model(split, 60, **{**settings, "epochs": 1, **bad})
