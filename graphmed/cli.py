@@ -12,6 +12,10 @@ from pathlib import Path
 
 from graphmed._version import __version__
 from graphmed.errors import GraphmedError
+from graphmed.threads import DEFAULT_THREADS
+
+THREADS_HELP = (f"CPU threads for fitting (default {DEFAULT_THREADS}: the fastest for graphs of a "
+                "few thousand nodes)")
 
 
 def _cmd_datasets(args: argparse.Namespace) -> int:
@@ -44,7 +48,8 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     dataset = load_dataset(args.dataset, args.data_root)
     seeds = list(range(args.seed, args.seed + args.seeds))
     result = cross_validate(dataset, model_name, protocol=args.protocol, seeds=seeds,
-                            n_folds=args.folds, progress=not args.no_progress)
+                            n_folds=args.folds, progress=not args.no_progress,
+                            threads=args.threads)
     record = make_record(dataset, model_name, model_config, result)
     print(f"{dataset.name}, protocol {result.protocol}, model {model_name}, seeds {seeds}, "
           f"{result.wall_time_s:.1f} s, peak {result.peak_rss_mb:.0f} MB")
@@ -115,7 +120,8 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     else:
         name = args.model or DEFAULT_MODEL
         steps.set_description(f"fitting {name} on all known pairs")
-        model = fit_for_repurposing(dataset, name, seed=args.seed, val_fraction=args.val_fraction)
+        model = fit_for_repurposing(dataset, name, seed=args.seed, val_fraction=args.val_fraction,
+                                    threads=args.threads)
     steps.update()
     steps.set_description("ranking")
     query = {"disease": args.disease} if args.disease is not None else {"drug": args.drug}
@@ -205,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", help="results JSON file to write")
     bench.add_argument("--data-root", help="data folder (default: $GRAPHMED_DATA or the per-user folder)")
     bench.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    bench.add_argument("--threads", type=_at_least(1), default=DEFAULT_THREADS,
+                       help=THREADS_HELP)
     bench.set_defaults(func=_cmd_benchmark)
 
     rep = sub.add_parser("repurpose", help="rank drug candidates for a disease (or diseases for a "
@@ -242,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "to a .csv or .parquet file")
     rep.add_argument("--data-root", help="data folder (default: $GRAPHMED_DATA or the per-user folder)")
     rep.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    rep.add_argument("--threads", type=_at_least(1), default=DEFAULT_THREADS, help=THREADS_HELP)
     rep.set_defaults(func=_cmd_repurpose)
 
     smiles = sub.add_parser("pretrain-smiles",

@@ -51,6 +51,7 @@ def make_record(dataset: DrugDiseaseDataset, model_name: str, model_config: dict
         "fold_configs": result.fold_configs,
         "wall_time_s": round(result.wall_time_s, 3),
         "peak_rss_mb": round(result.peak_rss_mb, 1),
+        "threads": result.threads,
         "environment": environment(),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }

@@ -50,6 +50,7 @@ def test_benchmark_writes_results(data_root, tmp_path, capsys):
     assert 0.8 < record["metrics"]["auroc"]["fold_mean"] < 1
     assert len(record["metrics"]["aupr"]["folds"]) == 3
     assert record["environment"]["graphmed"] == graphmed.__version__
+    assert record["threads"] == 1
 
 
 def _one_line_error(capsys) -> str:

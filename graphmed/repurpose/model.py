@@ -27,6 +27,7 @@ from graphmed.models.base import PairScorer
 from graphmed.models.checkpoint import load_checkpoint, save_checkpoint
 from graphmed.seed import resolve_seed, seed_everything
 from graphmed.splits.fold import TrainPart
+from graphmed.threads import DEFAULT_THREADS, cpu_threads
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +196,8 @@ def find_attention(config) -> dict | None:
 
 
 def fit_for_repurposing(dataset: DrugDiseaseDataset, model: str | PairScorer | None = None, *,
-                        seed: int | None = None, val_fraction: float = 0.1) -> RepurposingModel:
+                        seed: int | None = None, val_fraction: float = 0.1,
+                        threads: int | None = DEFAULT_THREADS) -> RepurposingModel:
     """Fit ``model`` on every known pair of ``dataset`` for repositioning.
 
     Args:
@@ -203,6 +205,8 @@ def fit_for_repurposing(dataset: DrugDiseaseDataset, model: str | PairScorer | N
             model) or an unfitted :class:`PairScorer`.
         seed: seeds the validation part and the model; ``None`` draws one and logs it.
         val_fraction: share of known and of unknown pairs carved for the model's choices.
+        threads: CPU threads while fitting (:func:`graphmed.threads.cpu_threads`; None: the
+            process's setting).
     """
     from graphmed.models import DEFAULT_MODEL, make_model
 
@@ -212,7 +216,8 @@ def fit_for_repurposing(dataset: DrugDiseaseDataset, model: str | PairScorer | N
     if not scorer.uses_validation:
         part = part.merged()
     seed_everything(seed)
-    scorer.fit(replace(dataset, associations=part.train_matrix()), part, seed=seed)
+    with cpu_threads(threads):
+        scorer.fit(replace(dataset, associations=part.train_matrix()), part, seed=seed)
     logger.info("fitted %s on %s for repositioning (seed %d)", scorer.name, dataset.name, seed)
     return RepurposingModel(
         model_name=scorer.name, model_config=scorer.config(),

@@ -14,6 +14,7 @@ from graphmed.models.base import PairScorer
 from graphmed.seed import resolve_seed, seed_everything
 from graphmed.splits.fold import Fold
 from graphmed.splits.protocols import make_folds
+from graphmed.threads import DEFAULT_THREADS, check_threads, cpu_threads
 from graphmed.training.memory import PeakMemory
 
 ModelFactory = Callable[[], PairScorer]
@@ -28,6 +29,7 @@ class CrossValidationResult:
         fold_configs: the fitted model's config per (seed, fold), e.g. chosen hyperparameters.
         wall_time_s: total wall time; peak_rss_mb: peak resident memory of the process.
         predictions: per (seed, fold): test pairs ``(n, 2)``, labels ``(n,)``, scores ``(n,)``.
+        threads: CPU threads models were fitted with (None: the process's setting).
     """
 
     protocol: str
@@ -39,21 +41,26 @@ class CrossValidationResult:
     wall_time_s: float
     peak_rss_mb: float
     predictions: list[dict] = field(default_factory=list, repr=False)
+    threads: int | None = DEFAULT_THREADS
 
 
-def fit_fold(model: PairScorer, dataset: DrugDiseaseDataset, fold: Fold, *, seed: int) -> PairScorer:
-    """Fit ``model`` on ``fold``: it sees training labels only (validation too if it selects nothing)."""
+def fit_fold(model: PairScorer, dataset: DrugDiseaseDataset, fold: Fold, *, seed: int,
+             threads: int | None = DEFAULT_THREADS) -> PairScorer:
+    """Fit ``model`` on ``fold``: it sees training labels only (validation too if it selects
+    nothing). ``threads``: CPU threads while fitting (:func:`graphmed.threads.cpu_threads`)."""
     part = fold.train_part()
     if not model.uses_validation:
         part = part.merged()
     seed_everything(seed)
-    return model.fit(replace(dataset, associations=part.train_matrix()), part, seed=seed)
+    with cpu_threads(threads):
+        return model.fit(replace(dataset, associations=part.train_matrix()), part, seed=seed)
 
 
 def cross_validate(dataset: DrugDiseaseDataset, model: str | ModelFactory | None = None, *,
                    protocol: str = "A", seeds: Sequence[int] | int | None = None, n_folds: int = 10,
                    val_fraction: float = 0.1, metrics: Sequence[str] = DEFAULT_METRICS,
-                   keep_predictions: bool = False, progress: bool = True) -> CrossValidationResult:
+                   keep_predictions: bool = False, progress: bool = True,
+                   threads: int | None = DEFAULT_THREADS) -> CrossValidationResult:
     """Run ``protocol`` cross-validation of ``model`` on ``dataset``.
 
     Args:
@@ -61,6 +68,8 @@ def cross_validate(dataset: DrugDiseaseDataset, model: str | ModelFactory | None
             returning a fresh :class:`PairScorer`, or ``None`` for the default model.
         seeds: list of seeds, a number of seeds (``0..n-1``), or ``None`` to draw one.
         keep_predictions: keep test pairs, labels and scores of every fold.
+        threads: CPU threads for fitting (default 1, the fastest for these small graphs;
+            see :mod:`graphmed.threads`); ``None`` keeps the process's setting.
 
     For the new-disease protocol, metrics are computed per held-out disease and averaged.
     """
@@ -71,6 +80,7 @@ def cross_validate(dataset: DrugDiseaseDataset, model: str | ModelFactory | None
         factory: ModelFactory = lambda: make_model(name)  # noqa: E731
     else:
         factory = model
+    threads = check_threads(threads)
     if isinstance(seeds, int):
         seeds = list(range(seeds))
     seeds = [resolve_seed(None)] if seeds is None else [resolve_seed(s) for s in seeds]
@@ -85,7 +95,8 @@ def cross_validate(dataset: DrugDiseaseDataset, model: str | ModelFactory | None
         for seed in seeds:
             for fold in make_folds(protocol, dataset.associations, n_folds=n_folds, seed=seed,
                                    val_fraction=val_fraction):
-                fitted = fit_fold(factory(), dataset, fold, seed=seed * 1000 + fold.index)
+                fitted = fit_fold(factory(), dataset, fold, seed=seed * 1000 + fold.index,
+                                  threads=threads)
                 pairs, labels = fold.test_pairs()
                 scores = np.asarray(fitted.score(pairs), dtype=np.float64)
                 groups = pairs[:, 1] if fold.protocol == "new-disease" else None
@@ -99,4 +110,5 @@ def cross_validate(dataset: DrugDiseaseDataset, model: str | ModelFactory | None
     return CrossValidationResult(protocol=fold.protocol, seeds=seeds, n_folds=n_folds,
                                  val_fraction=val_fraction, summary=evaluator.summarize(),
                                  fold_configs=configs, wall_time_s=time.perf_counter() - start,
-                                 peak_rss_mb=memory.peak_mb, predictions=predictions)
+                                 peak_rss_mb=memory.peak_mb, predictions=predictions,
+                                 threads=threads)

@@ -133,3 +133,35 @@ def test_fit_fold_seeds_everything():
     fold = make_folds("B", DATA.associations, n_folds=2)[0]
     first, second = (fit_fold(Draw(), DATA, fold, seed=7).value for _ in range(2))
     assert first == second != fit_fold(Draw(), DATA, fold, seed=8).value
+
+
+class ThreadRecorder(Recorder):
+    """Records torch's thread count while fitting."""
+
+    threads: list = []
+
+    def fit(self, data, part, *, seed=0):
+        import torch
+
+        ThreadRecorder.threads.append(torch.get_num_threads())
+        return super().fit(data, part, seed=seed)
+
+
+def test_fits_on_the_requested_threads():
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        ThreadRecorder.threads.clear()
+        result = cross_validate(DATA, lambda: ThreadRecorder(), seeds=[0], n_folds=2, progress=False)
+        assert ThreadRecorder.threads == [1, 1] and result.threads == 1
+        ThreadRecorder.threads.clear()
+        result = cross_validate(DATA, lambda: ThreadRecorder(), seeds=[0], n_folds=2,
+                                progress=False, threads=None)
+        assert ThreadRecorder.threads == [2, 2] and result.threads is None
+        assert torch.get_num_threads() == 2
+        with pytest.raises(ValueError, match="threads must be a positive integer"):
+            cross_validate(DATA, "knn", seeds=[0], n_folds=2, progress=False, threads=0)
+    finally:
+        torch.set_num_threads(previous)
