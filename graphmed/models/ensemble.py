@@ -8,7 +8,6 @@ from typing import Callable, Sequence
 import numpy as np
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
-from graphmed.evaluation.metrics import aupr, auroc
 from graphmed.models.base import PairScorer
 from graphmed.splits.fold import TrainPart
 
@@ -28,7 +27,9 @@ def weight_grid(n_members: int, step: float) -> np.ndarray:
 
 
 class Ensemble(PairScorer):
-    """``sum_m w_m z(s_m)`` over members ``m``; ``w`` maximises validation AUROC + AUPR.
+    """``sum_m w_m z(s_m)`` over members ``m``; ``w`` maximises validation AUROC + AUPR
+    (:meth:`~graphmed.splits.TrainPart.validation_metrics`: per disease for the
+    new-disease protocol).
 
     Each member is fitted on the same fold; the weights are chosen on the validation
     pairs with the members' :meth:`~PairScorer.validation_score_matrix` (scores that have
@@ -67,7 +68,7 @@ class Ensemble(PairScorer):
             self.members.append(member)
         grid = weight_grid(len(self.members), self.step)
         if len(val_pairs) and 0 < val_labels.sum() < len(val_labels):
-            values = [auroc(val_labels, s) + aupr(val_labels, s) for s in grid @ np.stack(validation)]
+            values = [sum(part.validation_metrics(s).values()) for s in grid @ np.stack(validation)]
             self.weights = grid[int(np.argmax(values))]
         else:
             self.weights = np.full(len(self.members), 1.0 / len(self.members))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
-from graphmed.evaluation.metrics import aupr
 from graphmed.features.entity_modalities import check_text_views, with_text_similarity
 from graphmed.models.base import PairScorer
 from graphmed.similarity import gip_kernel
@@ -47,7 +46,8 @@ def kron_rls(drug_kernel: np.ndarray, disease_kernel: np.ndarray, labels: np.nda
 
 
 class KronRLS(PairScorer):
-    """Kronecker RLS with ``lambda`` chosen by validation AUPR.
+    """Kronecker RLS with ``lambda`` chosen by validation AUPR (per disease, then averaged,
+    when validation diseases are held out whole).
 
     Args:
         lambdas: candidate regularisation strengths.
@@ -75,7 +75,7 @@ class KronRLS(PairScorer):
             kd, ks = _kernels(data, labels, self.use_gip)
             predictions = kron_rls(kd, ks, labels, self.lambdas)
             self.validation_scores = {
-                lam: aupr(val_labels, pred[val_pairs[:, 0], val_pairs[:, 1]])
+                lam: part.validation_metrics(pred[val_pairs[:, 0], val_pairs[:, 1]])["aupr"]
                 for lam, pred in zip(self.lambdas, predictions)}
             self.best_lambda = max(self.validation_scores, key=self.validation_scores.get)
             self._validation_scores = predictions[self.lambdas.index(self.best_lambda)]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.evaluation.metrics import aupr, auroc, per_group_mean
 
 PARTS = ("train_pos", "train_neg", "val_pos", "val_neg", "test_pos", "test_neg")
 
@@ -24,6 +25,8 @@ class TrainPart:
         negative_pool: ``(n_drugs, n_diseases)`` bool, pairs the model may treat as
             negatives (training unknowns: neither a training positive nor a validation
             or test pair).
+        per_disease_validation: validation diseases are held out whole (new-disease
+            protocol), so choices are scored as the test is: per disease, then averaged.
     """
 
     train_pos: np.ndarray
@@ -31,6 +34,7 @@ class TrainPart:
     val_pos: np.ndarray
     val_neg: np.ndarray
     negative_pool: np.ndarray
+    per_disease_validation: bool = False
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -49,13 +53,36 @@ class TrainPart:
         pool = self.negative_pool.copy()
         pool[self.val_neg[:, 0], self.val_neg[:, 1]] = True
         return TrainPart(np.concatenate([self.train_pos, self.val_pos]),
-                         np.concatenate([self.train_neg, self.val_neg]), empty, empty, pool)
+                         np.concatenate([self.train_neg, self.val_neg]), empty, empty, pool,
+                         self.per_disease_validation)
 
     def val_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """Validation pairs ``(n, 2)`` and their 0/1 labels ``(n,)``."""
         pairs = np.concatenate([self.val_pos, self.val_neg])
         labels = np.concatenate([np.ones(len(self.val_pos)), np.zeros(len(self.val_neg))])
         return pairs, labels
+
+    def validation_groups(self) -> np.ndarray | None:
+        """``(n,)`` disease of each of :meth:`val_pairs` when validation is per disease, else None."""
+        if not self.per_disease_validation:
+            return None
+        return np.concatenate([self.val_pos[:, 1], self.val_neg[:, 1]])
+
+    def validation_metrics(self, scores: np.ndarray) -> dict[str, float]:
+        """AUROC and AUPR of ``scores`` ``(n,)`` of :meth:`val_pairs`, as the protocol scores
+        its test part: pooled, or per validation disease and averaged (new-disease).
+        Empty when the validation pairs cannot be scored (none, or one class only)."""
+        _, labels = self.val_pairs()
+        scores = np.asarray(scores, dtype=np.float64)
+        if len(labels) == 0 or labels.min() == labels.max():
+            return {}
+        if scores.shape != labels.shape:
+            raise ValueError(f"expected {labels.shape[0]} validation scores, got shape {scores.shape}")
+        groups = self.validation_groups()
+        if groups is None:
+            return {"auroc": auroc(labels, scores), "aupr": aupr(labels, scores)}
+        return {"auroc": per_group_mean(auroc, labels, scores, groups).mean,
+                "aupr": per_group_mean(aupr, labels, scores, groups).mean}
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,7 +123,8 @@ class Fold:
         for part in ("train_pos", "val_pos", "val_neg", "test_pos", "test_neg"):
             pairs = getattr(self, part)
             pool[pairs[:, 0], pairs[:, 1]] = False
-        return TrainPart(self.train_pos, self.train_neg, self.val_pos, self.val_neg, pool)
+        return TrainPart(self.train_pos, self.train_neg, self.val_pos, self.val_neg, pool,
+                         per_disease_validation=self.protocol == "new-disease")
 
     def training_dataset(self, dataset: DrugDiseaseDataset) -> DrugDiseaseDataset:
         """``dataset`` with its association matrix reduced to this fold's training positives."""

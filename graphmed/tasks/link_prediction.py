@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
-from graphmed.evaluation.metrics import aupr, auroc
+from graphmed.evaluation.metrics import aupr, auroc, per_group_mean
 from graphmed.similarity import gip_kernel, mean_view, topk_similarity
 from graphmed.splits.fold import TrainPart
 
@@ -39,6 +39,8 @@ class LinkTask:
         val_pairs / val_labels: ``(n, 2)`` long and ``(n,)`` float validation pairs.
         modalities: optional node modalities ``name -> (values (N, d), mask (N,) bool)``
             (text, molecules), fused with ``x`` by the model.
+        val_groups: ``(n,)`` long disease of each validation pair when validation is
+            scored per disease (new-disease protocol), else None.
     """
 
     n_drugs: int
@@ -53,6 +55,7 @@ class LinkTask:
     val_pairs: torch.Tensor
     val_labels: torch.Tensor
     modalities: dict[str, tuple[torch.Tensor, torch.Tensor]] = field(default_factory=dict)
+    val_groups: torch.Tensor | None = None
 
     @property
     def num_nodes(self) -> int:
@@ -88,14 +91,19 @@ class LinkTask:
         return (weight * losses).sum() / weight.sum()
 
     def validation_score(self, logits: torch.Tensor) -> dict[str, float]:
-        """AUROC and AUPR of the validation pairs (empty dict without validation pairs)."""
+        """AUROC and AUPR of the validation pairs, pooled or (``val_groups``) per disease and
+        averaged; an empty dict without validation pairs of both classes."""
         if len(self.val_pairs) == 0:
             return {}
         scores = logits[self.val_pairs[:, 0], self.val_pairs[:, 1]].detach().float().cpu().numpy()
         labels = self.val_labels.cpu().numpy()
         if labels.min() == labels.max():
             return {}
-        return {"auroc": auroc(labels, scores), "aupr": aupr(labels, scores)}
+        if self.val_groups is None:
+            return {"auroc": auroc(labels, scores), "aupr": aupr(labels, scores)}
+        groups = self.val_groups.cpu().numpy()
+        return {"auroc": per_group_mean(auroc, labels, scores, groups).mean,
+                "aupr": per_group_mean(aupr, labels, scores, groups).mean}
 
 
 def _edges(weights: np.ndarray, row_offset: int, col_offset: int) -> tuple[np.ndarray, np.ndarray]:
@@ -160,4 +168,6 @@ def build_link_task(data: DrugDiseaseDataset, part: TrainPart, *, top_k: int = 1
         labels=torch.from_numpy(labels.astype(np.float32)),
         loss_mask=torch.from_numpy(loss_mask), pos_weight=float(weight),
         val_pairs=torch.from_numpy(val_pairs).long(),
-        val_labels=torch.from_numpy(val_labels.astype(np.float32)))
+        val_labels=torch.from_numpy(val_labels.astype(np.float32)),
+        val_groups=(None if (groups := part.validation_groups()) is None
+                    else torch.from_numpy(groups).long()))
