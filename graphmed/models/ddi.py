@@ -11,9 +11,11 @@ a 3-layer predictor, binary cross-entropy against one uniformly drawn non-edge p
 positive, Adam at 0.005, batches of 64 * 1024 positive edges and gradient clipping at
 1.0, :func:`fit_link_model` follows OGB's GCN and GraphSAGE examples for ogbl-ddi
 (``examples/linkproppred/ddi/gnn.py``). :data:`DDI_RECIPES` names those two and graphmed's
-own recipe, which adds the tricks that carry learnable-embedding GNNs on ogbl-ddi:
-wider embeddings, DropEdge on the message-passing graph, the pairwise AUC loss of PLNLP
-(Wang et al., 2021) and a longer budget.
+own recipe, sized for a CPU: a dot-product predictor whose scores for all training
+positives and negatives come from one Gram matrix ``H H^T`` (:func:`dense_dot_scores`),
+so that each epoch is one full-batch Adam step, DropEdge redrawn without re-sorting
+(:class:`~graphmed.nn.sparse_conv.EdgeDropper`) and the pairwise AUC loss of PLNLP
+(Wang et al., 2021).
 
 >>> from graphmed.models.ddi import DDI_RECIPES, fit_link_model      # doctest: +SKIP
 >>> result = fit_link_model(ddi.split_edge, ddi.num_nodes, **DDI_RECIPES["graphmed"])  # doctest: +SKIP
@@ -345,11 +347,12 @@ def _sync(device: torch.device) -> None:
 
 #: Settings of :func:`fit_link_model`: OGB's two examples and graphmed's recipe.
 #:
-#: ``"graphmed"`` is sized for a 2-core CPU (about 2.2 s per epoch, one Adam step per
-#: epoch over all 1.07M training positives, dot-product scores through the Gram matrix)
-#: and 150 epochs (about 7 minutes on 2 shared cores); it was chosen on validation Hits@20 only (ogbl-ddi, seed 0, short runs): GCN + dot,
-#: lr .01, 1 negative: best .046 in 70 epochs; GCN + dot, lr .02, 3 negatives: .022 in 50;
-#: SAGE + dot, lr .01: .122 in 90 (kept); SAGE + dot, lr .005: .069 in 90.
+#: ``"graphmed"`` is sized for a 2-core CPU: one Adam step per epoch over all 1.07M
+#: training positives, dot-product scores through the Gram matrix, about 2.2 s per
+#: epoch, 150 epochs. It was chosen on validation Hits@20 only (ogbl-ddi, seed 0, short
+#: runs, 256-wide, dropout .3, DropEdge .2, AUC loss, full batch): GCN + dot, lr .01:
+#: best .046 in 70 epochs; GCN + dot, lr .02, 3 negatives: .022 in 50; SAGE + dot,
+#: lr .01: .122 in 90 (kept); SAGE + dot, lr .005: .069 in 90.
 DDI_RECIPES: dict[str, dict] = {
     "gcn": dict(conv="gcn", embedding_dim=256, hidden=256, layers=2, dropout=0.5,
                 predictor_layers=3, predictor_dropout=0.5, lr=0.005, epochs=200,
