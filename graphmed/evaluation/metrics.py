@@ -355,3 +355,12 @@ def per_group_mean(metric: Callable[[np.ndarray, np.ndarray], float], labels: An
     if result.values.size == 0:
         raise ValueError("no group has both a positive and a negative; the per-group mean is undefined")
     return GroupMean(float(result.values.mean()), int(result.values.size))
+
+
+def auroc_aupr(labels: Any, scores: Any, groups: Any = None) -> dict[str, float]:
+    """``{"auroc", "aupr"}`` of ``(n,)`` scores: pooled, or with ``(n,)`` ``groups`` the mean
+    over groups with a positive and a negative (as the new-disease protocol scores diseases)."""
+    if groups is None:
+        return {"auroc": auroc(labels, scores), "aupr": aupr(labels, scores)}
+    return {"auroc": per_group_mean(auroc, labels, scores, groups).mean,
+            "aupr": per_group_mean(aupr, labels, scores, groups).mean}

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
-from graphmed.evaluation.metrics import aupr, auroc, per_group_mean
+from graphmed.evaluation.metrics import auroc_aupr
 
 PARTS = ("train_pos", "train_neg", "val_pos", "val_neg", "test_pos", "test_neg")
 
@@ -78,11 +78,7 @@ class TrainPart:
             return {}
         if scores.shape != labels.shape:
             raise ValueError(f"expected {labels.shape[0]} validation scores, got shape {scores.shape}")
-        groups = self.validation_groups()
-        if groups is None:
-            return {"auroc": auroc(labels, scores), "aupr": aupr(labels, scores)}
-        return {"auroc": per_group_mean(auroc, labels, scores, groups).mean,
-                "aupr": per_group_mean(aupr, labels, scores, groups).mean}
+        return auroc_aupr(labels, scores, self.validation_groups())
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
-from graphmed.evaluation.metrics import aupr, auroc, per_group_mean
+from graphmed.evaluation.metrics import auroc_aupr
 from graphmed.similarity import gip_kernel, mean_view, topk_similarity
 from graphmed.splits.fold import TrainPart
 
@@ -99,11 +99,8 @@ class LinkTask:
         labels = self.val_labels.cpu().numpy()
         if labels.min() == labels.max():
             return {}
-        if self.val_groups is None:
-            return {"auroc": auroc(labels, scores), "aupr": aupr(labels, scores)}
-        groups = self.val_groups.cpu().numpy()
-        return {"auroc": per_group_mean(auroc, labels, scores, groups).mean,
-                "aupr": per_group_mean(aupr, labels, scores, groups).mean}
+        groups = None if self.val_groups is None else self.val_groups.cpu().numpy()
+        return auroc_aupr(labels, scores, groups)
 
 
 def _edges(weights: np.ndarray, row_offset: int, col_offset: int) -> tuple[np.ndarray, np.ndarray]:
