@@ -36,3 +36,13 @@ def cdataset(data_root):
     from graphmed.datasets import load_dataset
 
     return load_dataset("cdataset", data_root)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_cpu_thread():
+    """Tests run tiny graphs: one thread (torch and BLAS) is faster than several and immune to
+    a busy machine, as in :mod:`graphmed.threads`."""
+    from graphmed.threads import cpu_threads
+
+    with cpu_threads(1):
+        yield
