@@ -5,7 +5,7 @@ import pytest
 import torch
 from threadpoolctl import threadpool_info
 
-from graphmed.threads import DEFAULT_THREADS, check_threads, cpu_threads
+from graphmed.threads import check_threads, cpu_threads
 
 
 def _native_threads() -> list[int]:
@@ -48,7 +48,3 @@ def test_bad_thread_counts(bad):
     with pytest.raises(ValueError, match="threads must be a positive integer"):
         with cpu_threads(bad):
             pass
-
-
-def test_default_is_one_thread():
-    assert DEFAULT_THREADS == 1

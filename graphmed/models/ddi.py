@@ -365,6 +365,7 @@ DDI_RECIPES: dict[str, dict] = {
                      loss="auc", edge_dropout=0.2),
 }
 
-__all__ = ["DDI_RECIPES", "DENSE_SCORES_MAX_PAIRS", "EdgeDropper", "EmbeddingGNNLinkModel", "FitResult", "LinkPredictor",
-           "NegativeSampler", "SPMM_STATS", "SparseAdjacency", "SparseGCNConv", "SparseSAGEConv",
-           "SpmmStats", "dense_dot_scores", "fit_link_model", "link_loss", "spmm_bytes", "undirected_edge_index"]
+__all__ = ["DDI_RECIPES", "DENSE_SCORES_MAX_PAIRS", "EdgeDropper", "EmbeddingGNNLinkModel",
+           "FitResult", "LinkPredictor", "NegativeSampler", "SPMM_STATS", "SparseAdjacency",
+           "SparseGCNConv", "SparseSAGEConv", "SpmmStats", "dense_dot_scores", "fit_link_model",
+           "link_loss", "spmm_bytes", "undirected_edge_index"]

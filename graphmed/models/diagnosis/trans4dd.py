@@ -28,10 +28,10 @@ logistic fit and the deep head from zero: .689 / .686).
 
 Text features of the code nodes (all-MiniLM-L6-v2 embeddings of ICD titles and drug
 names, :func:`graphmed.ehr.add_text_features`, read through
-:class:`~graphmed.models.diagnosis.inputs.NodeInputs`) were measured the same way, with
-each fold's validation patients split in two halves, one for early stopping, ``C`` and
-the blend and the other scored, both ways (MIMIC-IV demo, folds 0-4; mean over halves /
-pooled over both halves): seed 0 .694 / .691 against .689 / .687 without them, seed 1
+:class:`~graphmed.models.diagnosis.inputs.NodeInputs`) were measured with
+``benchmarks/diagnosis_validation.py``: each fold's validation patients split in two
+halves, one for early stopping, ``C`` and the blend and the other scored, both ways
+(MIMIC-IV demo, folds 0-4; mean over halves / pooled over both halves): seed 0 .694 / .691 against .689 / .687 without them, seed 1
 .676 / .673 against .675 / .667 (logistic alone .687 / .671 and .678 / .668), so the
 diagnosis benchmark gives the graphs text features. Measured with text features (seed 0)
 and not kept, being behind: ``siblings`` (.665 / .643), ``code_embeddings`` (.680 /
