@@ -51,7 +51,6 @@ from graphmed.splits import make_folds
 from graphmed.training.cross_validation import fit_fold
 
 RESULTS = Path(__file__).resolve().parent / "results"
-LAMBDAS = (0.5, 1.0, 2.0, 4.0)
 
 
 class FullLabelGIPKronRLS(KronRLS):
@@ -135,7 +134,7 @@ class ColdStartStacker(PairScorer):
 #: row -> (honest?, what it is, factory of a fresh model given the data set)
 VARIANTS = {
     "kronrls": (True, "Kronecker RLS, GIP from each fold's training labels",
-                lambda data: KronRLS(lambdas=LAMBDAS)),
+                lambda data: KronRLS()),
     "kronrls, GIP from all labels": (False, "the same with GIP kernels from the full label "
                                             "matrix (computed before cross-validation)",
                                      lambda data: FullLabelGIPKronRLS(data.associations)),
