@@ -37,7 +37,7 @@ from graphmed.nn.sparse_conv import (SPMM_STATS, EdgeDropper, SparseAdjacency, S
                                       undirected_edge_index)
 
 CONVS = ("gcn", "sage")
-LOSSES = ("bce", "auc")
+LOSSES = ("bce", "auc", "all-pairs")
 PREDICTORS = ("mlp", "dot")
 #: Graphs with at most this many node pairs (``N * N``) score a dot-product predictor
 #: through the dense Gram matrix ``H H^T`` (ogbl-ddi: 18.2M pairs, 73 MB).
@@ -205,13 +205,38 @@ class NegativeSampler:
 
 def link_loss(pos: torch.Tensor, neg: torch.Tensor, kind: str = "bce") -> torch.Tensor:
     """``"bce"``: ``-log σ(pos) - log(1 - σ(neg))`` (OGB's examples); ``"auc"``: the squared
-    hinge on the margin ``(1 - (pos - neg))^2`` of paired positives and negatives (PLNLP)."""
+    hinge on the margin ``(1 - (pos - neg))^2`` of paired positives and negatives (PLNLP).
+    (``"all-pairs"`` scores every pair: :func:`all_pairs_loss`.)"""
     if kind == "bce":
         return (F.binary_cross_entropy_with_logits(pos, torch.ones_like(pos))
                 + F.binary_cross_entropy_with_logits(neg, torch.zeros_like(neg)))
     if kind == "auc":
         return torch.square(1 - (pos.view(-1, 1) - neg.view(pos.size(0), -1))).mean()
+    if kind == "all-pairs":
+        raise ValueError("the all-pairs loss needs the Gram matrix: use all_pairs_loss")
     raise ValueError(f"loss must be one of {LOSSES}, got {kind!r}")
+
+
+def all_pairs_loss(h: torch.Tensor, positives: torch.Tensor,
+                   negative_weight: float = 1.0) -> torch.Tensor:
+    """Binary cross-entropy of every ordered pair's dot product ``<h_i, h_j>`` (``i != j``):
+    the mean over the ``positives`` plus ``negative_weight`` times the mean over all other
+    pairs, i.e. every non-edge is a negative at every step, for the cost of one Gram matrix.
+
+    Args:
+        h: node states ``(N, d)``.
+        positives: flat indices ``i * N + j`` ``(P,)`` of the positive ordered pairs, each
+            once, no self-pairs (both directions of an undirected edge).
+        negative_weight: weight of the negatives' mean.
+    """
+    n = h.size(0)
+    gram = h @ h.t()
+    flat = gram.reshape(-1)
+    pos = flat[positives]
+    # -log(1 - σ(s)) = softplus(s) over every pair, minus the diagonal and the positives
+    neg_sum = F.softplus(gram).sum() - F.softplus(gram.diagonal()).sum() - F.softplus(pos).sum()
+    neg_count = n * (n - 1) - positives.numel()
+    return F.softplus(-pos).mean() + negative_weight * neg_sum / max(neg_count, 1)
 
 
 @dataclass
@@ -235,7 +260,7 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
                    dropout: float = 0.5, predictor_layers: int = 3,
                    predictor_dropout: float = 0.5, predictor: str = "mlp", lr: float = 0.005,
                    epochs: int = 200, batch_size: int | None = 64 * 1024, num_neg: int = 1,
-                   loss: str = "bce", edge_dropout: float = 0.0,
+                   loss: str = "bce", negative_weight: float = 1.0, edge_dropout: float = 0.0,
                    clip: float | None = 1.0, eval_every: int = 5, seed: int = 0,
                    device: str | torch.device = "cpu",
                    evaluate: Callable[[torch.Tensor, torch.Tensor], dict] | None = None,
@@ -249,7 +274,9 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
     scores the batch and ``num_neg`` negatives per positive (:class:`NegativeSampler`) and
     takes one Adam step. With ``predictor="dot"`` on a small graph, the scores of a step
     come from one Gram matrix (:func:`dense_dot_scores`), so a step costs about the same
-    for 64k or 1M positives. Every ``eval_every`` epochs (and after the last), validation
+    for 64k or 1M positives. ``loss="all-pairs"`` (dot predictor, ``batch_size=None``)
+    goes further: each step scores every pair, all non-edges being negatives weighted by
+    ``negative_weight`` (:func:`all_pairs_loss`), instead of sampling them. Every ``eval_every`` epochs (and after the last), validation
     and test positives and the official negatives are scored with ``evaluate(pos, neg)``
     (default: graphmed's :func:`~graphmed.evaluation.metrics.hits_at_k` at 10/20/30);
     the test scores reported are those at the epoch with the best validation ``metric``.
@@ -262,6 +289,10 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
         raise ValueError(f"batch_size must be positive or None (all edges), got {batch_size}")
     if num_neg < 1:
         raise ValueError(f"num_neg must be >= 1, got {num_neg}")
+    if loss == "all-pairs" and (predictor != "dot" or batch_size is not None):
+        raise ValueError('loss="all-pairs" needs predictor="dot" and batch_size=None')
+    if negative_weight <= 0:
+        raise ValueError(f"negative_weight must be positive, got {negative_weight}")
     device = torch.device(device)
     evaluate = evaluate or _default_evaluate
     log = log or (lambda message: None)
@@ -275,6 +306,10 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
     full_adj = SparseAdjacency(undirected_edge_index(train), num_nodes, model.adjacency_norm)
     dropper = EdgeDropper(train, num_nodes, model.adjacency_norm) if edge_dropout > 0 else None
     batch_size = batch_size or len(train)
+    if loss == "all-pairs":
+        ordered = torch.cat([train, train.flip(1)])
+        ordered = ordered[ordered[:, 0] != ordered[:, 1]]
+        positives = torch.unique(ordered[:, 0] * num_nodes + ordered[:, 1])
     result = FitResult(-1, {metric: -math.inf}, {},
                        params=sum(p.numel() for p in model.parameters()))
     best_state = None
@@ -294,9 +329,12 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
             pos_pairs = train[perm[i:i + batch_size]]
             optimizer.zero_grad()
             h = model.encode(adj)
-            neg_pairs = sampler(num_neg * len(pos_pairs), generator)
-            pos_out, neg_out = model.score_many(h, pos_pairs, neg_pairs)
-            batch_loss = link_loss(pos_out, neg_out, loss)
+            if loss == "all-pairs":
+                batch_loss = all_pairs_loss(h, positives, negative_weight)
+            else:
+                neg_pairs = sampler(num_neg * len(pos_pairs), generator)
+                pos_out, neg_out = model.score_many(h, pos_pairs, neg_pairs)
+                batch_loss = link_loss(pos_out, neg_out, loss)
             batch_loss.backward()
             if clip is not None:
                 nn.utils.clip_grad_norm_(model.embedding.parameters(), clip)
@@ -367,5 +405,5 @@ DDI_RECIPES: dict[str, dict] = {
 
 __all__ = ["DDI_RECIPES", "DENSE_SCORES_MAX_PAIRS", "EdgeDropper", "EmbeddingGNNLinkModel",
            "FitResult", "LinkPredictor", "NegativeSampler", "SPMM_STATS", "SparseAdjacency",
-           "SparseGCNConv", "SparseSAGEConv", "SpmmStats", "dense_dot_scores", "fit_link_model",
+           "SparseGCNConv", "SparseSAGEConv", "SpmmStats", "all_pairs_loss", "dense_dot_scores", "fit_link_model",
            "link_loss", "spmm_bytes", "undirected_edge_index"]

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 
-from graphmed.models.ddi import (DDI_RECIPES, EmbeddingGNNLinkModel, NegativeSampler, dense_dot_scores,
-                                 fit_link_model, link_loss)
+from graphmed.models.ddi import (DDI_RECIPES, EmbeddingGNNLinkModel, NegativeSampler, all_pairs_loss,
+                                 dense_dot_scores, fit_link_model, link_loss)
 from graphmed.nn.sparse_conv import (SPMM_STATS, EdgeDropper, SparseAdjacency, SparseGCNConv, SparseSAGEConv,
                                      spmm_bytes, undirected_edge_index)
 
@@ -181,3 +182,37 @@ def test_fit_full_batch_dot_predictor_with_several_negatives():
     for bad in (dict(batch_size=0), dict(num_neg=0), dict(predictor="cos")):
         with pytest.raises(ValueError):
             fit_link_model(split, 60, **{**settings, "epochs": 1, **bad})
+
+
+def test_all_pairs_loss_equals_the_masked_mean_of_every_pair():
+    gen = torch.Generator().manual_seed(0)
+    h = torch.randn(9, 4, generator=gen, requires_grad=True)
+    edges = torch.tensor([[0, 1], [2, 5], [3, 8], [4, 7]])
+    flat = torch.cat([edges[:, 0] * 9 + edges[:, 1], edges[:, 1] * 9 + edges[:, 0]])
+    all_pairs_loss(h, flat, negative_weight=0.5).backward()
+    grad, h.grad = h.grad, None
+    gram = (h @ h.t()).reshape(-1)
+    positive = torch.zeros(81, dtype=torch.bool)
+    positive[flat] = True
+    negative = ~positive & ~torch.eye(9, dtype=torch.bool).reshape(-1)
+    expected = (F.binary_cross_entropy_with_logits(gram[positive], torch.ones(8))
+                + 0.5 * F.binary_cross_entropy_with_logits(gram[negative], torch.zeros(64)))
+    expected.backward()
+    torch.testing.assert_close(all_pairs_loss(h, flat, 0.5), expected)
+    torch.testing.assert_close(grad, h.grad)
+
+
+def test_fit_with_the_all_pairs_loss():
+    edges, _ = _graph()
+    split = _split(edges)
+    settings = dict(conv="sage", embedding_dim=16, hidden=16, predictor="dot", batch_size=None,
+                    loss="all-pairs", negative_weight=2.0, edge_dropout=0.2, dropout=0.1,
+                    lr=0.02, epochs=60)
+    fit = fit_link_model(split, 60, eval_every=20, seed=1, **settings)
+    assert fit.best_valid["hits@20"] >= 0.5
+    assert fit.history[-1]["loss"] < fit.history[0]["loss"]
+    for bad in (dict(batch_size=128), dict(predictor="mlp"), dict(negative_weight=0.0)):
+        with pytest.raises(ValueError):
+            fit_link_model(split, 60, **{**settings, "epochs": 1, **bad})
+    with pytest.raises(ValueError, match="Gram"):
+        link_loss(torch.zeros(2), torch.zeros(2), "all-pairs")
