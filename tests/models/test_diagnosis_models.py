@@ -149,3 +149,21 @@ def test_trans4dd_options_fit_and_score(task, option):
     assert scores.shape == (task.test_units.size, task.num_categories)
     assert np.isfinite(scores).all()
     assert model.config()[option] is True
+
+
+def test_trans4dd_members_average_networks_of_different_seeds(task):
+    model = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=1, members=2, train=QUICK).fit(task, seed=3)
+    assert [s for _, s in model._fitted] == [3, 3 + 7919]
+    assert model._fitted[0][0] is not model._fitted[1][0]
+    units = task.test_units
+    single = []
+    for module, seed in model._fitted:
+        model.module, model.seed = module, seed
+        single.append(super(Trans4DD, model).predict(task, units))
+    assert not np.allclose(single[0], single[1])
+    w = model.blend_weight
+    expected = (1 - w) * np.mean(single, axis=0) + w * model.logistic.predict(task, units)
+    assert np.allclose(model.predict(task, units), expected)
+    assert model.config()["members"] == 2
+    with pytest.raises(ValueError, match="members"):
+        Trans4DD(members=0)

@@ -180,6 +180,8 @@ class Trans4DD(TorchDiagnosisModel):
         siblings: the units' features (and wide part) also hold the codes of the patient's
             other units (:func:`~graphmed.models.diagnosis.inputs.sibling_codes`).
         code_embeddings: code nodes with text features also get a per-node embedding.
+        members: networks trained from different seeds (each early-stopped on its own)
+            whose probabilities are averaged before the blend.
         label_context: add a linear map of the unit's label-aware context to the logits
             (:class:`~graphmed.models.diagnosis.label_context.LabelContext`: categories of
             the units sharing its codes, read from the diagnosis edges the step sees).
@@ -196,8 +198,12 @@ class Trans4DD(TorchDiagnosisModel):
                  wide: bool = True, wide_init: str = "random", logistic_weight: float = 0.5,
                  blend_weights: tuple[float, ...] | None = None, siblings: bool = False,
                  code_embeddings: bool = False, label_context: bool = False,
-                 train: TrainConfig | None = None):
+                 members: int = 1, train: TrainConfig | None = None):
         super().__init__(train or TrainConfig(weight_decay=1e-3))
+        if int(members) < 1:
+            raise ValueError(f"members must be >= 1, got {members}")
+        self.members = int(members)
+        self._fitted: list[tuple[torch.nn.Module, int]] = []
         self.hidden, self.layers, self.heads, self.dropout = int(hidden), int(layers), int(heads), float(dropout)
         self.sizes, self.context_layers = tuple(int(s) for s in sizes), int(context_layers)
         self.eval_samples, self.target_fraction = int(eval_samples), float(target_fraction)
@@ -227,9 +233,15 @@ class Trans4DD(TorchDiagnosisModel):
         self.logistic = (BagOfCodesLogistic().fit(task, seed=seed) if self.logistic_weight > 0
                          else None)
         self.blend_weight = self.logistic_weight
-        super().fit(task, seed=seed)
+        fitted = []
+        for member in range(self.members):
+            # each network is early-stopped on its own blended validation score
+            self._fitted = []
+            super().fit(task, seed=seed + 7919 * member)
+            fitted.append((self.module, self.seed))
+        self._fitted = fitted
         if self.blend_weights is not None:
-            deep = super().predict(task, task.val_units)
+            deep = self._deep_predict(task, task.val_units)
             linear = self.logistic.predict(task, task.val_units)
             scores = [validation_score(task.val_labels, (1.0 - w) * deep + w * linear)
                       for w in self.blend_weights]
@@ -237,8 +249,22 @@ class Trans4DD(TorchDiagnosisModel):
         return self
 
     @torch.no_grad()
+    def _deep_predict(self, task: DiagnosisTask, units: np.ndarray) -> np.ndarray:
+        """The networks' probabilities, averaged over :attr:`members` once all are fitted."""
+        if len(self._fitted) < 2:
+            return super().predict(task, units)
+        current = self.module, self.seed
+        try:
+            out = []
+            for self.module, self.seed in self._fitted:
+                out.append(super().predict(task, units))
+        finally:
+            self.module, self.seed = current
+        return np.mean(out, axis=0)
+
+    @torch.no_grad()
     def predict(self, task: DiagnosisTask, units: np.ndarray) -> np.ndarray:
-        scores = super().predict(task, units)
+        scores = self._deep_predict(task, units)
         if self.logistic is None:
             return scores
         w = self.blend_weight
@@ -262,5 +288,5 @@ class Trans4DD(TorchDiagnosisModel):
                 "logistic_weight": self.logistic_weight,
                 "blend_weights": None if self.blend_weights is None else list(self.blend_weights),
                 "siblings": self.siblings, "code_embeddings": self.code_embeddings,
-                "label_context": self.label_context,
+                "label_context": self.label_context, "members": self.members,
                 **super().config()}
