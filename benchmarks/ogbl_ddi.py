@@ -36,7 +36,7 @@ from graphmed.training.memory import PeakMemory
 RESULTS = Path(__file__).resolve().parent / "results"
 KS = (10, 20, 30)
 LABELS = {"gcn": "GCN (OGB example)", "sage": "GraphSAGE (OGB example)",
-          "graphmed": "graphmed: SAGE + learnable embeddings, dot product, full batch, DropEdge, AUC loss"}
+          "graphmed": "graphmed: SAGE + learnable embeddings, dot product, full batch, DropEdge, all-pairs loss"}
 #: Test Hits@20 on the OGB leaderboard (10 seeds), as reported, not rerun here.
 PUBLISHED = {"gcn": (0.3707, 0.0507, "GCN (OGB baseline)"),
              "sage": (0.5390, 0.0474, "GraphSAGE (OGB baseline)"),
@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", nargs="+", default=list(DDI_RECIPES), choices=list(DDI_RECIPES))
     parser.add_argument("--seeds", type=int, default=3, help="number of seeds (0, 1, ...)")
     parser.add_argument("--epochs", type=int, default=0,
-                        help="epochs per run (default: each model's recipe: 200, 200, 150)")
+                        help="epochs per run (default: each model's recipe: 200, 200, 250)")
     parser.add_argument("--cap", nargs="+", default=[], metavar="MODEL=EPOCHS",
                         help="epochs of some models only, e.g. --cap gcn=10 sage=10 "
                              "(overrides --epochs for them)")

@@ -98,8 +98,9 @@ def _split(edges, seed=0):
 def test_fit_learns_a_planted_partition_and_is_repeatable(recipe):
     edges, _ = _graph()
     split = _split(edges)
-    settings = {**DDI_RECIPES[recipe], "embedding_dim": 16, "hidden": 16, "epochs": 40,
-                "batch_size": 128, "lr": 0.01}
+    settings = {**DDI_RECIPES[recipe], "embedding_dim": 16, "hidden": 16, "epochs": 40, "lr": 0.01}
+    if settings["batch_size"] is not None:
+        settings["batch_size"] = 128
     first = fit_link_model(split, 60, eval_every=10, seed=3, **settings)
     assert first.epochs_run == 40 and len(first.epoch_times) == 40
     assert first.best_epoch in (10, 20, 30, 40)
