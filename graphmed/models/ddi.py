@@ -324,7 +324,9 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
         else:
             adj = full_adj
         total, count = 0.0, 0
-        perm = torch.randperm(len(train), device=device, generator=generator)
+        # one batch of all positives needs no shuffling
+        perm = (torch.arange(len(train), device=device) if batch_size >= len(train)
+                else torch.randperm(len(train), device=device, generator=generator))
         for i in range(0, len(train), batch_size):
             pos_pairs = train[perm[i:i + batch_size]]
             optimizer.zero_grad()

@@ -36,7 +36,8 @@ def small(name):
     settings = {"mlp-bag-of-codes": {"hidden": 16, "train": QUICK},
                 "hetero-gcn": {"hidden": 16, "train": QUICK},
                 "hgt": {"hidden": 16, "train": QUICK},
-                "trans4dd": {"hidden": 16, "sizes": (4, 4, 4), "eval_samples": 2, "train": QUICK}}
+                "trans4dd": {"hidden": 16, "sizes": (4, 4, 4), "eval_samples": 2, "members": 1,
+                             "train": QUICK}}
     return make_diagnosis_model(name, **settings.get(name, {}))
 
 
@@ -68,7 +69,7 @@ def test_logistic_learns_the_drug_signal_and_picks_c_on_validation(task, toy):
 
 @pytest.mark.parametrize("model", [
     lambda: HeteroGraphClassifier("gcn", hidden=16, train=QUICK),
-    lambda: Trans4DD(hidden=16, sizes=(4, 4, 4), eval_samples=2, train=QUICK)])
+    lambda: Trans4DD(hidden=16, sizes=(4, 4, 4), eval_samples=2, members=1, train=QUICK)])
 def test_graph_models_stop_on_validation(task, model):
     fitted = model().fit(task, seed=1)
     history = fitted.history
@@ -77,7 +78,7 @@ def test_graph_models_stop_on_validation(task, model):
 
 
 def test_trans4dd_repr_and_ablation_switches(task):
-    model = Trans4DD(hidden=16, sizes=(2, 2), eval_samples=1, encoder_residual="none",
+    model = Trans4DD(hidden=16, sizes=(2, 2), eval_samples=1, members=1, encoder_residual="none",
                      unit_features=False, train=TrainConfig(epochs=2))
     model.fit(task)
     assert model.module.encoder.residual == "none"
@@ -100,13 +101,13 @@ def test_unknown_model_name():
 
 
 def test_trans4dd_blends_the_logistic_baseline(task):
-    blended = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=2, logistic_weight=0.5,
+    blended = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=2, members=1, logistic_weight=0.5,
                        train=QUICK).fit(task, seed=0)
     assert blended.logistic is not None
     deep = super(Trans4DD, blended).predict(task, task.test_units)   # the network alone
     logistic = blended.logistic.predict(task, task.test_units)
     assert np.allclose(blended.predict(task, task.test_units), 0.5 * deep + 0.5 * logistic)
-    alone = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=2, logistic_weight=0.0,
+    alone = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=2, members=1, logistic_weight=0.0,
                      train=QUICK).fit(task, seed=0)
     assert alone.logistic is None
     with pytest.raises(ValueError, match="logistic_weight"):
@@ -126,7 +127,7 @@ def test_trans4dd_wide_part_can_start_from_the_logistic_fit(task):
 def test_trans4dd_chooses_the_blend_weight_on_validation(task):
     from graphmed.models.diagnosis.base import validation_score
     weights = (0.2, 0.5, 0.8)
-    model = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=2, blend_weights=weights,
+    model = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=2, members=1, blend_weights=weights,
                      train=QUICK).fit(task, seed=0)
     deep = super(Trans4DD, model).predict(task, task.val_units)
     logistic = model.logistic.predict(task, task.val_units)
@@ -144,7 +145,8 @@ def test_trans4dd_chooses_the_blend_weight_on_validation(task):
 
 @pytest.mark.parametrize("option", ["siblings", "code_embeddings", "label_context"])
 def test_trans4dd_options_fit_and_score(task, option):
-    model = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=1, train=QUICK, **{option: True})
+    model = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=1, members=1, train=QUICK,
+                     **{option: True})
     scores = model.fit(task, seed=0).predict(task, task.test_units)
     assert scores.shape == (task.test_units.size, task.num_categories)
     assert np.isfinite(scores).all()
