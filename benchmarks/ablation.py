@@ -113,6 +113,9 @@ def main(argv=None) -> int:
     dataset = load_dataset(args.dataset, args.data_root)
     folds = make_folds("A", dataset.associations, seed=0)[: args.folds]
     results = {}
+    record = {"benchmark": "ablation", "dataset": args.dataset, "protocol": "A", "seed": 0,
+              "folds": args.folds, "data_checksum": dataset.checksum, "results": results,
+              "environment": environment()}
     for name in args.variants:
         what, settings, views = VARIANTS[name]
         results[name] = {"description": what, "settings": settings, "views": views,
@@ -120,11 +123,9 @@ def main(argv=None) -> int:
         r = results[name]
         print(f"{name:22s} GNN {r['gnn_auroc']:.4f} / {r['gnn_aupr']:.4f}   "
               f"ensemble {r['ens_auroc']:.4f} / {r['ens_aupr']:.4f}", flush=True)
+        atomic_write_json(args.out / f"{args.name}.json", record)  # nothing lost if stopped
     table = render(results, args.folds, args.dataset)
-    atomic_write_json(args.out / f"{args.name}.json",
-                      {"benchmark": "ablation", "dataset": args.dataset, "protocol": "A", "seed": 0,
-                       "folds": args.folds, "data_checksum": dataset.checksum, "results": results,
-                       "environment": environment()})
+    atomic_write_json(args.out / f"{args.name}.json", record)
     atomic_write_text(args.out / f"{args.name}.md", table)
     print("\n" + table)
     return 0
