@@ -11,11 +11,12 @@ a 3-layer predictor, binary cross-entropy against one uniformly drawn non-edge p
 positive, Adam at 0.005, batches of 64 * 1024 positive edges and gradient clipping at
 1.0, :func:`fit_link_model` follows OGB's GCN and GraphSAGE examples for ogbl-ddi
 (``examples/linkproppred/ddi/gnn.py``). :data:`DDI_RECIPES` names those two and graphmed's
-own recipe, sized for a CPU: a dot-product predictor whose scores for all training
-positives and negatives come from one Gram matrix ``H H^T`` (:func:`dense_dot_scores`),
-so that each epoch is one full-batch Adam step, DropEdge redrawn without re-sorting
-(:class:`~graphmed.nn.sparse_conv.EdgeDropper`) and the pairwise AUC loss of PLNLP
-(Wang et al., 2021).
+own recipe, sized for a CPU: a dot-product predictor whose scores for every pair come
+from one Gram matrix ``H H^T``, so that each epoch is one full-batch Adam step in which
+all training edges are positives and all other pairs negatives (:func:`all_pairs_loss`),
+with DropEdge redrawn without re-sorting (:class:`~graphmed.nn.sparse_conv.EdgeDropper`).
+Sampled negatives (:func:`dense_dot_scores` reads their scores from the same Gram matrix)
+and the pairwise AUC loss of PLNLP (Wang et al., 2021) remain available.
 
 >>> from graphmed.models.ddi import DDI_RECIPES, fit_link_model      # doctest: +SKIP
 >>> result = fit_link_model(ddi.split_edge, ddi.num_nodes, **DDI_RECIPES["graphmed"])  # doctest: +SKIP
