@@ -120,6 +120,9 @@ def render(record: dict) -> str:
             lines.append(f"| `{name}` | {r['description']} | {auroc:.4f} ± {auroc_std:.4f} | "
                          f"{aupr:.4f} ± {aupr_std:.4f} | {_weights_text(r)} | "
                          f"{r['seconds_per_fold']:.1f} |")
+        missing = [name for name in VARIANTS if name not in rows]
+        if missing:
+            lines += ["", "Not run in this record: " + ", ".join(f"`{m}`" for m in missing) + "."]
         lines.append("")
     return "\n".join(lines)
 
