@@ -1,10 +1,8 @@
-"""Link prediction on one large homogeneous graph (ogbl-ddi) with learnable node embeddings.
+"""Training learnable-embedding link models on one large homogeneous graph (ogbl-ddi).
 
-:class:`EmbeddingGNNLinkModel` is a node-embedding table, a stack of GCN or GraphSAGE
-layers run over the whole graph, and an MLP scoring the Hadamard product of two node
-states (OGB's ``LinkPredictor``). Message passing is one vectorised sparse product per
-layer, ``torch.sparse`` CSR times a dense matrix (:class:`~graphmed.nn.sparse_conv.SparseAdjacency`), forward and
-backward, on CPU or GPU; no sampler and no PyG extension library is needed.
+:class:`~graphmed.models.embedding_link.EmbeddingGNNLinkModel` (re-exported here) is a
+node-embedding table, a full-graph GCN or GraphSAGE stack and a pair scorer; this module
+holds what trains it: negatives, losses, the fit loop and named recipes.
 
 With ``conv="gcn"`` or ``"sage"``, 256-wide embeddings, 2 layers, dropout 0.5,
 a 3-layer predictor, binary cross-entropy against one uniformly drawn non-edge per
@@ -33,148 +31,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from graphmed.models.embedding_link import (DENSE_SCORES_MAX_PAIRS, EmbeddingGNNLinkModel,
+                                            LinkPredictor, dense_dot_scores)
 from graphmed.nn.sparse_conv import (SPMM_STATS, EdgeDropper, SparseAdjacency, SparseGCNConv,
                                       SparseSAGEConv, SpmmStats, spmm_bytes,
                                       undirected_edge_index)
 
-CONVS = ("gcn", "sage")
 LOSSES = ("bce", "auc", "all-pairs")
-PREDICTORS = ("mlp", "dot")
-#: Graphs with at most this many node pairs (``N * N``) score a dot-product predictor
-#: through the dense Gram matrix ``H H^T`` (ogbl-ddi: 18.2M pairs, 73 MB).
-DENSE_SCORES_MAX_PAIRS = 64 * 2**20
-
-
-# --------------------------------------------------------------------------- model
-class LinkPredictor(nn.Module):
-    """MLP on ``h_i * h_j``: ``layers`` linear maps, ReLU and dropout between them; a logit."""
-
-    def __init__(self, channels: int, hidden: int, layers: int = 3, dropout: float = 0.5):
-        super().__init__()
-        sizes = [channels] + [hidden] * (layers - 1) + [1]
-        self.lins = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
-        self.dropout = dropout
-
-    def forward(self, h_i: torch.Tensor, h_j: torch.Tensor) -> torch.Tensor:
-        x = h_i * h_j
-        for lin in self.lins[:-1]:
-            x = F.dropout(F.relu(lin(x)), p=self.dropout, training=self.training)
-        return self.lins[-1](x).squeeze(-1)
-
-
-class _TakeFlat(torch.autograd.Function):
-    """``scores.view(-1)[index]`` whose backward is one ``index_add_`` into a zero matrix."""
-
-    @staticmethod
-    def forward(ctx, scores: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-        ctx.shape, ctx.index = scores.shape, index
-        return scores.reshape(-1)[index]
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):
-        out = torch.zeros(ctx.shape.numel(), dtype=grad.dtype, device=grad.device)
-        return out.index_add_(0, ctx.index, grad).view(ctx.shape), None
-
-
-def dense_dot_scores(h: torch.Tensor, flat_pairs: torch.Tensor) -> torch.Tensor:
-    """Dot products ``<h_i, h_j>`` of pairs given as flat indices ``i * N + j`` (shape
-    ``(n,)``), read from the Gram matrix ``h h^T`` (``(N, N)``): forward and backward are
-    three dense ``N x N x d`` products whatever ``n``, cheaper than gathering ``2n`` rows
-    of ``h`` once ``n`` is in the millions on a graph of a few thousand nodes."""
-    return _TakeFlat.apply(h @ h.t(), flat_pairs)
-
-
-class EmbeddingGNNLinkModel(nn.Module):
-    """Learnable node embeddings -> GCN/SAGE stack (full graph) -> :class:`LinkPredictor`
-    (``predictor="mlp"``) or the dot product of the two node states (``"dot"``).
-
-    Args:
-        num_nodes: nodes of the graph (one embedding each).
-        embedding_dim: width of the embeddings.
-        hidden: width of the message-passing layers and the predictor.
-        layers: message-passing layers (ReLU and dropout between them, none after the last).
-        conv: ``"gcn"`` or ``"sage"``.
-        dropout: dropout between message-passing layers.
-        predictor_layers, predictor_dropout: the MLP scorer.
-        predictor: ``"mlp"`` (OGB's ``LinkPredictor``) or ``"dot"`` (no parameters).
-    """
-
-    def __init__(self, num_nodes: int, embedding_dim: int = 256, hidden: int = 256,
-                 layers: int = 2, conv: str = "gcn", dropout: float = 0.5,
-                 predictor_layers: int = 3, predictor_dropout: float = 0.5,
-                 predictor: str = "mlp"):
-        super().__init__()
-        if conv not in CONVS:
-            raise ValueError(f"conv must be one of {CONVS}, got {conv!r}")
-        if predictor not in PREDICTORS:
-            raise ValueError(f"predictor must be one of {PREDICTORS}, got {predictor!r}")
-        if layers < 1:
-            raise ValueError("layers must be >= 1")
-        self.conv = conv
-        self.embedding = nn.Embedding(num_nodes, embedding_dim)
-        nn.init.xavier_uniform_(self.embedding.weight)
-        layer = SparseGCNConv if conv == "gcn" else SparseSAGEConv
-        widths = [embedding_dim] + [hidden] * layers
-        self.convs = nn.ModuleList(layer(a, b) for a, b in zip(widths[:-1], widths[1:]))
-        self.dropout = dropout
-        self.num_nodes = num_nodes
-        self.predictor = (LinkPredictor(hidden, hidden, predictor_layers, predictor_dropout)
-                          if predictor == "mlp" else None)
-
-    @property
-    def dense_scores(self) -> bool:
-        """Whether :meth:`score_many` goes through the Gram matrix (dot predictor, small graph)."""
-        return self.predictor is None and self.num_nodes ** 2 <= DENSE_SCORES_MAX_PAIRS
-
-    @property
-    def adjacency_norm(self) -> str:
-        return "gcn" if self.conv == "gcn" else "mean"
-
-    def encode(self, adj: SparseAdjacency) -> torch.Tensor:
-        """Node states ``(N, hidden)`` after message passing over ``adj``."""
-        x = self.embedding.weight
-        for k, conv in enumerate(self.convs):
-            x = conv(x, adj)
-            if k < len(self.convs) - 1:
-                x = F.dropout(F.relu(x), p=self.dropout, training=self.training)
-        return x
-
-    def score(self, h: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
-        """Logits ``(n,)`` of ``(n, 2)`` node pairs from node states ``h``."""
-        if self.predictor is None:
-            return (h[pairs[:, 0]] * h[pairs[:, 1]]).sum(-1)
-        return self.predictor(h[pairs[:, 0]], h[pairs[:, 1]])
-
-    def score_many(self, h: torch.Tensor, *pairs: torch.Tensor) -> list[torch.Tensor]:
-        """Logits of several ``(n_k, 2)`` pair sets: :meth:`score` on each, or, when
-        :attr:`dense_scores`, one Gram matrix for all of them (the same values)."""
-        if not self.dense_scores:
-            return [self.score(h, p) for p in pairs]
-        flat = torch.cat([p[:, 0] * self.num_nodes + p[:, 1] for p in pairs])
-        return list(dense_dot_scores(h, flat).split([len(p) for p in pairs]))
-
-    @torch.no_grad()
-    def predict(self, adj: SparseAdjacency, pairs: torch.Tensor,
-                batch_size: int = 64 * 1024) -> torch.Tensor:
-        """Probabilities ``(n,)`` of ``(n, 2)`` pairs (eval mode, in batches), on the CPU."""
-        return self.predict_many(adj, pairs, batch_size=batch_size)[0]
-
-    @torch.no_grad()
-    def predict_many(self, adj: SparseAdjacency, *pairs: torch.Tensor,
-                     batch_size: int = 64 * 1024) -> list[torch.Tensor]:
-        """:meth:`predict` for several pair sets with one message-passing pass."""
-        was = self.training
-        self.eval()
-        try:
-            h = self.encode(adj)
-            device = h.device
-            if self.dense_scores:
-                return [torch.sigmoid(o).cpu()
-                        for o in self.score_many(h, *(p.to(device) for p in pairs))]
-            return [torch.cat([torch.sigmoid(self.score(h, p[i:i + batch_size].to(device))).cpu()
-                               for i in range(0, len(p), batch_size)]) for p in pairs]
-        finally:
-            self.train(was)
 
 
 # --------------------------------------------------------------------------- training
