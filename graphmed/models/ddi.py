@@ -169,7 +169,7 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
     model = EmbeddingGNNLinkModel(num_nodes, embedding_dim, hidden, layers, conv, dropout,
                                   predictor_layers, predictor_dropout, predictor).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    sampler = NegativeSampler(train, num_nodes)
+    sampler = NegativeSampler(train, num_nodes) if loss != "all-pairs" else None
     full_adj = SparseAdjacency(undirected_edge_index(train), num_nodes, model.adjacency_norm)
     dropper = EdgeDropper(train, num_nodes, model.adjacency_norm) if edge_dropout > 0 else None
     batch_size = batch_size or len(train)
