@@ -10,7 +10,10 @@ every ``--eval-every`` epochs and reports test Hits@20 (and @10, @30) at the epo
 the best validation Hits@20, mean ± std over seeds, with epoch time, total time, peak
 memory (process RSS; CUDA max allocated on a GPU) and how close the sparse products of
 an epoch come to the memory-bandwidth bound (bytes they must move / their time, beside
-the copy bandwidth of the machine measured here). The same command runs on a GPU
+the copy bandwidth of the machine measured here). Model ``spectral``
+(:class:`~graphmed.models.spectral_link.SpectralLinkModel`) has no training loop: one
+eigendecomposition of the training adjacency, its soft threshold chosen on validation
+Hits@20; it is deterministic, so it runs once whatever ``--seeds``. The same command runs on a GPU
 (``--device auto`` picks CUDA when there is one). Writes ``ogbl_ddi.{json,md}`` under
 ``--out`` (default ``benchmarks/results``).
 """
@@ -30,17 +33,21 @@ import torch
 from graphmed.datasets.ogbl_ddi import load_ogbl_ddi
 from graphmed.io import atomic_write_json, atomic_write_text
 from graphmed.models.ddi import DDI_RECIPES, SPMM_STATS, fit_link_model
+from graphmed.models.spectral_link import SpectralLinkModel
 from graphmed.results import environment
 from graphmed.training.memory import PeakMemory
 
 RESULTS = Path(__file__).resolve().parent / "results"
 KS = (10, 20, 30)
 LABELS = {"gcn": "GCN (OGB example)", "sage": "GraphSAGE (OGB example)",
-          "graphmed": "graphmed: SAGE + learnable embeddings, dot product, full batch, DropEdge, all-pairs loss"}
+          "graphmed": "graphmed: SAGE + learnable embeddings, dot product, full batch, DropEdge, all-pairs loss",
+          "spectral": "graphmed: spectral, soft-thresholded eigendecomposition of the training adjacency"}
+MODELS = (*DDI_RECIPES, "spectral")
 #: Test Hits@20 on the OGB leaderboard (10 seeds), as reported, not rerun here.
 PUBLISHED = {"gcn": (0.3707, 0.0507, "GCN (OGB baseline)"),
              "sage": (0.5390, 0.0474, "GraphSAGE (OGB baseline)"),
-             "graphmed": (0.9549, 0.0073, "GCN with learnable node embeddings (leaderboard #3)")}
+             "graphmed": (0.9549, 0.0073, "GCN with learnable node embeddings (leaderboard #3)"),
+             "spectral": (0.9549, 0.0073, "GCN with learnable node embeddings (leaderboard #3)")}
 TARGET = 0.95
 
 
@@ -146,6 +153,50 @@ def run_one(ddi, name: str, seed: int, args, device: torch.device, evaluate, pea
     }
 
 
+def run_spectral(ddi, evaluate) -> dict:
+    """Fit :class:`SpectralLinkModel` on the training edges (threshold chosen on validation
+    Hits@20 from ``evaluate``), then score validation and test once."""
+    split = ddi.split_edge
+    model = SpectralLinkModel()
+    start = time.perf_counter()
+    with PeakMemory() as memory:
+        model.fit(split["train"]["edge"], ddi.num_nodes, split["valid"]["edge"],
+                  split["valid"]["edge_neg"], metric=lambda pos, neg: evaluate(pos, neg)["hits@20"])
+        fit_s = time.perf_counter() - start
+        scores = {name: evaluate(model.score(split[name]["edge"]), model.score(split[name]["edge_neg"]))
+                  for name in ("valid", "test")}
+    total = time.perf_counter() - start
+    return {"model": "spectral", "seed": None, "settings": model.config(),
+            "chosen": {"tau": model.tau, "rank": model.rank},
+            "selection": {str(tau): value for tau, value in model.selection.items()},
+            "valid": scores["valid"], "test": scores["test"], "fit_time_s": fit_s,
+            "timings": model.timings, "total_time_s": total, "peak_rss_mb": memory.peak_mb,
+            "cuda_max_allocated_mb": None, "params": 0}
+
+
+def merge_earlier(result: dict, path: Path) -> None:
+    """Add to ``result`` the models of an earlier results file that were not run now (their
+    records, settings and epochs), and say so in ``result["merged_from"]``."""
+    import json
+
+    earlier = json.loads(Path(path).read_text())
+    if earlier.get("data_checksum") != result["data_checksum"]:
+        raise SystemExit(f"--merge {path}: data checksum {earlier.get('data_checksum')} differs "
+                         f"from this run's {result['data_checksum']}")
+    kept = [name for name in earlier["models"] if name not in result["models"]]
+    for name in kept:
+        result["records"] += [r for r in earlier["records"] if r["model"] == name]
+        result["model_seeds"][name] = earlier["model_seeds"][name]
+        result["settings"][name] = earlier["settings"][name]
+        for key in ("epochs", "recipe_epochs"):
+            if name in earlier.get(key, {}):
+                result[key][name] = earlier[key][name]
+    result["models"] = kept + result["models"]
+    result["merged_from"] = {"file": str(path), "models": kept, "argv": earlier["argv"],
+                             "created": earlier["created"], "device_name": earlier["device_name"],
+                             "threads": earlier["threads"]}
+
+
 def summarise(records: list[dict], models: list[str]) -> dict:
     out = {}
     for name in models:
@@ -156,7 +207,13 @@ def summarise(records: list[dict], models: list[str]) -> dict:
                 values = np.array([r[split][f"hits@{k}"] for r in runs])
                 entry[f"{split}_hits@{k}"] = {"mean": float(values.mean()),
                                               "std": float(values.std(ddof=1)) if len(runs) > 1 else 0.0}
-        for key in ("best_epoch", "epoch_time_s", "total_time_s", "peak_rss_mb"):
+        for key in ("total_time_s", "peak_rss_mb"):
+            entry[key] = float(np.mean([r[key] for r in runs]))
+        if name == "spectral":
+            entry["chosen"], entry["cuda_max_allocated_mb"] = runs[0]["chosen"], None
+            out[name] = entry
+            continue
+        for key in ("best_epoch", "epoch_time_s"):
             entry[key] = float(np.mean([r[key] for r in runs]))
         cuda = [r["cuda_max_allocated_mb"] for r in runs if r["cuda_max_allocated_mb"] is not None]
         entry["cuda_max_allocated_mb"] = float(max(cuda)) if cuda else None
@@ -185,7 +242,14 @@ def markdown(result: dict) -> str:
         f"{result['device_name']}, {result['threads']} CPU thread(s). Scores from "
         f"{result['evaluator']}: test Hits@K at the epoch with the best validation Hits@20 "
         f"(evaluated every {result['eval_every']} epochs and after the last), mean ± std over "
-        f"seeds ({', '.join(f'{m}: {s}' for m, s in result['model_seeds'].items())}).", "",
+        f"seeds ({', '.join(f'{m}: {s}' for m, s in result['model_seeds'].items() if s)}).", ""]
+    merged = result.get("merged_from")
+    if merged:
+        lines += [f"Rows {', '.join(merged['models'])} come from an earlier run, `python "
+                  f"benchmarks/ogbl_ddi.py {' '.join(merged['argv'])}` on {merged['created']} "
+                  f"({merged['device_name']}, {merged['threads']} CPU thread(s)); merged with "
+                  "`--merge`.", ""]
+    lines += [
         "| model | test Hits@20 | test Hits@10 | test Hits@30 | valid Hits@20 | best epoch / epochs "
         "| epoch | total | peak RSS | CUDA max alloc | published test Hits@20 |",
         "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -193,10 +257,16 @@ def markdown(result: dict) -> str:
         n = s["n_seeds"]
         mean, std, what = PUBLISHED[name]
         cuda = f"{s['cuda_max_allocated_mb']:.0f} MB" if s["cuda_max_allocated_mb"] else "–"
+        if name == "spectral":
+            chosen = s["chosen"]
+            when, epoch = f"no epochs: τ = {chosen['tau']:g} (rank {chosen['rank']}), deterministic", "–"
+        else:
+            when = f"{s['best_epoch']:.0f} / {_epochs(result, name)}"
+            epoch = f"{s['epoch_time_s']:.1f} s"
         lines.append(
             f"| {LABELS[name]} | **{_pm(s['test_hits@20'], n)}** | {_pm(s['test_hits@10'], n)} | "
             f"{_pm(s['test_hits@30'], n)} | {_pm(s['valid_hits@20'], n)} | "
-            f"{s['best_epoch']:.0f} / {_epochs(result, name)} | {s['epoch_time_s']:.1f} s | "
+            f"{when} | {epoch} | "
             f"{s['total_time_s'] / 60:.1f} min | {s['peak_rss_mb'] / 1024:.2f} GB | {cuda} | "
             f"{mean:.4f} ± {std:.4f} ({what}) |")
     lines += ["", f"Target for graphmed's model: test Hits@20 >= {TARGET} in under an hour per seed "
@@ -211,6 +281,8 @@ def markdown(result: dict) -> str:
               "| achieved GB/s | of copy bandwidth | bound time / epoch |",
               "|---|---|---|---|---|---|---|---|"]
     for name, s in summary.items():
+        if name == "spectral":  # one dense eigendecomposition, no sparse products
+            continue
         runs = [r for r in result["records"] if r["model"] == name]
         calls = runs[0]["spmm"]["calls_per_epoch"] if runs else float("nan")
         lines.append(
@@ -227,7 +299,7 @@ def markdown(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", help="data folder (default: $GRAPHMED_DATA)")
-    parser.add_argument("--models", nargs="+", default=list(DDI_RECIPES), choices=list(DDI_RECIPES))
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     parser.add_argument("--seeds", type=int, default=3, help="number of seeds (0, 1, ...)")
     parser.add_argument("--epochs", type=int, default=0,
                         help="epochs per run (default: each model's recipe: 200, 200, 250)")
@@ -242,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="torch CPU threads (default: all cores, os.cpu_count())")
     parser.add_argument("--eval-every", type=int, default=5)
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"output folder (default {RESULTS})")
+    parser.add_argument("--merge", type=Path, metavar="JSON",
+                        help="an earlier ogbl_ddi.json whose models not run now are kept in the "
+                             "results (same data checksum required)")
     args = parser.parse_args(argv)
     if args.seeds < 1 or args.epochs < 0 or args.eval_every < 1 or args.threads < 0:
         parser.error("--seeds and --eval-every must be positive, --epochs and --threads >= 0")
@@ -271,6 +346,13 @@ def main(argv: list[str] | None = None) -> int:
     seeds = list(range(args.seeds))
     records = []
     for name in args.models:
+        if name == "spectral":
+            r = run_spectral(ddi, evaluate)
+            records.append(r)
+            print(f"spectral: test Hits@20 {r['test']['hits@20']:.4f} (valid {r['valid']['hits@20']:.4f}) "
+                  f"at tau {r['chosen']['tau']:g}, rank {r['chosen']['rank']}; "
+                  f"{r['total_time_s']:.0f} s total, peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
+            continue
         for seed in range(model_seeds.get(name, args.seeds)):
             r = run_one(ddi, name, seed, args, device, evaluate, peak_bw)
             records.append(r)
@@ -282,23 +364,29 @@ def main(argv: list[str] | None = None) -> int:
                   f"in {sp['seconds_per_epoch']:.2f} s/epoch = {sp['achieved_gb_s']:.2f} GB/s "
                   f"({100 * sp['fraction_of_copy_bandwidth']:.1f}% of {peak_bw:.1f} GB/s copy "
                   f"bandwidth; bound {sp['bound_seconds_per_epoch']:.3f} s)", flush=True)
+    trained = [name for name in args.models if name in DDI_RECIPES]
     result = {
         "benchmark": "ogbl-ddi", "dataset": ddi.name, "data_checksum": ddi.checksum,
         "argv": list(sys.argv[1:] if argv is None else argv), "models": list(args.models),
         "seeds": seeds, "model_seeds": {name: list(range(model_seeds.get(name, args.seeds)))
-                                         for name in args.models}, "eval_every": args.eval_every, "device": str(device),
+                                         if name in DDI_RECIPES else [] for name in args.models},
+        "eval_every": args.eval_every, "device": str(device),
         "device_name": device_name, "threads": threads, "evaluator": evaluator_name,
-        "selection": "test Hits@K at the epoch with the best validation Hits@20",
-        "settings": {name: recipe_settings(name, args) for name in args.models},
-        "epochs": {name: recipe_settings(name, args)["epochs"] for name in args.models},
-        "recipe_epochs": {name: DDI_RECIPES[name]["epochs"] for name in args.models},
+        "selection": "test Hits@K at the epoch with the best validation Hits@20 (spectral: at "
+                     "the threshold with the best validation Hits@20)",
+        "settings": {name: (recipe_settings(name, args) if name in DDI_RECIPES
+                            else SpectralLinkModel().config()) for name in args.models},
+        "epochs": {name: recipe_settings(name, args)["epochs"] for name in trained},
+        "recipe_epochs": {name: DDI_RECIPES[name]["epochs"] for name in trained},
         "copy_bandwidth_gb_s": peak_bw, "bandwidth_method": method, "load_time_s": load_s,
-        "summary": summarise(records, list(args.models)),
         "published": {name: {"test_hits@20": m, "std": s, "method": w}
                       for name, (m, s, w) in PUBLISHED.items()},
         "target_test_hits@20": TARGET, "records": records, "environment": environment(),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
+    if args.merge:
+        merge_earlier(result, args.merge)
+    result["summary"] = summarise(result["records"], result["models"])
     args.out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(args.out / "ogbl_ddi.json", result)
     text = markdown(result)

@@ -1,0 +1,139 @@
+import numpy as np
+import pytest
+import torch
+
+from graphmed.models.spectral_link import MAX_NODES, SpectralLinkModel, soft_threshold
+
+
+def random_graph(n: int = 40, p: float = 0.2, seed: int = 0) -> torch.Tensor:
+    rng = np.random.default_rng(seed)
+    upper = np.triu(rng.random((n, n)) < p, 1)
+    return torch.from_numpy(np.argwhere(upper))
+
+
+def all_pairs(n: int) -> torch.Tensor:
+    i, j = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
+    return torch.stack([i.reshape(-1), j.reshape(-1)], 1)
+
+
+def test_threshold_zero_reconstructs_the_adjacency():
+    n, edges = 40, random_graph()
+    model = SpectralLinkModel(thresholds=(0.0,)).fit(edges, n)
+    adjacency = torch.zeros(n, n, dtype=torch.float64)
+    adjacency[edges[:, 0], edges[:, 1]] = adjacency[edges[:, 1], edges[:, 0]] = 1.0
+    scores = model.score(all_pairs(n)).view(n, n)
+    assert model.rank == n
+    torch.testing.assert_close(scores, adjacency, atol=1e-9, rtol=0)
+
+
+def test_scores_equal_a_soft_thresholded_reconstruction():
+    n, edges = 40, random_graph(seed=1)
+    adjacency = np.zeros((n, n))
+    adjacency[edges[:, 0], edges[:, 1]] = adjacency[edges[:, 1], edges[:, 0]] = 1.0
+    values, vectors = np.linalg.eigh(adjacency)
+    tau = 1.5
+    expected = vectors @ np.diag(np.sign(values) * np.maximum(np.abs(values) - tau, 0)) @ vectors.T
+    model = SpectralLinkModel(thresholds=(tau,)).fit(edges, n)
+    np.testing.assert_allclose(model.score(all_pairs(n)).view(n, n).numpy(), expected, atol=1e-9)
+    assert model.rank == int((np.abs(values) > tau).sum())
+    left, right = model.embeddings()
+    assert left.shape == right.shape == (n, model.rank)
+
+
+def test_negative_eigenvalues_carry_between_group_structure():
+    # two groups, edges only between them (a bipartite graph): its leading structure is one
+    # positive and one negative eigenvalue; held-out between-group pairs must outrank
+    # within-group pairs, which a positive semi-definite score cannot do.
+    rng = np.random.default_rng(0)
+    n = 60
+    group = np.arange(n) % 2
+    pairs = np.array([(i, j) for i in range(n) for j in range(i + 1, n) if group[i] != group[j]])
+    keep = rng.random(len(pairs)) < 0.8
+    train, held = torch.from_numpy(pairs[keep]), torch.from_numpy(pairs[~keep])
+    within = torch.from_numpy(np.array([(i, j) for i in range(n) for j in range(i + 1, n)
+                                        if group[i] == group[j]]))
+    model = SpectralLinkModel(thresholds=(2.0,)).fit(train, n)
+    assert model.score(held).min() > model.score(within).max()
+    # keeping only the positive eigenvalues (a positive semi-definite score) fails
+    adjacency = np.zeros((n, n))
+    adjacency[train[:, 0], train[:, 1]] = adjacency[train[:, 1], train[:, 0]] = 1.0
+    values, vectors = np.linalg.eigh(adjacency)
+    psd = vectors @ np.diag(np.maximum(values - 2.0, 0)) @ vectors.T
+    assert psd[held[:, 0], held[:, 1]].min() <= psd[within[:, 0], within[:, 1]].max()
+
+
+def planted_partition(n: int = 50, seed: int = 2) -> torch.Tensor:
+    rng = np.random.default_rng(seed)
+    group = np.arange(n) % 2
+    p = np.where(group[:, None] == group[None, :], 0.6, 0.05)
+    return torch.from_numpy(np.argwhere(np.triu(rng.random((n, n)) < p, 1)))
+
+
+def test_threshold_is_chosen_on_validation_pairs_only():
+    n, edges = 50, planted_partition()
+    perm = torch.randperm(len(edges), generator=torch.Generator().manual_seed(0))
+    train, valid = edges[perm[:-40]], edges[perm[-40:]]
+    rng = np.random.default_rng(3)
+    valid_neg = torch.from_numpy(rng.integers(0, n, (200, 2)))
+    seen = []
+
+    def metric(pos, neg):
+        seen.append((len(pos), len(neg)))
+        return float((pos.mean() - neg.mean()))
+
+    huge = 1e6  # removes every eigenpair: constant scores
+    model = SpectralLinkModel(thresholds=(huge, 1.0, 3.0)).fit(train, n, valid, valid_neg,
+                                                                metric=metric)
+    assert seen == [(40, 200)] * 3
+    assert set(model.selection) == {huge, 1.0, 3.0}
+    assert model.tau == max(model.selection, key=model.selection.get) != huge
+    assert model.selection[huge] == 0.0
+
+
+def test_default_metric_is_hits_at_k():
+    n, edges = 50, random_graph(50, 0.25, seed=4)
+    train, valid = edges[:-30], edges[-30:]
+    valid_neg = torch.from_numpy(np.random.default_rng(5).integers(0, n, (100, 2)))
+    model = SpectralLinkModel(thresholds=(0.5, 2.0), k=10).fit(train, n, valid, valid_neg)
+    assert all(0.0 <= v <= 1.0 for v in model.selection.values())
+    assert model.timings["eigendecomposition_s"] >= 0
+
+
+def test_soft_threshold():
+    values = torch.tensor([-5.0, -1.0, 0.5, 3.0])
+    torch.testing.assert_close(soft_threshold(values, 1.0), torch.tensor([-4.0, 0.0, 0.0, 2.0]))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"thresholds": ()}, "non-empty"),
+    ({"thresholds": (-1.0,)}, ">= 0"),
+    ({"thresholds": (float("nan"),)}, "finite"),
+    ({"k": 0}, "k must be"),
+    ({"max_rank": 0}, "max_rank"),
+])
+def test_bad_settings_are_rejected(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        SpectralLinkModel(**kwargs)
+
+
+def test_bad_inputs_say_what_is_wrong():
+    edges = random_graph(10, 0.5)
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        SpectralLinkModel(thresholds=(1.0,)).fit(edges[:, :1], 10)
+    with pytest.raises(ValueError, match="row 1 has node ids"):
+        SpectralLinkModel(thresholds=(1.0,)).fit(torch.tensor([[0, 1], [2, 10]]), 10)
+    with pytest.raises(ValueError, match="integers"):
+        SpectralLinkModel(thresholds=(1.0,)).fit(edges.double(), 10)
+    with pytest.raises(ValueError, match="no training edges"):
+        SpectralLinkModel(thresholds=(1.0,)).fit(torch.zeros(0, 2, dtype=torch.long), 10)
+    with pytest.raises(ValueError, match="valid_pos and valid_neg are needed"):
+        SpectralLinkModel(thresholds=(1.0, 2.0)).fit(edges, 10)
+    with pytest.raises(ValueError, match="at least one pair"):
+        SpectralLinkModel(thresholds=(1.0, 2.0)).fit(edges, 10, edges[:0], edges)
+    with pytest.raises(ValueError, match="limited to"):
+        SpectralLinkModel(thresholds=(1.0,)).fit(edges, MAX_NODES + 1)
+    with pytest.raises(RuntimeError, match="fit"):
+        SpectralLinkModel().score(edges)
+    model = SpectralLinkModel(thresholds=(1.0,)).fit(edges, 10)
+    with pytest.raises(ValueError, match="pairs: row 0"):
+        model.score(torch.tensor([[0, 11]]))
