@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from graphmed.models.embedding_link import (DENSE_SCORES_MAX_PAIRS, EmbeddingGNNLinkModel,
-                                            LinkPredictor, dense_dot_scores)
+                                            LinkPredictor, dense_dot_scores, gram)
 from graphmed.nn.sparse_conv import (SPMM_STATS, EdgeDropper, SparseAdjacency, SparseGCNConv,
                                       SparseSAGEConv, SpmmStats, spmm_bytes,
                                       undirected_edge_index)
@@ -82,8 +82,9 @@ def link_loss(pos: torch.Tensor, neg: torch.Tensor, kind: str = "bce") -> torch.
 
 
 def all_pairs_loss(h: torch.Tensor, positives: torch.Tensor,
-                   negative_weight: float = 1.0) -> torch.Tensor:
-    """Binary cross-entropy of every ordered pair's dot product ``<h_i, h_j>`` (``i != j``):
+                   negative_weight: float = 1.0, relation: torch.Tensor | None = None) -> torch.Tensor:
+    """Binary cross-entropy of every ordered pair's dot product ``<h_i, h_j>`` (``i != j``;
+    ``sum_k relation_k h_ik h_jk`` with a DistMult diagonal ``relation``):
     the mean over the ``positives`` plus ``negative_weight`` times the mean over all other
     pairs, i.e. every non-edge is a negative at every step, for the cost of one Gram matrix.
 
@@ -92,13 +93,14 @@ def all_pairs_loss(h: torch.Tensor, positives: torch.Tensor,
         positives: flat indices ``i * N + j`` ``(P,)`` of the positive ordered pairs, each
             once, no self-pairs (both directions of an undirected edge).
         negative_weight: weight of the negatives' mean.
+        relation: optional ``(d,)`` diagonal of a DistMult form.
     """
     n = h.size(0)
-    gram = h @ h.t()
-    flat = gram.reshape(-1)
+    scores = gram(h, relation)
+    flat = scores.reshape(-1)
     pos = flat[positives]
     # -log(1 - σ(s)) = softplus(s) over every pair, minus the diagonal and the positives
-    neg_sum = F.softplus(gram).sum() - F.softplus(gram.diagonal()).sum() - F.softplus(pos).sum()
+    neg_sum = F.softplus(scores).sum() - F.softplus(scores.diagonal()).sum() - F.softplus(pos).sum()
     neg_count = n * (n - 1) - positives.numel()
     return F.softplus(-pos).mean() + negative_weight * neg_sum / max(neg_count, 1)
 
@@ -156,8 +158,8 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
         raise ValueError(f"batch_size must be positive or None (all edges), got {batch_size}")
     if num_neg < 1:
         raise ValueError(f"num_neg must be >= 1, got {num_neg}")
-    if loss == "all-pairs" and (predictor != "dot" or batch_size is not None):
-        raise ValueError('loss="all-pairs" needs predictor="dot" and batch_size=None')
+    if loss == "all-pairs" and (predictor not in ("dot", "distmult") or batch_size is not None):
+        raise ValueError('loss="all-pairs" needs predictor="dot" or "distmult" and batch_size=None')
     if negative_weight <= 0:
         raise ValueError(f"negative_weight must be positive, got {negative_weight}")
     device = torch.device(device)
@@ -199,7 +201,7 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
             optimizer.zero_grad()
             h = model.encode(adj)
             if loss == "all-pairs":
-                batch_loss = all_pairs_loss(h, positives, negative_weight)
+                batch_loss = all_pairs_loss(h, positives, negative_weight, model.relation)
             else:
                 neg_pairs = sampler(num_neg * len(pos_pairs), generator)
                 pos_out, neg_out = model.score_many(h, pos_pairs, neg_pairs)
@@ -212,6 +214,8 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
                 nn.utils.clip_grad_norm_(model.convs.parameters(), clip)
                 if model.predictor is not None:
                     nn.utils.clip_grad_norm_(model.predictor.parameters(), clip)
+                if model.relation is not None:
+                    nn.utils.clip_grad_norm_([model.relation], clip)
             optimizer.step()
             total += float(batch_loss.detach()) * len(pos_pairs)
             count += len(pos_pairs)

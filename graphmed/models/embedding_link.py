@@ -4,8 +4,11 @@ prediction on one homogeneous graph of a few thousand nodes (ogbl-ddi).
 Message passing is one ``torch.sparse`` CSR product per layer
 (:class:`~graphmed.nn.sparse_conv.SparseAdjacency`), forward and backward, on CPU or GPU.
 Pairs are scored by OGB's ``LinkPredictor`` (an MLP over the Hadamard product of two
-node states) or by their dot product, read for many pairs at once from the Gram matrix
-``H H^T`` (:func:`dense_dot_scores`). Training lives in :mod:`graphmed.models.ddi`.
+node states), by their dot product or by a DistMult form ``sum_k r_k h_ik h_jk`` with a
+learnable diagonal ``r`` of either sign (an indefinite form: graphs whose adjacency has large
+negative eigenvalues, such as ogbl-ddi, need one; a dot product's score matrix is positive
+semi-definite), the last two read for many pairs at once from the Gram matrix
+``(H * r) H^T`` (:func:`dense_dot_scores`). Training lives in :mod:`graphmed.models.ddi`.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from torch import nn
 from graphmed.nn.sparse_conv import SparseAdjacency, SparseGCNConv, SparseSAGEConv
 
 CONVS = ("gcn", "sage")
-PREDICTORS = ("mlp", "dot")
+PREDICTORS = ("mlp", "dot", "distmult")
 #: Graphs with at most this many node pairs (``N * N``) score a dot-product predictor
 #: through the dense Gram matrix ``H H^T`` (ogbl-ddi: 18.2M pairs, 73 MB).
 DENSE_SCORES_MAX_PAIRS = 64 * 2**20
@@ -52,17 +55,26 @@ class _TakeFlat(torch.autograd.Function):
         return out.index_add_(0, ctx.index, grad).view(ctx.shape), None
 
 
-def dense_dot_scores(h: torch.Tensor, flat_pairs: torch.Tensor) -> torch.Tensor:
-    """Dot products ``<h_i, h_j>`` of pairs given as flat indices ``i * N + j`` (shape
-    ``(n,)``), read from the Gram matrix ``h h^T`` (``(N, N)``): forward and backward are
-    three dense ``N x N x d`` products whatever ``n``, cheaper than gathering ``2n`` rows
-    of ``h`` once ``n`` is in the millions on a graph of a few thousand nodes."""
-    return _TakeFlat.apply(h @ h.t(), flat_pairs)
+def gram(h: torch.Tensor, relation: torch.Tensor | None = None) -> torch.Tensor:
+    """``h h^T`` (``(N, N)``), or ``(h * relation) h^T`` with a diagonal ``relation`` ``(d,)``."""
+    return (h if relation is None else h * relation) @ h.t()
+
+
+def dense_dot_scores(h: torch.Tensor, flat_pairs: torch.Tensor,
+                     relation: torch.Tensor | None = None) -> torch.Tensor:
+    """Dot products ``<h_i, h_j>`` (or ``sum_k relation_k h_ik h_jk``) of pairs given as
+    flat indices ``i * N + j`` (shape ``(n,)``), read from the Gram matrix :func:`gram`
+    (``(N, N)``): forward and backward are three dense ``N x N x d`` products whatever
+    ``n``, cheaper than gathering ``2n`` rows of ``h`` once ``n`` is in the millions on a
+    graph of a few thousand nodes."""
+    return _TakeFlat.apply(gram(h, relation), flat_pairs)
 
 
 class EmbeddingGNNLinkModel(nn.Module):
     """Learnable node embeddings -> GCN/SAGE stack (full graph) -> :class:`LinkPredictor`
-    (``predictor="mlp"``) or the dot product of the two node states (``"dot"``).
+    (``predictor="mlp"``), the dot product of the two node states (``"dot"``) or their
+    DistMult form ``sum_k r_k h_ik h_jk`` (``"distmult"``; ``r`` starts at +1 on the first
+    half of the channels and -1 on the rest, so the form is indefinite from the start).
 
     Args:
         num_nodes: nodes of the graph (one embedding each).
@@ -72,7 +84,8 @@ class EmbeddingGNNLinkModel(nn.Module):
         conv: ``"gcn"`` or ``"sage"``.
         dropout: dropout between message-passing layers.
         predictor_layers, predictor_dropout: the MLP scorer.
-        predictor: ``"mlp"`` (OGB's ``LinkPredictor``) or ``"dot"`` (no parameters).
+        predictor: ``"mlp"`` (OGB's ``LinkPredictor``), ``"dot"`` (no parameters) or
+            ``"distmult"`` (``hidden`` parameters).
     """
 
     def __init__(self, num_nodes: int, embedding_dim: int = 256, hidden: int = 256,
@@ -96,6 +109,11 @@ class EmbeddingGNNLinkModel(nn.Module):
         self.num_nodes = num_nodes
         self.predictor = (LinkPredictor(hidden, hidden, predictor_layers, predictor_dropout)
                           if predictor == "mlp" else None)
+        self.relation = None
+        if predictor == "distmult":
+            signs = torch.ones(hidden)
+            signs[hidden // 2:] = -1.0
+            self.relation = nn.Parameter(signs)
 
     @property
     def dense_scores(self) -> bool:
@@ -118,7 +136,8 @@ class EmbeddingGNNLinkModel(nn.Module):
     def score(self, h: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
         """Logits ``(n,)`` of ``(n, 2)`` node pairs from node states ``h``."""
         if self.predictor is None:
-            return (h[pairs[:, 0]] * h[pairs[:, 1]]).sum(-1)
+            left = h[pairs[:, 0]] if self.relation is None else h[pairs[:, 0]] * self.relation
+            return (left * h[pairs[:, 1]]).sum(-1)
         return self.predictor(h[pairs[:, 0]], h[pairs[:, 1]])
 
     def score_many(self, h: torch.Tensor, *pairs: torch.Tensor) -> list[torch.Tensor]:
@@ -127,7 +146,7 @@ class EmbeddingGNNLinkModel(nn.Module):
         if not self.dense_scores:
             return [self.score(h, p) for p in pairs]
         flat = torch.cat([p[:, 0] * self.num_nodes + p[:, 1] for p in pairs])
-        return list(dense_dot_scores(h, flat).split([len(p) for p in pairs]))
+        return list(dense_dot_scores(h, flat, self.relation).split([len(p) for p in pairs]))
 
     @torch.no_grad()
     def predict(self, adj: SparseAdjacency, pairs: torch.Tensor,
@@ -154,4 +173,4 @@ class EmbeddingGNNLinkModel(nn.Module):
 
 
 __all__ = ["CONVS", "DENSE_SCORES_MAX_PAIRS", "EmbeddingGNNLinkModel", "LinkPredictor", "PREDICTORS",
-           "dense_dot_scores"]
+           "dense_dot_scores", "gram"]

@@ -217,3 +217,48 @@ def test_fit_with_the_all_pairs_loss():
             fit_link_model(split, 60, **{**settings, "epochs": 1, **bad})
     with pytest.raises(ValueError, match="Gram"):
         link_loss(torch.zeros(2), torch.zeros(2), "all-pairs")
+
+
+def test_distmult_scores_are_an_indefinite_form_read_densely_or_gathered():
+    edges, _ = _graph()
+    adj = SparseAdjacency(undirected_edge_index(edges), 60, "mean")
+    model = EmbeddingGNNLinkModel(60, 8, 8, conv="sage", predictor="distmult").eval()
+    assert model.dense_scores and model.predictor is None
+    torch.testing.assert_close(model.relation.detach(), torch.tensor([1.0] * 4 + [-1.0] * 4))
+    h = model.encode(adj)
+    pairs = torch.cat([edges[:9], torch.tensor([[3, 3], [7, 2]])])
+    expected = (h[pairs[:, 0]] * model.relation * h[pairs[:, 1]]).sum(-1)
+    torch.testing.assert_close(model.score(h, pairs), expected)
+    torch.testing.assert_close(model.score_many(h, pairs)[0], expected)
+    torch.testing.assert_close(model.predict(adj, pairs), torch.sigmoid(model.score(model.encode(adj), pairs)))
+    # the relation gets gradients through the dense path
+    model.score_many(h, pairs)[0].sum().backward()
+    assert model.relation.grad is not None and model.relation.grad.abs().sum() > 0
+
+
+def test_all_pairs_loss_with_a_distmult_relation():
+    gen = torch.Generator().manual_seed(1)
+    h = torch.randn(9, 4, generator=gen, requires_grad=True)
+    relation = torch.tensor([1.0, -1.0, 0.5, -2.0], requires_grad=True)
+    edges = torch.tensor([[0, 1], [2, 5], [3, 8]])
+    flat = torch.cat([edges[:, 0] * 9 + edges[:, 1], edges[:, 1] * 9 + edges[:, 0]])
+    loss = all_pairs_loss(h, flat, 1.0, relation)
+    scores = ((h * relation) @ h.t()).reshape(-1)
+    positive = torch.zeros(81, dtype=torch.bool)
+    positive[flat] = True
+    negative = ~positive & ~torch.eye(9, dtype=torch.bool).reshape(-1)
+    expected = (F.binary_cross_entropy_with_logits(scores[positive], torch.ones(6))
+                + F.binary_cross_entropy_with_logits(scores[negative], torch.zeros(66)))
+    torch.testing.assert_close(loss, expected)
+
+
+def test_distmult_learns_a_graph_whose_edges_join_groups():
+    # edges only between three groups, none inside one: the adjacency has large negative
+    # eigenvalues, which the DistMult form can fit
+    edges, block = _graph(p_in=0.0, p_out=0.5, seed=3)
+    split = _split(edges)
+    settings = dict(conv="sage", embedding_dim=16, hidden=16, predictor="distmult",
+                    batch_size=None, loss="all-pairs", dropout=0.1, lr=0.02, epochs=80)
+    fit = fit_link_model(split, 60, eval_every=20, seed=0, **settings)
+    assert fit.best_valid["hits@20"] >= 0.5
+    assert fit.model.relation.detach().min() < 0 < fit.model.relation.detach().max()
