@@ -14,8 +14,8 @@ semi-definite. On ogbl-ddi's validation edges, scores from the eigenvalues of la
 modulus reach Hits@20 .73 at rank 128, against .07 with the largest positive eigenvalues only.
 
 The decomposition is dense: ``O(N^3)`` time and a few ``N x N`` float64 matrices of memory
-(ogbl-ddi, 4,267 nodes: about a minute on one CPU core, under 1 GB), so graphs are limited to
-:data:`MAX_NODES` nodes.
+(ogbl-ddi, 4,267 nodes: 146 MB each, about a minute on one CPU core; the whole benchmark
+process peaks at 2.5 GB), so graphs are limited to :data:`MAX_NODES` nodes.
 
 >>> model = SpectralLinkModel().fit(train_edges, num_nodes, valid_pos, valid_neg)  # doctest: +SKIP
 >>> model.score(pairs)                                                                # doctest: +SKIP
