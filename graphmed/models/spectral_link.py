@@ -65,6 +65,8 @@ class SpectralLinkModel:
         k: the validation metric is Hits@``k`` (validation positives against the validation
             negatives), unless :meth:`fit` gets ``metric``.
         max_rank: keep at most this many eigenpairs (those of largest ``|λ|``), whatever ``τ``.
+        keep_decomposition: keep the eigendecomposition after :meth:`fit` (``N x N`` float64)
+            so that :meth:`use_threshold` can switch ``τ`` without decomposing again.
 
     After :meth:`fit`: :attr:`tau` (chosen), :attr:`rank` (eigenpairs kept),
     :attr:`selection` (``τ`` -> validation metric) and :attr:`timings` (seconds).
@@ -73,7 +75,7 @@ class SpectralLinkModel:
     name = "spectral"
 
     def __init__(self, thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS, k: int = 20,
-                 max_rank: int | None = None):
+                 max_rank: int | None = None, keep_decomposition: bool = False):
         thresholds = tuple(float(t) for t in thresholds)
         if not thresholds or not all(np.isfinite(t) and t >= 0 for t in thresholds):
             raise ValueError(f"thresholds must be a non-empty sequence of finite values >= 0, "
@@ -84,6 +86,8 @@ class SpectralLinkModel:
             raise ValueError(f"max_rank must be >= 1 or None, got {max_rank}")
         self.thresholds, self.k = thresholds, int(k)
         self.max_rank = None if max_rank is None else int(max_rank)
+        self.keep_decomposition = bool(keep_decomposition)
+        self._decomposition: tuple[torch.Tensor, torch.Tensor] | None = None
         self.num_nodes = 0
         self.tau: float | None = None
         self.rank = 0
@@ -156,6 +160,17 @@ class SpectralLinkModel:
                 best = tau
         self._set(eigenvalues, eigenvectors, best)
         self.timings["selection_s"] = time.perf_counter() - start
+        self._decomposition = (eigenvalues, eigenvectors) if self.keep_decomposition else None
+        return self
+
+    def use_threshold(self, tau: float) -> "SpectralLinkModel":
+        """Score with threshold ``tau`` from now on (e.g. to report every candidate beside
+        the chosen one); needs ``keep_decomposition=True``."""
+        if self._decomposition is None:
+            raise RuntimeError("use_threshold needs a model fitted with keep_decomposition=True")
+        if not (np.isfinite(tau) and tau >= 0):
+            raise ValueError(f"tau must be finite and >= 0, got {tau}")
+        self._set(*self._decomposition, float(tau))
         return self
 
     def _set(self, eigenvalues: torch.Tensor, eigenvectors: torch.Tensor, tau: float) -> None:

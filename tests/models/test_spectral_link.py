@@ -137,3 +137,16 @@ def test_bad_inputs_say_what_is_wrong():
     model = SpectralLinkModel(thresholds=(1.0,)).fit(edges, 10)
     with pytest.raises(ValueError, match="pairs: row 0"):
         model.score(torch.tensor([[0, 11]]))
+
+
+def test_use_threshold_switches_without_decomposing_again():
+    n, edges = 40, random_graph(seed=6)
+    kept = SpectralLinkModel(thresholds=(1.0,), keep_decomposition=True).fit(edges, n)
+    fresh = SpectralLinkModel(thresholds=(3.0,)).fit(edges, n)
+    kept.use_threshold(3.0)
+    assert kept.tau == 3.0 and kept.rank == fresh.rank
+    torch.testing.assert_close(kept.score(all_pairs(n)), fresh.score(all_pairs(n)))
+    with pytest.raises(ValueError, match="tau"):
+        kept.use_threshold(-1.0)
+    with pytest.raises(RuntimeError, match="keep_decomposition"):
+        fresh.use_threshold(1.0)
