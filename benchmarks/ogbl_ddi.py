@@ -153,11 +153,11 @@ def run_one(ddi, name: str, seed: int, args, device: torch.device, evaluate, pea
     }
 
 
-def run_spectral(ddi, evaluate) -> dict:
+def run_spectral(ddi, evaluate, device: torch.device) -> dict:
     """Fit :class:`SpectralLinkModel` on the training edges (threshold chosen on validation
     Hits@20 from ``evaluate``), then score validation and test once."""
     split = ddi.split_edge
-    model = SpectralLinkModel(keep_decomposition=True)
+    model = SpectralLinkModel(keep_decomposition=True, device=device)
 
     def scores():
         return {name: evaluate(model.score(split[name]["edge"]), model.score(split[name]["edge_neg"]))
@@ -370,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     records = []
     for name in args.models:
         if name == "spectral":
-            r = run_spectral(ddi, evaluate)
+            r = run_spectral(ddi, evaluate, device)
             records.append(r)
             print(f"spectral: test Hits@20 {r['test']['hits@20']:.4f} (valid {r['valid']['hits@20']:.4f}) "
                   f"at tau {r['chosen']['tau']:g}, rank {r['chosen']['rank']}; "
@@ -398,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         "selection": "test Hits@K at the epoch with the best validation Hits@20 (spectral: at "
                      "the threshold with the best validation Hits@20)",
         "settings": {name: (recipe_settings(name, args) if name in DDI_RECIPES
-                            else SpectralLinkModel().config()) for name in args.models},
+                            else SpectralLinkModel(device=device).config()) for name in args.models},
         "epochs": {name: recipe_settings(name, args)["epochs"] for name in trained},
         "recipe_epochs": {name: DDI_RECIPES[name]["epochs"] for name in trained},
         "copy_bandwidth_gb_s": peak_bw, "bandwidth_method": method, "load_time_s": load_s,

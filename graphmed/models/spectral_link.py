@@ -67,6 +67,8 @@ class SpectralLinkModel:
         max_rank: keep at most this many eigenpairs (those of largest ``|λ|``), whatever ``τ``.
         keep_decomposition: keep the eigendecomposition after :meth:`fit` (``N x N`` float64)
             so that :meth:`use_threshold` can switch ``τ`` without decomposing again.
+        device: where the decomposition runs (``"cuda"`` when there is a GPU); the kept
+            eigenpairs and all scores live on the CPU.
 
     After :meth:`fit`: :attr:`tau` (chosen), :attr:`rank` (eigenpairs kept),
     :attr:`selection` (``τ`` -> validation metric) and :attr:`timings` (seconds).
@@ -75,7 +77,8 @@ class SpectralLinkModel:
     name = "spectral"
 
     def __init__(self, thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS, k: int = 20,
-                 max_rank: int | None = None, keep_decomposition: bool = False):
+                 max_rank: int | None = None, keep_decomposition: bool = False,
+                 device: str | torch.device = "cpu"):
         thresholds = tuple(float(t) for t in thresholds)
         if not thresholds or not all(np.isfinite(t) and t >= 0 for t in thresholds):
             raise ValueError(f"thresholds must be a non-empty sequence of finite values >= 0, "
@@ -87,6 +90,7 @@ class SpectralLinkModel:
         self.thresholds, self.k = thresholds, int(k)
         self.max_rank = None if max_rank is None else int(max_rank)
         self.keep_decomposition = bool(keep_decomposition)
+        self.device = torch.device(device)
         self._decomposition: tuple[torch.Tensor, torch.Tensor] | None = None
         self.num_nodes = 0
         self.tau: float | None = None
@@ -97,7 +101,8 @@ class SpectralLinkModel:
         self._right: torch.Tensor | None = None  # (N, rank): U_r
 
     def config(self) -> dict:
-        return {"thresholds": list(self.thresholds), "k": self.k, "max_rank": self.max_rank}
+        return {"thresholds": list(self.thresholds), "k": self.k, "max_rank": self.max_rank,
+                "device": str(self.device)}
 
     def fit(self, edges, num_nodes: int, valid_pos=None, valid_neg=None, *,
             metric: Callable[[torch.Tensor, torch.Tensor], float] | None = None
@@ -134,12 +139,14 @@ class SpectralLinkModel:
         self.num_nodes = num_nodes
 
         start = time.perf_counter()
-        adjacency = torch.zeros(num_nodes, num_nodes, dtype=torch.float64)
-        adjacency[edges[:, 0], edges[:, 1]] = 1.0
-        adjacency[edges[:, 1], edges[:, 0]] = 1.0
+        adjacency = torch.zeros(num_nodes, num_nodes, dtype=torch.float64, device=self.device)
+        on_device = edges.to(self.device)
+        adjacency[on_device[:, 0], on_device[:, 1]] = 1.0
+        adjacency[on_device[:, 1], on_device[:, 0]] = 1.0
         adjacency.fill_diagonal_(0.0)
         eigenvalues, eigenvectors = torch.linalg.eigh(adjacency)
         del adjacency
+        eigenvalues, eigenvectors = eigenvalues.cpu(), eigenvectors.cpu()
         order = torch.argsort(eigenvalues.abs(), descending=True)
         if self.max_rank is not None:
             order = order[:self.max_rank]

@@ -150,3 +150,11 @@ def test_use_threshold_switches_without_decomposing_again():
         kept.use_threshold(-1.0)
     with pytest.raises(RuntimeError, match="keep_decomposition"):
         fresh.use_threshold(1.0)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_decomposition_on_a_gpu_gives_the_cpu_scores():
+    n, edges = 40, random_graph(seed=7)
+    cpu = SpectralLinkModel(thresholds=(1.5,)).fit(edges, n)
+    gpu = SpectralLinkModel(thresholds=(1.5,), device="cuda").fit(edges, n)
+    torch.testing.assert_close(gpu.score(all_pairs(n)), cpu.score(all_pairs(n)), atol=1e-8, rtol=0)
