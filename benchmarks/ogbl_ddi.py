@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import json
 import os
 import platform
 import sys
@@ -189,8 +190,6 @@ def run_spectral(ddi, evaluate, device: torch.device) -> dict:
 def merge_earlier(result: dict, path: Path) -> None:
     """Add to ``result`` the models of an earlier results file that were not run now (their
     records, settings and epochs), and say so in ``result["merged_from"]``."""
-    import json
-
     earlier = json.loads(Path(path).read_text())
     if earlier.get("data_checksum") != result["data_checksum"]:
         raise SystemExit(f"--merge {path}: data checksum {earlier.get('data_checksum')} differs "
