@@ -114,6 +114,19 @@ def test_trans4dd_blends_the_logistic_baseline(task):
         Trans4DD(logistic_weight=1.0)
 
 
+def test_trans4dd_can_blend_log_odds(task):
+    model = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=2, members=1, logistic_weight=0.25,
+                     blend="logit", train=QUICK).fit(task, seed=0)
+    deep = super(Trans4DD, model).predict(task, task.test_units)
+    logistic = model.logistic.predict(task, task.test_units)
+    logit = lambda p: np.log(p) - np.log1p(-p)
+    expected = 1.0 / (1.0 + np.exp(-(0.75 * logit(deep) + 0.25 * logit(logistic))))
+    assert np.allclose(model.predict(task, task.test_units), expected, atol=1e-6)
+    assert model.config()["blend"] == "logit"
+    with pytest.raises(ValueError, match="blend"):
+        Trans4DD(blend="rank")
+
+
 def test_trans4dd_wide_part_can_start_from_the_logistic_fit(task):
     model = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=1, wide_init="logistic",
                      logistic_weight=0.0, train=TrainConfig(epochs=1))

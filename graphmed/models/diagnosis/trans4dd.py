@@ -65,6 +65,15 @@ from graphmed.nn.hop_context_transformer import HopContextTransformer
 from graphmed.tasks.diagnosis import DiagnosisTask
 
 
+def _logit(p: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    p = np.clip(p, eps, 1.0 - eps)
+    return np.log(p) - np.log1p(-p)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
 def logistic_init(task: DiagnosisTask, bag) -> tuple:
     """``(coef (c, f), intercept (c,))`` float32 of :class:`BagOfCodesLogistic` fitted on the
     training units' rows of ``bag`` (``C`` chosen on the validation units)."""
@@ -187,6 +196,8 @@ class Trans4DD(TorchDiagnosisModel):
         code_embeddings: code nodes with text features also get a per-node embedding.
         members: networks trained from different seeds (each early-stopped on its own)
             whose probabilities are averaged before the blend.
+        blend: ``"probability"`` (the formula above) or ``"logit"`` (the same weights on
+            log-odds).
         label_context: add a linear map of the unit's label-aware context to the logits
             (:class:`~graphmed.models.diagnosis.label_context.LabelContext`: categories of
             the units sharing its codes, read from the diagnosis edges the step sees).
@@ -203,11 +214,14 @@ class Trans4DD(TorchDiagnosisModel):
                  wide: bool = True, wide_init: str = "random", logistic_weight: float = 0.5,
                  blend_weights: tuple[float, ...] | None = None, siblings: bool = False,
                  code_embeddings: bool = False, label_context: bool = False,
-                 members: int = 3, train: TrainConfig | None = None):
+                 members: int = 3, blend: str = "probability", train: TrainConfig | None = None):
         super().__init__(train or TrainConfig(weight_decay=1e-3))
         if int(members) < 1:
             raise ValueError(f"members must be >= 1, got {members}")
         self.members = int(members)
+        if blend not in ("probability", "logit"):
+            raise ValueError(f"blend must be 'probability' or 'logit', got {blend!r}")
+        self.blend = blend
         self._fitted: list[tuple[torch.nn.Module, int]] = []
         self.hidden, self.layers, self.heads, self.dropout = int(hidden), int(layers), int(heads), float(dropout)
         self.sizes, self.context_layers = tuple(int(s) for s in sizes), int(context_layers)
@@ -248,7 +262,7 @@ class Trans4DD(TorchDiagnosisModel):
         if self.blend_weights is not None:
             deep = self._deep_predict(task, task.val_units)
             linear = self.logistic.predict(task, task.val_units)
-            scores = [validation_score(task.val_labels, (1.0 - w) * deep + w * linear)
+            scores = [validation_score(task.val_labels, self._mix(deep, linear, w))
                       for w in self.blend_weights]
             self.blend_weight = self.blend_weights[int(np.argmax(scores))]
         return self
@@ -272,8 +286,14 @@ class Trans4DD(TorchDiagnosisModel):
         scores = self._deep_predict(task, units)
         if self.logistic is None:
             return scores
-        w = self.blend_weight
-        return (1.0 - w) * scores + w * self.logistic.predict(task, units)
+        return self._mix(scores, self.logistic.predict(task, units), self.blend_weight)
+
+    def _mix(self, deep: np.ndarray, linear: np.ndarray, w: float) -> np.ndarray:
+        """``(1 - w)`` of the networks' probabilities and ``w`` of the logistic ones, mixed as
+        probabilities or (``blend="logit"``) as log-odds."""
+        if self.blend == "logit":
+            return _sigmoid((1.0 - w) * _logit(deep) + w * _logit(linear))
+        return (1.0 - w) * deep + w * linear
 
     def _loss(self, task, generator):
         rows, edges = task.training_view(generator, self.target_fraction)
@@ -293,5 +313,5 @@ class Trans4DD(TorchDiagnosisModel):
                 "logistic_weight": self.logistic_weight,
                 "blend_weights": None if self.blend_weights is None else list(self.blend_weights),
                 "siblings": self.siblings, "code_embeddings": self.code_embeddings,
-                "label_context": self.label_context, "members": self.members,
+                "label_context": self.label_context, "members": self.members, "blend": self.blend,
                 **super().config()}
