@@ -189,12 +189,23 @@ def run_spectral(ddi, evaluate, device: torch.device) -> dict:
 
 def merge_earlier(result: dict, path: Path) -> None:
     """Add to ``result`` the models of an earlier results file that were not run now (their
-    records, settings and epochs), and say so in ``result["merged_from"]``."""
+    records, settings and epochs), and say in ``result["merged_from"]`` which run each of
+    them comes from (the earlier file's own provenance when it was itself merged)."""
     earlier = json.loads(Path(path).read_text())
     if earlier.get("data_checksum") != result["data_checksum"]:
         raise SystemExit(f"--merge {path}: data checksum {earlier.get('data_checksum')} differs "
                          f"from this run's {result['data_checksum']}")
     kept = [name for name in earlier["models"] if name not in result["models"]]
+    own = {"argv": earlier["argv"], "created": earlier["created"],
+           "device_name": earlier["device_name"], "threads": earlier["threads"]}
+    inherited = {}
+    previous = earlier.get("merged_from") or []
+    if isinstance(previous, dict):  # files written when one merge was all a file could hold
+        previous = [previous]
+    for entry in previous:
+        for name in entry["models"]:
+            inherited[name] = {k: entry[k] for k in ("argv", "created", "device_name", "threads")}
+    runs: dict[str, dict] = {}
     for name in kept:
         result["records"] += [r for r in earlier["records"] if r["model"] == name]
         result["model_seeds"][name] = earlier["model_seeds"][name]
@@ -202,10 +213,10 @@ def merge_earlier(result: dict, path: Path) -> None:
         for key in ("epochs", "recipe_epochs"):
             if name in earlier.get(key, {}):
                 result[key][name] = earlier[key][name]
+        source = inherited.get(name, own)
+        runs.setdefault(json.dumps(source, sort_keys=True), {**source, "models": []})["models"].append(name)
     result["models"] = kept + result["models"]
-    result["merged_from"] = {"file": str(path), "models": kept, "argv": earlier["argv"],
-                             "created": earlier["created"], "device_name": earlier["device_name"],
-                             "threads": earlier["threads"]}
+    result["merged_from"] = [{"file": str(path), **run} for run in runs.values()]
 
 
 def summarise(records: list[dict], models: list[str]) -> dict:
@@ -254,8 +265,7 @@ def markdown(result: dict) -> str:
         f"{result['evaluator']}: test Hits@K at the epoch with the best validation Hits@20 "
         f"(evaluated every {result['eval_every']} epochs and after the last), mean ± std over "
         f"seeds ({', '.join(f'{m}: {s}' for m, s in result['model_seeds'].items() if s)}).", ""]
-    merged = result.get("merged_from")
-    if merged:
+    for merged in result.get("merged_from", []):
         lines += [f"Rows {', '.join(merged['models'])} come from an earlier run, `python "
                   f"benchmarks/ogbl_ddi.py {' '.join(merged['argv'])}` on {merged['created']} "
                   f"({merged['device_name']}, {merged['threads']} CPU thread(s)); merged with "
