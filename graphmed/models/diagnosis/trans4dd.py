@@ -43,7 +43,8 @@ and not kept, being behind: ``siblings`` (.665 / .643), ``code_embeddings`` (.68
 validation score, probabilities averaged before the blend) was chosen the same way over
 seeds 0-2 (15 folds each): .682 / .683 against .675 / .672 for one network (logistic
 alone .677 / .670). Mixing as log-odds (``blend="logit"``) instead of probabilities was
-measured the same way and not kept: .679 / .671.
+measured the same way and not kept: .679 / .671; nor were five networks (``members=5``:
+.683 / .682, no better for 5/3 of the cost).
 
 Training hides the diagnoses of a random half of the training patients at each step and
 learns on their units (:meth:`~graphmed.tasks.diagnosis.DiagnosisTask.training_view`), so
