@@ -216,8 +216,8 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
                 nn.utils.clip_grad_norm_(model.convs.parameters(), clip)
                 if model.predictor is not None:
                     nn.utils.clip_grad_norm_(model.predictor.parameters(), clip)
-                if model.relation is not None:
-                    nn.utils.clip_grad_norm_([model.relation], clip)
+                if model.distmult is not None:
+                    nn.utils.clip_grad_norm_(model.distmult.parameters(), clip)
             optimizer.step()
             total += float(batch_loss.detach()) * len(pos_pairs)
             count += len(pos_pairs)

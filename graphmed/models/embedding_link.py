@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from graphmed.nn.decoders import DistMultDecoder
 from graphmed.nn.sparse_conv import SparseAdjacency, SparseGCNConv, SparseSAGEConv
 
 CONVS = ("gcn", "sage")
@@ -109,11 +110,15 @@ class EmbeddingGNNLinkModel(nn.Module):
         self.num_nodes = num_nodes
         self.predictor = (LinkPredictor(hidden, hidden, predictor_layers, predictor_dropout)
                           if predictor == "mlp" else None)
-        self.relation = None
-        if predictor == "distmult":
-            signs = torch.ones(hidden)
-            signs[hidden // 2:] = -1.0
-            self.relation = nn.Parameter(signs)
+        self.distmult = DistMultDecoder(hidden) if predictor == "distmult" else None
+        if self.distmult is not None:
+            with torch.no_grad():  # indefinite from the start: +1 on half the channels, -1 on the rest
+                self.distmult.relation[hidden // 2:] = -1.0
+
+    @property
+    def relation(self) -> nn.Parameter | None:
+        """The DistMult diagonal ``(hidden,)`` (``predictor="distmult"``), else None."""
+        return None if self.distmult is None else self.distmult.relation
 
     @property
     def dense_scores(self) -> bool:
@@ -135,9 +140,10 @@ class EmbeddingGNNLinkModel(nn.Module):
 
     def score(self, h: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
         """Logits ``(n,)`` of ``(n, 2)`` node pairs from node states ``h``."""
+        if self.distmult is not None:
+            return self.distmult(h, h, pairs.t())
         if self.predictor is None:
-            left = h[pairs[:, 0]] if self.relation is None else h[pairs[:, 0]] * self.relation
-            return (left * h[pairs[:, 1]]).sum(-1)
+            return (h[pairs[:, 0]] * h[pairs[:, 1]]).sum(-1)
         return self.predictor(h[pairs[:, 0]], h[pairs[:, 1]])
 
     def score_many(self, h: torch.Tensor, *pairs: torch.Tensor) -> list[torch.Tensor]:

@@ -56,6 +56,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy.special import expit, logit
 
 from graphmed.models.diagnosis.base import TorchDiagnosisModel, TrainConfig, bce, validation_score
 from graphmed.models.diagnosis.logistic import BagOfCodesLogistic
@@ -65,15 +66,6 @@ from graphmed.nn.gnn_stack import GNNStack
 from graphmed.nn.hop_context import csr_from_edge_index, sample_hop_context
 from graphmed.nn.hop_context_transformer import HopContextTransformer
 from graphmed.tasks.diagnosis import DiagnosisTask
-
-
-def _logit(p: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    p = np.clip(p, eps, 1.0 - eps)
-    return np.log(p) - np.log1p(-p)
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def logistic_init(task: DiagnosisTask, bag) -> tuple:
@@ -294,7 +286,8 @@ class Trans4DD(TorchDiagnosisModel):
         """``(1 - w)`` of the networks' probabilities and ``w`` of the logistic ones, mixed as
         probabilities or (``blend="logit"``) as log-odds."""
         if self.blend == "logit":
-            return _sigmoid((1.0 - w) * _logit(deep) + w * _logit(linear))
+            deep, linear = (np.clip(p, 1e-6, 1.0 - 1e-6) for p in (deep, linear))
+            return expit((1.0 - w) * logit(deep) + w * logit(linear))
         return (1.0 - w) * deep + w * linear
 
     def _loss(self, task, generator):
