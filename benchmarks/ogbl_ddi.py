@@ -173,11 +173,13 @@ def run_spectral(ddi, evaluate, device: torch.device) -> dict:
         total = time.perf_counter() - start
         # every candidate's test score, reported beside the choice (never used to make it)
         tau, rank = model.tau, model.rank
-        candidates = {}
+        candidates = {str(tau): {"rank": rank, **chosen}}
         for candidate in model.thresholds:
-            model.use_threshold(candidate)
-            candidates[str(candidate)] = {"rank": model.rank, **scores()}
+            if candidate != tau:
+                model.use_threshold(candidate)
+                candidates[str(candidate)] = {"rank": model.rank, **scores()}
         model.use_threshold(tau)
+        candidates = {str(t): candidates[str(t)] for t in model.thresholds}
     return {"model": "spectral", "seed": None, "settings": model.config(),
             "chosen": {"tau": tau, "rank": rank},
             "selection": {str(t): value for t, value in model.selection.items()},

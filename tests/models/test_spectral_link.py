@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+from graphmed.evaluation.metrics import hits_at_k
 from graphmed.models.spectral_link import MAX_NODES, SpectralLinkModel, soft_threshold
 
 
@@ -94,8 +95,11 @@ def test_default_metric_is_hits_at_k():
     n, edges = 50, random_graph(50, 0.25, seed=4)
     train, valid = edges[:-30], edges[-30:]
     valid_neg = torch.from_numpy(np.random.default_rng(5).integers(0, n, (100, 2)))
-    model = SpectralLinkModel(thresholds=(0.5, 2.0), k=10).fit(train, n, valid, valid_neg)
-    assert all(0.0 <= v <= 1.0 for v in model.selection.values())
+    model = SpectralLinkModel(thresholds=(0.5, 2.0), k=10, keep_decomposition=True).fit(
+        train, n, valid, valid_neg)
+    for tau, value in model.selection.items():
+        model.use_threshold(tau)
+        assert value == hits_at_k(model.score(valid), model.score(valid_neg), 10)
     assert model.timings["eigendecomposition_s"] >= 0
 
 
