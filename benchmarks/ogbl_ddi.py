@@ -10,10 +10,12 @@ every ``--eval-every`` epochs and reports test Hits@20 (and @10, @30) at the epo
 the best validation Hits@20, mean ± std over seeds, with epoch time, total time, peak
 memory (process RSS; CUDA max allocated on a GPU) and how close the sparse products of
 an epoch come to the memory-bandwidth bound (bytes they must move / their time, beside
-the copy bandwidth of the machine measured here). Model ``spectral``
-(:class:`~graphmed.models.spectral_link.SpectralLinkModel`) has no training loop: one
-eigendecomposition of the training adjacency, its soft threshold chosen on validation
-Hits@20; it is deterministic, so it runs once whatever ``--seeds``. The same command runs on a GPU
+the copy bandwidth of the machine measured here). Models ``spectral`` and
+``spectral-plain`` (:class:`~graphmed.models.spectral_link.SpectralLinkModel`) have no
+training loop: eigendecompositions of the degree-normalised training adjacency (of the
+plain adjacency for ``spectral-plain``), normalisation, degree exponent and soft threshold
+chosen on validation Hits@20; they are deterministic, so each runs once whatever
+``--seeds``. The same command runs on a GPU
 (``--device auto`` picks CUDA when there is one). Writes ``ogbl_ddi.{json,md}`` under
 ``--out`` (default ``benchmarks/results``).
 """
@@ -42,13 +44,18 @@ RESULTS = Path(__file__).resolve().parent / "results"
 KS = (10, 20, 30)
 LABELS = {"gcn": "GCN (OGB example)", "sage": "GraphSAGE (OGB example)",
           "graphmed": "graphmed: SAGE + learnable embeddings, dot product, full batch, DropEdge, all-pairs loss",
-          "spectral": "graphmed: spectral, soft-thresholded eigendecomposition of the training adjacency"}
-MODELS = (*DDI_RECIPES, "spectral")
+          "spectral": "graphmed: spectral, soft-thresholded eigendecomposition of the "
+                      "degree-normalised training adjacency",
+          "spectral-plain": "graphmed: spectral, the same on the plain training adjacency"}
+#: Spectral models (no training loop) and their settings beside the defaults.
+SPECTRAL = {"spectral": {}, "spectral-plain": {"normalizations": (0.0,), "degree_exponents": (0.0,)}}
+MODELS = (*DDI_RECIPES, *SPECTRAL)
 #: Test Hits@20 on the OGB leaderboard (10 seeds), as reported, not rerun here.
 PUBLISHED = {"gcn": (0.3707, 0.0507, "GCN (OGB baseline)"),
              "sage": (0.5390, 0.0474, "GraphSAGE (OGB baseline)"),
              "graphmed": (0.9549, 0.0073, "GCN with learnable node embeddings (leaderboard #3)"),
-             "spectral": (0.9549, 0.0073, "GCN with learnable node embeddings (leaderboard #3)")}
+             "spectral": (0.9549, 0.0073, "GCN with learnable node embeddings (leaderboard #3)"),
+             "spectral-plain": (0.9549, 0.0073, "GCN with learnable node embeddings (leaderboard #3)")}
 TARGET = 0.95
 
 
@@ -154,15 +161,15 @@ def run_one(ddi, name: str, seed: int, args, device: torch.device, evaluate, pea
     }
 
 
-def run_spectral(ddi, evaluate, device: torch.device) -> dict:
-    """Fit :class:`SpectralLinkModel` on the training edges (threshold chosen on validation
+def run_spectral(ddi, name: str, evaluate, device: torch.device) -> dict:
+    """Fit spectral model ``name`` on the training edges (its setting chosen on validation
     Hits@20 from ``evaluate``), then score validation and test once."""
     split = ddi.split_edge
-    model = SpectralLinkModel(keep_decomposition=True, device=device)
+    model = SpectralLinkModel(**SPECTRAL[name], keep_decomposition=True, device=device)
 
     def scores():
-        return {name: evaluate(model.score(split[name]["edge"]), model.score(split[name]["edge_neg"]))
-                for name in ("valid", "test")}
+        return {part: evaluate(model.score(split[part]["edge"]), model.score(split[part]["edge_neg"]))
+                for part in ("valid", "test")}
 
     start = time.perf_counter()
     with PeakMemory() as memory:
@@ -172,18 +179,25 @@ def run_spectral(ddi, evaluate, device: torch.device) -> dict:
         chosen = scores()
         total = time.perf_counter() - start
         # every candidate's test score, reported beside the choice (never used to make it)
-        tau, rank = model.tau, model.rank
-        candidates = {str(tau): {"rank": rank, **chosen}}
-        for candidate in model.thresholds:
-            if candidate != tau:
-                model.use_threshold(candidate)
-                candidates[str(candidate)] = {"rank": model.rank, **scores()}
-        model.use_threshold(tau)
-        candidates = {str(t): candidates[str(t)] for t in model.thresholds}
-    return {"model": "spectral", "seed": None, "settings": model.config(),
-            "chosen": {"tau": tau, "rank": rank},
-            "selection": {str(t): value for t, value in model.selection.items()},
-            "candidates": candidates,
+        best = (model.normalization, model.degree_exponent, model.tau)
+        chosen_setting = {"normalization": best[0], "degree_exponent": best[1], "tau": best[2],
+                          "rank": model.rank}
+        candidates = []
+        test = split["test"]
+        for candidate in model.candidates():
+            if candidate == best:
+                measured = {"rank": chosen_setting["rank"], "test": chosen["test"]}
+            else:
+                model.use_candidate(*candidate)
+                measured = {"rank": model.rank,
+                            "test": evaluate(model.score(test["edge"]), model.score(test["edge_neg"]))}
+            # validation: the value the choice read (the evaluator's Hits@20)
+            candidates.append({"normalization": candidate[0], "degree_exponent": candidate[1],
+                               "tau": candidate[2], "valid_hits@20": model.selection[candidate],
+                               **measured})
+        model.use_candidate(*best)
+    return {"model": name, "seed": None, "settings": model.config(),
+            "chosen": chosen_setting, "candidates": candidates,
             "valid": chosen["valid"], "test": chosen["test"], "fit_time_s": fit_s,
             "timings": model.timings, "total_time_s": total, "peak_rss_mb": memory.peak_mb,
             "cuda_max_allocated_mb": None, "params": 0}
@@ -233,7 +247,7 @@ def summarise(records: list[dict], models: list[str]) -> dict:
                                               "std": float(values.std(ddof=1)) if len(runs) > 1 else 0.0}
         for key in ("total_time_s", "peak_rss_mb"):
             entry[key] = float(np.mean([r[key] for r in runs]))
-        if name == "spectral":
+        if name in SPECTRAL:
             entry["chosen"], entry["cuda_max_allocated_mb"] = runs[0]["chosen"], None
             out[name] = entry
             continue
@@ -246,6 +260,31 @@ def summarise(records: list[dict], models: list[str]) -> dict:
             entry[f"spmm_{key}"] = float(np.mean([r["spmm"][key] for r in runs]))
         out[name] = entry
     return out
+
+
+def candidate_table(record: dict) -> list[str]:
+    """Markdown lines: validation / test Hits@20 of every setting a spectral model scored,
+    one row per (normalisation a, degree exponent b), one column per threshold τ."""
+    thresholds = sorted({c["tau"] for c in record["candidates"]})
+    rows: dict[tuple, dict] = {}
+    for c in record["candidates"]:
+        rows.setdefault((c["normalization"], c["degree_exponent"]), {})[c["tau"]] = c
+    chosen = record["chosen"]
+    lines = [f"Model `{record['model']}`, every candidate setting, validation / test Hits@20 "
+             "(rank): the choice (bold) reads validation Hits@20 only; the test scores of the "
+             "others say how much the choice matters and were not used to make it.", "",
+             "| a | b | " + " | ".join(f"τ = {t:g}" for t in thresholds) + " |",
+             "|---|---|" + "---|" * len(thresholds)]
+    for (a, b), by_tau in rows.items():
+        cells = []
+        for t in thresholds:
+            c = by_tau[t]
+            cell = f"{c['valid_hits@20']:.3f} / {c['test']['hits@20']:.3f} ({c['rank']})"
+            if (a, b, t) == (chosen["normalization"], chosen["degree_exponent"], chosen["tau"]):
+                cell = f"**{cell}**"
+            cells.append(cell)
+        lines.append(f"| {a:g} | {b:g} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _pm(entry: dict, n: int) -> str:
@@ -280,9 +319,11 @@ def markdown(result: dict) -> str:
         n = s["n_seeds"]
         mean, std, what = PUBLISHED[name]
         cuda = f"{s['cuda_max_allocated_mb']:.0f} MB" if s["cuda_max_allocated_mb"] else "–"
-        if name == "spectral":
-            chosen = s["chosen"]
-            when, epoch = f"no epochs: τ = {chosen['tau']:g} (rank {chosen['rank']}), deterministic", "–"
+        if name in SPECTRAL:
+            c = s["chosen"]
+            when = (f"no epochs: a = {c['normalization']:g}, b = {c['degree_exponent']:g}, "
+                    f"τ = {c['tau']:g} (rank {c['rank']}), deterministic")
+            epoch = "–"
         else:
             when = f"{s['best_epoch']:.0f} / {_epochs(result, name)}"
             epoch = f"{s['epoch_time_s']:.1f} s"
@@ -292,17 +333,9 @@ def markdown(result: dict) -> str:
             f"{when} | {epoch} | "
             f"{s['total_time_s'] / 60:.1f} min | {s['peak_rss_mb'] / 1024:.2f} GB | {cuda} | "
             f"{mean:.4f} ± {std:.4f} ({what}) |")
-    spectral = [r for r in result["records"] if r["model"] == "spectral" and "candidates" in r]
-    if spectral:
-        lines += ["", "Spectral model, every candidate threshold: the choice reads validation "
-                  "Hits@20 only; test Hits@20 of the others is shown to say how much the choice "
-                  "matters, not used to make it.", "",
-                  "| τ | rank | valid Hits@20 | test Hits@20 | |", "|---|---|---|---|---|"]
-        chosen_tau = spectral[0]["chosen"]["tau"]
-        for tau, c in spectral[0]["candidates"].items():
-            mark = "chosen" if float(tau) == chosen_tau else ""
-            lines.append(f"| {float(tau):g} | {c['rank']} | {c['valid']['hits@20']:.4f} | "
-                         f"{c['test']['hits@20']:.4f} | {mark} |")
+    for record in result["records"]:
+        if record["model"] in SPECTRAL:
+            lines += ["", *candidate_table(record)]
     lines += ["", f"Target for graphmed's model: test Hits@20 >= {TARGET} in under an hour per seed "
               "on a 2-core CPU.", "",
               "## Sparse products against the memory-bandwidth bound", "",
@@ -315,7 +348,7 @@ def markdown(result: dict) -> str:
               "| achieved GB/s | of copy bandwidth | bound time / epoch |",
               "|---|---|---|---|---|---|---|---|"]
     for name, s in summary.items():
-        if name == "spectral":  # one dense eigendecomposition, no sparse products
+        if name in SPECTRAL:  # dense eigendecompositions, no sparse products
             continue
         runs = [r for r in result["records"] if r["model"] == name]
         calls = runs[0]["spmm"]["calls_per_epoch"] if runs else float("nan")
@@ -380,11 +413,13 @@ def main(argv: list[str] | None = None) -> int:
     seeds = list(range(args.seeds))
     records = []
     for name in args.models:
-        if name == "spectral":
-            r = run_spectral(ddi, evaluate, device)
+        if name in SPECTRAL:
+            r = run_spectral(ddi, name, evaluate, device)
             records.append(r)
-            print(f"spectral: test Hits@20 {r['test']['hits@20']:.4f} (valid {r['valid']['hits@20']:.4f}) "
-                  f"at tau {r['chosen']['tau']:g}, rank {r['chosen']['rank']}; "
+            c = r["chosen"]
+            print(f"{name}: test Hits@20 {r['test']['hits@20']:.4f} (valid {r['valid']['hits@20']:.4f}) "
+                  f"at a {c['normalization']:g}, b {c['degree_exponent']:g}, tau {c['tau']:g}, "
+                  f"rank {c['rank']}; "
                   f"{r['total_time_s']:.0f} s total, peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
             continue
         for seed in range(model_seeds.get(name, args.seeds)):
@@ -407,9 +442,10 @@ def main(argv: list[str] | None = None) -> int:
         "eval_every": args.eval_every, "device": str(device),
         "device_name": device_name, "threads": threads, "evaluator": evaluator_name,
         "selection": "test Hits@K at the epoch with the best validation Hits@20 (spectral: at "
-                     "the threshold with the best validation Hits@20)",
+                     "the setting with the best validation Hits@20)",
         "settings": {name: (recipe_settings(name, args) if name in DDI_RECIPES
-                            else SpectralLinkModel(device=device).config()) for name in args.models},
+                            else SpectralLinkModel(**SPECTRAL[name], device=device).config())
+                     for name in args.models},
         "epochs": {name: recipe_settings(name, args)["epochs"] for name in trained},
         "recipe_epochs": {name: DDI_RECIPES[name]["epochs"] for name in trained},
         "copy_bandwidth_gb_s": peak_bw, "bandwidth_method": method, "load_time_s": load_s,

@@ -16,7 +16,7 @@ with DropEdge redrawn without re-sorting (:class:`~graphmed.nn.sparse_conv.EdgeD
 Sampled negatives (:func:`dense_dot_scores` reads their scores from the same Gram matrix)
 and the pairwise AUC loss of PLNLP (Wang et al., 2021) remain available. On ogbl-ddi the
 training-free :class:`~graphmed.models.spectral_link.SpectralLinkModel` is far ahead of
-these trained models (validation Hits@20 .76 against .33).
+these trained models (validation Hits@20 .84 against .33).
 
 >>> from graphmed.models.ddi import DDI_RECIPES, fit_link_model      # doctest: +SKIP
 >>> result = fit_link_model(ddi.split_edge, ddi.num_nodes, **DDI_RECIPES["graphmed"])  # doctest: +SKIP

@@ -17,28 +17,51 @@ def all_pairs(n: int) -> torch.Tensor:
     return torch.stack([i.reshape(-1), j.reshape(-1)], 1)
 
 
-def test_threshold_zero_reconstructs_the_adjacency():
-    n, edges = 40, random_graph()
-    model = SpectralLinkModel(thresholds=(0.0,)).fit(edges, n)
-    adjacency = torch.zeros(n, n, dtype=torch.float64)
-    adjacency[edges[:, 0], edges[:, 1]] = adjacency[edges[:, 1], edges[:, 0]] = 1.0
-    scores = model.score(all_pairs(n)).view(n, n)
-    assert model.rank == n
-    torch.testing.assert_close(scores, adjacency, atol=1e-9, rtol=0)
-
-
-def test_scores_equal_a_soft_thresholded_reconstruction():
-    n, edges = 40, random_graph(seed=1)
+def dense(edges: torch.Tensor, n: int) -> np.ndarray:
     adjacency = np.zeros((n, n))
     adjacency[edges[:, 0], edges[:, 1]] = adjacency[edges[:, 1], edges[:, 0]] = 1.0
-    values, vectors = np.linalg.eigh(adjacency)
-    tau = 1.5
-    expected = vectors @ np.diag(np.sign(values) * np.maximum(np.abs(values) - tau, 0)) @ vectors.T
-    model = SpectralLinkModel(thresholds=(tau,)).fit(edges, n)
+    return adjacency
+
+
+def plain(**kwargs) -> SpectralLinkModel:
+    """The plain adjacency (no normalisation, no degree rescaling)."""
+    return SpectralLinkModel(normalizations=(0.0,), degree_exponents=(0.0,), **kwargs)
+
+
+def test_threshold_zero_reconstructs_the_adjacency():
+    n, edges = 40, random_graph()
+    model = plain(thresholds=(0.0,)).fit(edges, n)
+    scores = model.score(all_pairs(n)).view(n, n)
+    assert model.rank == n
+    np.testing.assert_allclose(scores.numpy(), dense(edges, n), atol=1e-9)
+
+
+@pytest.mark.parametrize("a, b", [(0.0, 0.0), (0.5, 0.5), (0.4, 0.3), (0.5, 0.0)])
+def test_scores_equal_a_soft_thresholded_reconstruction(a, b):
+    n, edges = 40, random_graph(seed=1)
+    adjacency = dense(edges, n)
+    degrees = adjacency.sum(1)
+    values, vectors = np.linalg.eigh(adjacency / np.outer(degrees ** a, degrees ** a))
+    q = 0.3
+    tau = q * np.abs(values).max()
+    low_rank = vectors @ np.diag(np.sign(values) * np.maximum(np.abs(values) - tau, 0)) @ vectors.T
+    expected = np.outer(degrees ** b, degrees ** b) * low_rank
+    model = SpectralLinkModel(thresholds=(q,), normalizations=(a,), degree_exponents=(b,))
+    model.fit(edges, n)
     np.testing.assert_allclose(model.score(all_pairs(n)).view(n, n).numpy(), expected, atol=1e-9)
     assert model.rank == int((np.abs(values) > tau).sum())
+    assert (model.normalization, model.degree_exponent, model.tau) == (a, b, q)
     left, right = model.embeddings()
     assert left.shape == right.shape == (n, model.rank)
+
+
+def test_isolated_nodes_score_zero():
+    edges = torch.tensor([[0, 1], [1, 2], [2, 0]])
+    model = SpectralLinkModel(thresholds=(0.0,), normalizations=(0.5,),
+                              degree_exponents=(0.3,)).fit(edges, 5)
+    scores = model.score(all_pairs(5)).view(5, 5)
+    assert torch.isfinite(scores).all()
+    assert (scores[3:] == 0).all() and (scores[:, 3:] == 0).all()
 
 
 def test_negative_eigenvalues_carry_between_group_structure():
@@ -53,13 +76,11 @@ def test_negative_eigenvalues_carry_between_group_structure():
     train, held = torch.from_numpy(pairs[keep]), torch.from_numpy(pairs[~keep])
     within = torch.from_numpy(np.array([(i, j) for i in range(n) for j in range(i + 1, n)
                                         if group[i] == group[j]]))
-    model = SpectralLinkModel(thresholds=(2.0,)).fit(train, n)
+    model = plain(thresholds=(0.1,)).fit(train, n)
     assert model.score(held).min() > model.score(within).max()
     # keeping only the positive eigenvalues (a positive semi-definite score) fails
-    adjacency = np.zeros((n, n))
-    adjacency[train[:, 0], train[:, 1]] = adjacency[train[:, 1], train[:, 0]] = 1.0
-    values, vectors = np.linalg.eigh(adjacency)
-    psd = vectors @ np.diag(np.maximum(values - 2.0, 0)) @ vectors.T
+    values, vectors = np.linalg.eigh(dense(train, n))
+    psd = vectors @ np.diag(np.maximum(values - 0.1 * values.max(), 0)) @ vectors.T
     assert psd[held[:, 0], held[:, 1]].min() <= psd[within[:, 0], within[:, 1]].max()
 
 
@@ -70,7 +91,7 @@ def planted_partition(n: int = 50, seed: int = 2) -> torch.Tensor:
     return torch.from_numpy(np.argwhere(np.triu(rng.random((n, n)) < p, 1)))
 
 
-def test_threshold_is_chosen_on_validation_pairs_only():
+def test_candidates_are_chosen_on_validation_pairs_only():
     n, edges = 50, planted_partition()
     perm = torch.randperm(len(edges), generator=torch.Generator().manual_seed(0))
     train, valid = edges[perm[:-40]], edges[perm[-40:]]
@@ -82,25 +103,47 @@ def test_threshold_is_chosen_on_validation_pairs_only():
         seen.append((len(pos), len(neg)))
         return float((pos.mean() - neg.mean()))
 
-    huge = 1e6  # removes every eigenpair: constant scores
-    model = SpectralLinkModel(thresholds=(huge, 1.0, 3.0)).fit(train, n, valid, valid_neg,
+    huge = 2.0  # beyond the spectral radius: removes every eigenpair, constant scores
+    model = SpectralLinkModel(thresholds=(huge, 0.1, 0.3), normalizations=(0.0, 0.5),
+                              degree_exponents=(0.0, 0.5)).fit(train, n, valid, valid_neg,
                                                                 metric=metric)
-    assert seen == [(40, 200)] * 3
-    assert set(model.selection) == {huge, 1.0, 3.0}
-    assert model.tau == max(model.selection, key=model.selection.get) != huge
-    assert model.selection[huge] == 0.0
+    assert seen == [(40, 200)] * 12
+    assert list(model.selection) == model.candidates()
+    chosen = max(model.selection, key=model.selection.get)
+    assert (model.normalization, model.degree_exponent, model.tau) == chosen
+    assert chosen[2] != huge
+    assert all(model.selection[(a, b, huge)] == 0.0 for a in (0.0, 0.5) for b in (0.0, 0.5))
 
 
-def test_default_metric_is_hits_at_k():
+def test_default_metric_is_hits_at_k_and_use_candidate_restores_each_setting():
     n, edges = 50, random_graph(50, 0.25, seed=4)
     train, valid = edges[:-30], edges[-30:]
     valid_neg = torch.from_numpy(np.random.default_rng(5).integers(0, n, (100, 2)))
-    model = SpectralLinkModel(thresholds=(0.5, 2.0), k=10, keep_decomposition=True).fit(
-        train, n, valid, valid_neg)
-    for tau, value in model.selection.items():
-        model.use_threshold(tau)
+    model = SpectralLinkModel(thresholds=(0.05, 0.2), normalizations=(0.0, 0.5),
+                              degree_exponents=(0.0, 0.25), k=10,
+                              keep_decomposition=True).fit(train, n, valid, valid_neg)
+    assert len(model.selection) == 8
+    for (a, b, tau), value in model.selection.items():
+        model.use_candidate(a, b, tau)
         assert value == hits_at_k(model.score(valid), model.score(valid_neg), 10)
-    assert model.timings["eigendecomposition_s"] >= 0
+    assert model.timings["eigendecomposition_s"] >= 0 and model.timings["selection_s"] >= 0
+
+
+def test_use_candidate_switches_without_decomposing_again():
+    n, edges = 40, random_graph(seed=6)
+    kept = SpectralLinkModel(thresholds=(0.1,), normalizations=(0.5,), degree_exponents=(0.5,),
+                             keep_decomposition=True).fit(edges, n)
+    fresh = SpectralLinkModel(thresholds=(0.3,), normalizations=(0.5,),
+                              degree_exponents=(0.2,)).fit(edges, n)
+    kept.use_candidate(0.5, 0.2, 0.3)
+    assert (kept.degree_exponent, kept.tau, kept.rank) == (0.2, 0.3, fresh.rank)
+    torch.testing.assert_close(kept.score(all_pairs(n)), fresh.score(all_pairs(n)))
+    with pytest.raises(ValueError, match="tau"):
+        kept.use_candidate(0.5, 0.5, -1.0)
+    with pytest.raises(ValueError, match="normalization 0.3 was not decomposed"):
+        kept.use_candidate(0.3, 0.5, 0.1)
+    with pytest.raises(RuntimeError, match="keep_decomposition"):
+        fresh.use_candidate(0.5, 0.5, 0.1)
 
 
 def test_soft_threshold():
@@ -109,9 +152,12 @@ def test_soft_threshold():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"thresholds": ()}, "non-empty"),
+    ({"thresholds": ()}, "thresholds must be a non-empty"),
     ({"thresholds": (-1.0,)}, ">= 0"),
     ({"thresholds": (float("nan"),)}, "finite"),
+    ({"normalizations": (-0.5,)}, "normalizations"),
+    ({"degree_exponents": (float("inf"),)}, "degree_exponents"),
+    ({"degree_exponents": ()}, "degree_exponents"),
     ({"k": 0}, "k must be"),
     ({"max_rank": 0}, "max_rank"),
 ])
@@ -122,43 +168,34 @@ def test_bad_settings_are_rejected(kwargs, match):
 
 def test_bad_inputs_say_what_is_wrong():
     edges = random_graph(10, 0.5)
+    one = {"thresholds": (0.1,), "normalizations": (0.5,), "degree_exponents": (0.5,)}
     with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
-        SpectralLinkModel(thresholds=(1.0,)).fit(edges[:, :1], 10)
+        SpectralLinkModel(**one).fit(edges[:, :1], 10)
     with pytest.raises(ValueError, match="row 1 has node ids"):
-        SpectralLinkModel(thresholds=(1.0,)).fit(torch.tensor([[0, 1], [2, 10]]), 10)
+        SpectralLinkModel(**one).fit(torch.tensor([[0, 1], [2, 10]]), 10)
     with pytest.raises(ValueError, match="integers"):
-        SpectralLinkModel(thresholds=(1.0,)).fit(edges.double(), 10)
+        SpectralLinkModel(**one).fit(edges.double(), 10)
     with pytest.raises(ValueError, match="no training edges"):
-        SpectralLinkModel(thresholds=(1.0,)).fit(torch.zeros(0, 2, dtype=torch.long), 10)
+        SpectralLinkModel(**one).fit(torch.zeros(0, 2, dtype=torch.long), 10)
+    with pytest.raises(ValueError, match="self-loop"):
+        SpectralLinkModel(**one).fit(torch.tensor([[1, 1], [3, 3]]), 10)
     with pytest.raises(ValueError, match="valid_pos and valid_neg are needed"):
-        SpectralLinkModel(thresholds=(1.0, 2.0)).fit(edges, 10)
+        SpectralLinkModel().fit(edges, 10)
     with pytest.raises(ValueError, match="at least one pair"):
-        SpectralLinkModel(thresholds=(1.0, 2.0)).fit(edges, 10, edges[:0], edges)
+        SpectralLinkModel().fit(edges, 10, edges[:0], edges)
     with pytest.raises(ValueError, match="limited to"):
-        SpectralLinkModel(thresholds=(1.0,)).fit(edges, MAX_NODES + 1)
+        SpectralLinkModel(**one).fit(edges, MAX_NODES + 1)
     with pytest.raises(RuntimeError, match="fit"):
         SpectralLinkModel().score(edges)
-    model = SpectralLinkModel(thresholds=(1.0,)).fit(edges, 10)
+    model = SpectralLinkModel(**one).fit(edges, 10)
     with pytest.raises(ValueError, match="pairs: row 0"):
         model.score(torch.tensor([[0, 11]]))
-
-
-def test_use_threshold_switches_without_decomposing_again():
-    n, edges = 40, random_graph(seed=6)
-    kept = SpectralLinkModel(thresholds=(1.0,), keep_decomposition=True).fit(edges, n)
-    fresh = SpectralLinkModel(thresholds=(3.0,)).fit(edges, n)
-    kept.use_threshold(3.0)
-    assert kept.tau == 3.0 and kept.rank == fresh.rank
-    torch.testing.assert_close(kept.score(all_pairs(n)), fresh.score(all_pairs(n)))
-    with pytest.raises(ValueError, match="tau"):
-        kept.use_threshold(-1.0)
-    with pytest.raises(RuntimeError, match="keep_decomposition"):
-        fresh.use_threshold(1.0)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_decomposition_on_a_gpu_gives_the_cpu_scores():
     n, edges = 40, random_graph(seed=7)
-    cpu = SpectralLinkModel(thresholds=(1.5,)).fit(edges, n)
-    gpu = SpectralLinkModel(thresholds=(1.5,), device="cuda").fit(edges, n)
+    one = {"thresholds": (0.2,), "normalizations": (0.4,), "degree_exponents": (0.3,)}
+    cpu = SpectralLinkModel(**one).fit(edges, n)
+    gpu = SpectralLinkModel(**one, device="cuda").fit(edges, n)
     torch.testing.assert_close(gpu.score(all_pairs(n)), cpu.score(all_pairs(n)), atol=1e-8, rtol=0)
