@@ -139,8 +139,25 @@ def render(record: dict) -> str:
             rival = max((m for m in ds["models"] if m != "trans4dd"), key=mean)
             gap = mean("trans4dd") - mean(rival)
             lines += [f"`trans4dd` against the best other model on macro AUROC (`{rival}`): "
-                      f"{gap:+.3f} ({'ahead' if gap > 0 else 'behind'}).", ""]
+                      f"{gap:+.3f} ({'ahead' if gap > 0 else 'behind'}); "
+                      + paired_comparison(ds["models"]["trans4dd"]["runs"],
+                                          ds["models"][rival]["runs"]), ""]
     return "\n".join(lines)
+
+
+def paired_comparison(runs: list[dict], rival_runs: list[dict], metric: str = "macro_auroc") -> str:
+    """The difference of two models over the same (seed, fold) runs: mean, standard error
+    and in how many runs the first is ahead (every seed tests each patient once, so runs of
+    different seeds share test patients and the standard error is optimistic)."""
+    rival = {(r["seed"], r["fold"]): r[metric] for r in rival_runs}
+    diffs = np.array([r[metric] - rival[(r["seed"], r["fold"])] for r in runs
+                      if r[metric] is not None and rival.get((r["seed"], r["fold"])) is not None])
+    if len(diffs) < 2:
+        return "too few paired runs to compare."
+    se = diffs.std(ddof=1) / np.sqrt(len(diffs))
+    return (f"paired over the same {len(diffs)} (seed, fold) runs: {diffs.mean():+.3f} ± "
+            f"{se:.3f} (standard error, optimistic: every seed tests each patient once), "
+            f"ahead in {int((diffs > 0).sum())} of {len(diffs)}.")
 
 
 def merge(old: dict, new: dict) -> dict:
@@ -177,7 +194,15 @@ def main(argv=None) -> int:
                         help="output path without suffix (writes .json and .md)")
     parser.add_argument("--update", action="store_true",
                         help="rerun only --datasets x --models and keep the other results of --out")
+    parser.add_argument("--render", action="store_true",
+                        help="run nothing: write the .md of --out again from its .json")
     args = parser.parse_args(argv)
+    out = Path(args.out)
+    if args.render:
+        text = render(json.loads(out.with_suffix(".json").read_text()))
+        atomic_write_text(out.with_suffix(".md"), text)
+        print(text)
+        return 0
     if args.data_root:
         os.environ["GRAPHMED_DATA"] = str(Path(args.data_root).resolve())
     torch.set_num_threads(args.threads)
@@ -199,7 +224,6 @@ def main(argv=None) -> int:
     record["wall_time_s"] = round(time.perf_counter() - start, 1)
     record["environment"] = environment()
     record["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    out = Path(args.out)
     if args.update and out.with_suffix(".json").exists():
         record = merge(json.loads(out.with_suffix(".json").read_text()), record)
     atomic_write_json(out.with_suffix(".json"), record)
