@@ -9,6 +9,7 @@ from graphmed.models.ensemble import Ensemble
 from graphmed.models.gnn import GNNLinkPredictor
 from graphmed.models.knn import SimilarityKNN
 from graphmed.models.kronrls import KronRLS
+from graphmed.models.text_match import TextMatch
 
 
 def gnn_kronrls(**gnn_settings) -> Ensemble:
@@ -25,9 +26,19 @@ def multimodal(**gnn_settings) -> Ensemble:
                      lambda: KronRLS(text_views=("disease",))], name="multimodal")
 
 
+def multimodal_text_match(**gnn_settings) -> Ensemble:
+    """:func:`multimodal` plus the zero-shot :class:`TextMatch` of drug and disease texts."""
+    settings = {"modalities": ("text",), "fusion": "attention",
+                "text_views": ("disease",), **gnn_settings}
+    return Ensemble([lambda: GNNLinkPredictor(**settings),
+                     lambda: KronRLS(text_views=("disease",)), TextMatch],
+                    name="multimodal-text-match")
+
+
 MODELS: dict[str, Callable[..., PairScorer]] = {
     "knn": SimilarityKNN, "kronrls": KronRLS, "gnn": GNNLinkPredictor, "gnn-kronrls": gnn_kronrls,
-    "multimodal": multimodal}
+    "multimodal": multimodal, "text-match": TextMatch,
+    "multimodal-text-match": multimodal_text_match}
 
 #: The best model graphmed has (see benchmarks/results), used when none is named. It needs
 #: the ``features`` extra (the text model); ``gnn-kronrls`` is the best without it.
@@ -43,4 +54,5 @@ def make_model(name: str | None = None, **kwargs) -> PairScorer:
 
 
 __all__ = ["DEFAULT_MODEL", "MODELS", "Ensemble", "GNNLinkPredictor", "KronRLS", "PairScorer",
-           "SimilarityKNN", "gnn_kronrls", "make_model", "multimodal"]
+           "SimilarityKNN", "TextMatch", "gnn_kronrls", "make_model", "multimodal",
+           "multimodal_text_match"]
