@@ -28,10 +28,7 @@ def multimodal(**gnn_settings) -> Ensemble:
 
 def multimodal_text_match(**gnn_settings) -> Ensemble:
     """:func:`multimodal` plus the zero-shot :class:`TextMatch` of drug and disease texts."""
-    settings = {"modalities": ("text",), "fusion": "attention",
-                "text_views": ("disease",), **gnn_settings}
-    return Ensemble([lambda: GNNLinkPredictor(**settings),
-                     lambda: KronRLS(text_views=("disease",)), TextMatch],
+    return Ensemble([*multimodal(**gnn_settings).factories, TextMatch],
                     name="multimodal-text-match")
 
 

