@@ -191,10 +191,12 @@ def run_spectral(ddi, name: str, evaluate, device: torch.device) -> dict:
                 model.use_candidate(*candidate)
                 measured = {"rank": model.rank,
                             "test": evaluate(model.score(test["edge"]), model.score(test["edge_neg"]))}
-            # validation: the value the choice read (the evaluator's Hits@20)
+            # validation: the value the choice read (the evaluator's Hits@20; a single
+            # candidate is not selected, so its validation score is the one measured after)
+            valid = (model.selection[candidate] if model.selection
+                     else chosen["valid"]["hits@20"])
             candidates.append({"normalization": candidate[0], "degree_exponent": candidate[1],
-                               "tau": candidate[2], "valid_hits@20": model.selection[candidate],
-                               **measured})
+                               "tau": candidate[2], "valid_hits@20": valid, **measured})
         model.use_candidate(*best)
     return {"model": name, "seed": None, "settings": model.config(),
             "chosen": chosen_setting, "candidates": candidates,
