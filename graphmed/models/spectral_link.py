@@ -101,8 +101,9 @@ class SpectralLinkModel:
 
     With a single candidate ``(a, b, τ)`` no validation pairs are needed. After :meth:`fit`:
     :attr:`normalization`, :attr:`degree_exponent`, :attr:`tau` (chosen), :attr:`rank`
-    (eigenpairs kept), :attr:`selection` (``(a, b, τ)`` -> validation metric) and
-    :attr:`timings` (seconds).
+    (eigenpairs kept), :attr:`eigenvalues` (of the chosen normalisation's matrix, sorted by
+    ``|λ|``, at most ``max_rank``), :attr:`selection` (``(a, b, τ)`` -> validation metric)
+    and :attr:`timings` (seconds).
     """
 
     name = "spectral"
@@ -130,6 +131,7 @@ class SpectralLinkModel:
         self.degree_exponent: float | None = None
         self.tau: float | None = None
         self.rank = 0
+        self.eigenvalues: torch.Tensor | None = None
         self.selection: dict[tuple[float, float, float], float] = {}
         self.timings: dict[str, float] = {}
         self._left: torch.Tensor | None = None   # (N, rank): U_r f(λ_r)
@@ -184,7 +186,7 @@ class SpectralLinkModel:
         self._decompositions, self.selection = {}, {}
         self.timings = {"eigendecomposition_s": 0.0, "selection_s": 0.0}
 
-        selection, states = {}, {}
+        selection, states, spectra = {}, {}, {}
         order = {c: i for i, c in enumerate(candidates)}
 
         def best_so_far():  # the highest value; among equal ones the first candidate
@@ -196,6 +198,7 @@ class SpectralLinkModel:
             self.timings["eigendecomposition_s"] += time.perf_counter() - start
             if self.keep_decomposition:
                 self._decompositions[a] = decomposition
+            spectra[a] = decomposition[0]
             start = time.perf_counter()
             for tau in self.thresholds:
                 # b only rescales scores by (d_i d_j)^b: one gather per (a, τ) serves every b
@@ -216,6 +219,7 @@ class SpectralLinkModel:
         self.selection = {c: selection[c] for c in candidates} if several else {}
         self.normalization, self.degree_exponent, self.tau = best
         self._left, self._right, self._scale, self.rank = states[best]
+        self.eigenvalues = spectra[best[0]]
         return self
 
     def _decompose(self, edges: torch.Tensor, a: float):
@@ -254,6 +258,7 @@ class SpectralLinkModel:
         decomposition = self._decompositions[a]
         self._set(decomposition, b, tau)
         self.normalization, self.degree_exponent, self.tau = a, b, tau
+        self.eigenvalues = decomposition[0]
         return self
 
     def _set(self, decomposition, b: float, tau: float) -> None:

@@ -51,6 +51,8 @@ def test_scores_equal_a_soft_thresholded_reconstruction(a, b):
     np.testing.assert_allclose(model.score(all_pairs(n)).view(n, n).numpy(), expected, atol=1e-9)
     assert model.rank == int((np.abs(values) > tau).sum())
     assert (model.normalization, model.degree_exponent, model.tau) == (a, b, q)
+    np.testing.assert_allclose(model.eigenvalues.numpy(), values[np.argsort(-np.abs(values))],
+                               atol=1e-9)
     left, right = model.embeddings()
     assert left.shape == right.shape == (n, model.rank)
 
@@ -137,6 +139,7 @@ def test_use_candidate_switches_without_decomposing_again():
                               degree_exponents=(0.2,)).fit(edges, n)
     kept.use_candidate(0.5, 0.2, 0.3)
     assert (kept.degree_exponent, kept.tau, kept.rank) == (0.2, 0.3, fresh.rank)
+    torch.testing.assert_close(kept.eigenvalues, fresh.eigenvalues)
     torch.testing.assert_close(kept.score(all_pairs(n)), fresh.score(all_pairs(n)))
     with pytest.raises(ValueError, match="tau"):
         kept.use_candidate(0.5, 0.5, -1.0)
