@@ -206,9 +206,10 @@ def run_spectral(ddi, name: str, evaluate, device: torch.device) -> dict:
 
 
 def merge_earlier(result: dict, path: Path) -> None:
-    """Add to ``result`` the models of an earlier results file that were not run now (their
-    records, settings and epochs), and say in ``result["merged_from"]`` which run each of
-    them comes from (the earlier file's own provenance when it was itself merged)."""
+    """Add to ``result`` the models of an earlier results file that are not in it yet (not
+    run now, nor taken from a file merged before: the first file that has a model gives it),
+    with their records, settings and epochs, and say in ``result["merged_from"]`` which run
+    each of them comes from (the earlier file's own provenance when it was itself merged)."""
     earlier = json.loads(Path(path).read_text())
     if earlier.get("data_checksum") != result["data_checksum"]:
         raise SystemExit(f"--merge {path}: data checksum {earlier.get('data_checksum')} differs "
@@ -234,7 +235,7 @@ def merge_earlier(result: dict, path: Path) -> None:
         source = inherited.get(name, own)
         runs.setdefault(json.dumps(source, sort_keys=True), {**source, "models": []})["models"].append(name)
     result["models"] = kept + result["models"]
-    result["merged_from"] = [{"file": str(path), **run} for run in runs.values()]
+    result.setdefault("merged_from", []).extend({"file": str(path), **run} for run in runs.values())
 
 
 def summarise(records: list[dict], models: list[str]) -> dict:
@@ -383,9 +384,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="torch CPU threads (default: all cores, os.cpu_count())")
     parser.add_argument("--eval-every", type=int, default=5)
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"output folder (default {RESULTS})")
-    parser.add_argument("--merge", type=Path, metavar="JSON",
-                        help="an earlier ogbl_ddi.json whose models not run now are kept in the "
-                             "results (same data checksum required)")
+    parser.add_argument("--merge", type=Path, nargs="+", default=[], metavar="JSON",
+                        help="earlier ogbl_ddi.json files whose models not run now are kept in "
+                             "the results, the first file that has a model giving it (same data "
+                             "checksum required)")
     args = parser.parse_args(argv)
     if args.seeds < 1 or args.epochs < 0 or args.eval_every < 1 or args.threads < 0:
         parser.error("--seeds and --eval-every must be positive, --epochs and --threads >= 0")
@@ -456,8 +458,8 @@ def main(argv: list[str] | None = None) -> int:
         "target_test_hits@20": TARGET, "records": records, "environment": environment(),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
-    if args.merge:
-        merge_earlier(result, args.merge)
+    for path in args.merge:
+        merge_earlier(result, path)
     result["summary"] = summarise(result["records"], result["models"])
     args.out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(args.out / "ogbl_ddi.json", result)
