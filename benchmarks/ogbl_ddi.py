@@ -182,22 +182,16 @@ def run_spectral(ddi, name: str, evaluate, device: torch.device) -> dict:
         best = (model.normalization, model.degree_exponent, model.tau)
         chosen_setting = {"normalization": best[0], "degree_exponent": best[1], "tau": best[2],
                           "rank": model.rank}
-        candidates = []
         test = split["test"]
-        for candidate in model.candidates():
-            if candidate == best:
-                measured = {"rank": chosen_setting["rank"], "test": chosen["test"]}
-            else:
-                model.use_candidate(*candidate)
-                measured = {"rank": model.rank,
-                            "test": evaluate(model.score(test["edge"]), model.score(test["edge_neg"]))}
+        candidates = []
+        for candidate, rank, (pos, neg) in model.candidate_scores(test["edge"], test["edge_neg"]):
             # validation: the value the choice read (the evaluator's Hits@20; a single
             # candidate is not selected, so its validation score is the one measured after)
             valid = (model.selection[candidate] if model.selection
                      else chosen["valid"]["hits@20"])
             candidates.append({"normalization": candidate[0], "degree_exponent": candidate[1],
-                               "tau": candidate[2], "valid_hits@20": valid, **measured})
-        model.use_candidate(*best)
+                               "tau": candidate[2], "valid_hits@20": valid, "rank": rank,
+                               "test": chosen["test"] if candidate == best else evaluate(pos, neg)})
     return {"model": name, "seed": None, "settings": model.config(),
             "chosen": chosen_setting, "candidates": candidates,
             "valid": chosen["valid"], "test": chosen["test"], "fit_time_s": fit_s,

@@ -76,6 +76,20 @@ def _candidates(values, name: str, *, lowest: float | None = 0.0) -> tuple[float
     return values
 
 
+def _products(left: torch.Tensor, right: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
+    """``<left_i, right_j>`` of checked ``(n, 2)`` pairs, float64."""
+    out = torch.empty(len(pairs), dtype=torch.float64)
+    for i in range(0, len(pairs), 65_536):  # bounded memory: two (batch, rank) gathers
+        chunk = pairs[i:i + 65_536]
+        out[i:i + 65_536] = (left[chunk[:, 0]] * right[chunk[:, 1]]).sum(1)
+    return out
+
+
+def _rescaled(products: torch.Tensor, pairs: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """``products * scale_i * scale_j`` (the degree rescaling ``(d_i d_j)^b``)."""
+    return products * (scale[pairs[:, 0]] * scale[pairs[:, 1]])
+
+
 def soft_threshold(eigenvalues: torch.Tensor, tau: float) -> torch.Tensor:
     """``sign(λ) max(|λ| - τ, 0)``, elementwise (``τ`` in the eigenvalues' units)."""
     return torch.sign(eigenvalues) * (eigenvalues.abs() - tau).clamp(min=0)
@@ -183,43 +197,30 @@ class SpectralLinkModel:
                 raise ValueError("valid_pos and valid_neg must each hold at least one pair")
         metric = metric or (lambda pos, neg: hits_at_k(pos, neg, self.k))
         self.num_nodes = num_nodes
-        self._decompositions, self.selection = {}, {}
+        self._decompositions = {}
         self.timings = {"eigendecomposition_s": 0.0, "selection_s": 0.0}
 
-        selection, states, spectra = {}, {}, {}
-        order = {c: i for i, c in enumerate(candidates)}
-
-        def best_so_far():  # the highest value; among equal ones the first candidate
-            return max(selection, key=lambda c: (selection[c], -order[c]))
-
+        selection, order = {}, {c: i for i, c in enumerate(candidates)}
+        best, best_decomposition = candidates[0], None
         for a in self.normalizations:
             start = time.perf_counter()
             decomposition = self._decompose(edges, a)
             self.timings["eigendecomposition_s"] += time.perf_counter() - start
             if self.keep_decomposition:
                 self._decompositions[a] = decomposition
-            spectra[a] = decomposition[0]
+            if not several:
+                best_decomposition = decomposition
+                continue
             start = time.perf_counter()
-            for tau in self.thresholds:
-                # b only rescales scores by (d_i d_j)^b: one gather per (a, τ) serves every b
-                self._set(decomposition, 0.0, tau)
-                if several:
-                    base = (self._products(valid_pos), self._products(valid_neg))
-                for b in self.degree_exponents:
-                    scale = decomposition[2] ** b
-                    if several:
-                        selection[(a, b, tau)] = float(metric(
-                            self._rescaled(base[0], valid_pos, scale),
-                            self._rescaled(base[1], valid_neg, scale)))
-                    states[(a, b, tau)] = (self._left, self._right, scale, self.rank)
-            if several:  # keep the state of the best setting so far only
-                states = {best_so_far(): states[best_so_far()]}
+            for (b, tau), _, (pos, neg) in self._sweep(decomposition, valid_pos, valid_neg):
+                c = (a, b, tau)
+                selection[c] = float(metric(pos, neg))
+                # the highest value; among equal ones the first candidate
+                if best_decomposition is None or (selection[c], -order[c]) > (selection[best], -order[best]):
+                    best, best_decomposition = c, decomposition
             self.timings["selection_s"] += time.perf_counter() - start
-        best = best_so_far() if several else candidates[0]
         self.selection = {c: selection[c] for c in candidates} if several else {}
-        self.normalization, self.degree_exponent, self.tau = best
-        self._left, self._right, self._scale, self.rank = states[best]
-        self.eigenvalues = spectra[best[0]]
+        self._use(best_decomposition, *best)
         return self
 
     def _decompose(self, edges: torch.Tensor, a: float):
@@ -254,40 +255,56 @@ class SpectralLinkModel:
                              f"{sorted(self._decompositions)}")
         _candidates((tau,), "tau")
         _candidates((degree_exponent,), "degree_exponent", lowest=None)
-        a, b, tau = float(normalization), float(degree_exponent), float(tau)
-        decomposition = self._decompositions[a]
-        self._set(decomposition, b, tau)
-        self.normalization, self.degree_exponent, self.tau = a, b, tau
-        self.eigenvalues = decomposition[0]
+        a = float(normalization)
+        self._use(self._decompositions[a], a, float(degree_exponent), float(tau))
         return self
 
-    def _set(self, decomposition, b: float, tau: float) -> None:
-        eigenvalues, eigenvectors, degrees = decomposition
-        weights = soft_threshold(eigenvalues, tau * float(eigenvalues.abs().max()))
-        rank = int((weights != 0).sum())  # eigenvalues are sorted by |λ|: the kept ones lead
-        self.rank = rank
-        self._right = eigenvectors[:, :rank].contiguous()
-        self._left = self._right * weights[:rank]
-        self._scale = degrees ** b
+    def candidate_scores(self, *pairs):
+        """Scores of every candidate for each ``(n, 2)`` pair set, one candidate at a time:
+        yields ``((a, b, τ), rank, [scores per pair set])`` in :meth:`candidates` order, the
+        values :meth:`score` gives after :meth:`use_candidate`; needs
+        ``keep_decomposition=True``. The model keeps its setting."""
+        if not self._decompositions:
+            raise RuntimeError("candidate_scores needs a model fitted with keep_decomposition=True")
+        pairs = [_check_pairs(p, self.num_nodes, "pairs") for p in pairs]
+        for a in self.normalizations:
+            swept = {(b, tau): (rank, scores) for (b, tau), rank, scores
+                     in self._sweep(self._decompositions[a], *pairs)}
+            for b, tau in itertools.product(self.degree_exponents, self.thresholds):
+                yield ((a, b, tau), *swept[(b, tau)])
 
-    def _products(self, pairs: torch.Tensor) -> torch.Tensor:
-        """``sum_k f(λ_k) U_ik U_jk`` of checked ``(n, 2)`` pairs, before degree rescaling."""
-        out = torch.empty(len(pairs), dtype=torch.float64)
-        for i in range(0, len(pairs), 65_536):  # bounded memory: two (batch, rank) gathers
-            chunk = pairs[i:i + 65_536]
-            out[i:i + 65_536] = (self._left[chunk[:, 0]] * self._right[chunk[:, 1]]).sum(1)
-        return out
+    def _sweep(self, decomposition, *pairs: torch.Tensor):
+        """``((b, τ), rank, [scores per pair set])`` for every ``τ`` and ``b`` of one
+        decomposition: ``b`` only rescales scores by ``(d_i d_j)^b``, so one gather per ``τ``
+        serves every ``b``."""
+        for tau in self.thresholds:
+            left, right, rank = self._factors(decomposition, tau)
+            products = [_products(left, right, p) for p in pairs]
+            for b in self.degree_exponents:
+                scale = decomposition[2] ** b
+                yield (b, tau), rank, [_rescaled(x, p, scale) for x, p in zip(products, pairs)]
 
     @staticmethod
-    def _rescaled(products: torch.Tensor, pairs: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
-        return products * (scale[pairs[:, 0]] * scale[pairs[:, 1]])
+    def _factors(decomposition, tau: float) -> tuple[torch.Tensor, torch.Tensor, int]:
+        """``(U_r f(λ_r), U_r, r)``: the eigenpairs soft thresholding keeps."""
+        eigenvalues, eigenvectors, _ = decomposition
+        weights = soft_threshold(eigenvalues, tau * float(eigenvalues.abs().max()))
+        rank = int((weights != 0).sum())  # eigenvalues are sorted by |λ|: the kept ones lead
+        right = eigenvectors[:, :rank].contiguous()
+        return right * weights[:rank], right, rank
+
+    def _use(self, decomposition, a: float, b: float, tau: float) -> None:
+        self._left, self._right, self.rank = self._factors(decomposition, tau)
+        self._scale = decomposition[2] ** b
+        self.normalization, self.degree_exponent, self.tau = a, b, tau
+        self.eigenvalues = decomposition[0]
 
     def score(self, pairs) -> torch.Tensor:
         """Scores ``(n,)`` float64 of ``(n, 2)`` node pairs (higher: more likely an edge)."""
         if self._left is None:
             raise RuntimeError("SpectralLinkModel: call fit() before score()")
         pairs = _check_pairs(pairs, self.num_nodes, "pairs")
-        return self._rescaled(self._products(pairs), pairs, self._scale)
+        return _rescaled(_products(self._left, self._right, pairs), pairs, self._scale)
 
     def embeddings(self) -> tuple[torch.Tensor, torch.Tensor]:
         """``(left, right)``, both ``(N, rank)``: ``score(i, j) = <left_i, right_j>``

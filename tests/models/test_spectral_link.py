@@ -125,8 +125,16 @@ def test_default_metric_is_hits_at_k_and_use_candidate_restores_each_setting():
                               degree_exponents=(0.0, 0.25), k=10,
                               keep_decomposition=True).fit(train, n, valid, valid_neg)
     assert len(model.selection) == 8
-    for (a, b, tau), value in model.selection.items():
-        model.use_candidate(a, b, tau)
+    chosen = (model.normalization, model.degree_exponent, model.tau)
+    swept = list(model.candidate_scores(valid, valid_neg))
+    assert [c for c, _, _ in swept] == model.candidates()
+    assert (model.normalization, model.degree_exponent, model.tau) == chosen  # unchanged
+    for (candidate, rank, (pos, neg)), (key, value) in zip(swept, model.selection.items()):
+        assert candidate == key
+        model.use_candidate(*candidate)
+        assert rank == model.rank
+        torch.testing.assert_close(pos, model.score(valid), atol=0, rtol=0)
+        torch.testing.assert_close(neg, model.score(valid_neg), atol=0, rtol=0)
         assert value == hits_at_k(model.score(valid), model.score(valid_neg), 10)
     assert model.timings["eigendecomposition_s"] >= 0 and model.timings["selection_s"] >= 0
 
@@ -147,6 +155,8 @@ def test_use_candidate_switches_without_decomposing_again():
         kept.use_candidate(0.3, 0.5, 0.1)
     with pytest.raises(RuntimeError, match="keep_decomposition"):
         fresh.use_candidate(0.5, 0.5, 0.1)
+    with pytest.raises(RuntimeError, match="keep_decomposition"):
+        next(fresh.candidate_scores(all_pairs(n)))
 
 
 def test_soft_threshold():
