@@ -2,15 +2,17 @@
 
     python benchmarks/diagnosis.py --data-root ../shared/data --threads 1
 
-Every model (label prior, logistic regression and MLP on bag-of-codes, a plain
-heterogeneous GCN, HGT and the Trans4DD-style model) runs on the MIMIC-IV demo, the
+Every model (label prior, logistic regression and MLP on bag-of-codes, logistic regression
+that also reads the text of the codes, a plain heterogeneous GCN, HGT and the Trans4DD-style
+model) runs on the MIMIC-IV demo, the
 MIMIC-III demo (units: admissions; categories: ICD-10 chapters) and Synthea's 111-patient
 sample (units: patients; categories: SNOMED semantic tags), 5 patient folds x 3 seeds.
 Splits are by patient; the graph has no diagnosis edge of a validation or test unit;
 epochs, regularisation and F1 thresholds are chosen on the validation patients. Code
 nodes (diagnoses, procedures, drugs) carry text features (all-MiniLM-L6-v2 embeddings of
 their titles and names, :func:`graphmed.ehr.add_text_features`; ``--no-text`` leaves
-them out): the graph models read them, the bag-of-codes baselines do not.
+them out, and ``logistic-text-codes`` with them): the graph models and
+``logistic-text-codes`` read them, the bag-of-codes baselines do not.
 Writes ``benchmarks/results/diagnosis.{json,md}``. These are 100-patient demos: the
 numbers say how the models compare here, not how they do on the full databases.
 """
@@ -118,7 +120,9 @@ def render(record: dict) -> str:
              "and a negative test unit, macro F1 those with a positive."
              + (" Code nodes (diagnoses, procedures, drugs) carry text features "
                 "(all-MiniLM-L6-v2 embeddings of their titles and names), read by the graph "
-                "models (`hetero-gcn`, `hgt`, `trans4dd`), not by the bag-of-codes baselines."
+                "models (`hetero-gcn`, `hgt`, `trans4dd`) and by `logistic-text-codes` (the "
+                "mean title embedding of a unit's drugs and of its procedures next to its "
+                "bag-of-codes), not by the bag-of-codes baselines."
                 if cfg.get("text_features") else ""), ""]
     for name, ds in record["datasets"].items():
         lines += [f"## {name} (units: {ds['unit']}s; categories: {ds['categories']})", "",
@@ -169,6 +173,9 @@ def merge(old: dict, new: dict) -> dict:
     for name, ds in new["datasets"].items():
         target = merged["datasets"].setdefault(name, dict(ds, models={}))
         target["models"].update(ds["models"])
+        order = {m: k for k, m in enumerate(DIAGNOSIS_MODELS)}
+        target["models"] = dict(sorted(target["models"].items(),
+                                       key=lambda item: order.get(item[0], len(order))))
     models = list(dict.fromkeys(old["config"]["models"] + new["config"]["models"]))
     merged["config"] = dict(old["config"], models=models)
     merged["environment"], merged["created"] = new["environment"], new["created"]
@@ -177,12 +184,16 @@ def merge(old: dict, new: dict) -> dict:
     return merged
 
 
+#: Models that read the text features of code nodes (they need them).
+TEXT_MODELS = {"logistic-text-codes"}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", help="folder holding mimic4_demo/ ... (else $GRAPHMED_DATA)")
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
-    parser.add_argument("--models", nargs="+", default=list(DIAGNOSIS_MODELS),
-                        choices=list(DIAGNOSIS_MODELS))
+    parser.add_argument("--models", nargs="+", choices=list(DIAGNOSIS_MODELS),
+                        help="default: every model (without --no-text: those reading no text)")
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0 .. N-1")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--min-count", type=int, default=DEFAULT_MIN_COUNT)
@@ -197,6 +208,11 @@ def main(argv=None) -> int:
     parser.add_argument("--render", action="store_true",
                         help="run nothing: write the .md of --out again from its .json")
     args = parser.parse_args(argv)
+    if args.models is None:
+        args.models = [m for m in DIAGNOSIS_MODELS if args.text or m not in TEXT_MODELS]
+    elif not args.text and TEXT_MODELS & set(args.models):
+        parser.error(f"{', '.join(sorted(TEXT_MODELS & set(args.models)))} needs text features "
+                     "(drop --no-text)")
     out = Path(args.out)
     if args.render:
         text = render(json.loads(out.with_suffix(".json").read_text()))

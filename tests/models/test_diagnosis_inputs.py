@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch_geometric.data import HeteroData
 
-from graphmed.models.diagnosis.inputs import NodeInputs, sibling_codes
+from graphmed.models.diagnosis.inputs import NodeInputs, sibling_codes, text_codes
 
 
 def test_sibling_codes_are_the_other_units_of_the_patient():
@@ -41,3 +41,57 @@ def test_code_embeddings_sit_next_to_text_features(code_embeddings):
     out = inputs()
     assert {t: tuple(v.shape) for t, v in out.items()} == {
         "admission": (3, 8), "drug": (4, 8), "procedure": (2, 8)}
+
+
+class _CodesTask:
+    """What :func:`text_codes` and :class:`BagOfCodesLogistic` read of a diagnosis task."""
+
+    def __init__(self, data, drug_of_unit, labels, train, val):
+        self.data = data
+        self.drug_bag = np.eye(data["drug"].num_nodes, dtype=np.float32)[drug_of_unit]
+        self.drug_bag[np.asarray(drug_of_unit) < 0] = 0.0
+        self.train_units, self.val_units = np.asarray(train), np.asarray(val)
+        self.train_labels, self.val_labels = labels[self.train_units], labels[self.val_units]
+
+    def bag_of_codes(self, node_types=("drug", "procedure"), demographics=True):
+        blocks = [self.drug_bag if t == "drug" else
+                  np.zeros((len(self.drug_bag), self.data[t].num_nodes), np.float32)
+                  for t in node_types if t in self.data.node_types]
+        return np.concatenate(blocks, axis=1)
+
+
+def test_text_codes_average_the_unit_length_texts_of_the_codes():
+    data = HeteroData()
+    data["drug"].num_nodes, data["drug"].x = 3, torch.tensor([[3.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    data["procedure"].num_nodes = 2                       # no text: contributes no block
+    task = _CodesTask(data, [0, 2, -1], np.zeros((3, 1)), [0], [1])
+    task.drug_bag[0, 1] = 1.0                             # unit 0: drugs 0 and 1
+    out = text_codes(task)
+    r = 1 / np.sqrt(2)
+    assert out.dtype == np.float32
+    assert np.allclose(out, [[0.5, 0.5], [r, r], [0.0, 0.0]])
+    del data["drug"].x
+    with pytest.raises(ValueError, match="add_text_features"):
+        text_codes(task)
+
+
+def test_logistic_with_text_codes_scores_drugs_unseen_in_training():
+    # drugs 0 / 2 share a name embedding, as do 1 / 3; training and validation units take
+    # drugs 0 and 1 (category = drug 0), test units only drugs 2 and 3
+    from graphmed.evaluation import macro_auroc
+    from graphmed.models.diagnosis import BagOfCodesLogistic
+    data = HeteroData()
+    data["drug"].num_nodes = 4
+    data["drug"].x = torch.tensor([[1.0, 0.1], [0.1, 1.0], [1.0, 0.1], [0.1, 1.0]])
+    drugs = np.r_[np.tile([0, 1], 30), np.tile([2, 3], 10)]
+    labels = (drugs % 2 == 0).astype(np.float64)[:, None]
+    task = _CodesTask(data, drugs, labels, np.arange(40), np.arange(40, 60))
+    test = np.arange(60, 80)
+    plain = BagOfCodesLogistic().fit(task).predict(task, test)
+    assert np.ptp(plain) < 1e-9                          # unseen codes: every test unit alike
+    with_text = BagOfCodesLogistic(text_weight=2.0).fit(task)
+    assert macro_auroc(labels[test], with_text.predict(task, test)) == 1.0
+    assert with_text.config()["text_weight"] == 2.0
+    for bad in (-1.0, float("nan")):
+        with pytest.raises(ValueError, match="text_weight"):
+            BagOfCodesLogistic(text_weight=bad)

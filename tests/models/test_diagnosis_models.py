@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from graphmed.ehr import HashingTextEncoder, add_text_features
 from graphmed.errors import UnknownNameError
 from graphmed.evaluation import macro_auroc
 from graphmed.models.diagnosis import (DIAGNOSIS_MODELS, BagOfCodesLogistic, HeteroGraphClassifier,
@@ -41,8 +42,16 @@ def small(name):
     return make_diagnosis_model(name, **settings.get(name, {}))
 
 
+@pytest.fixture(scope="module")
+def text_task(toy):
+    """The same fold with text features on the code nodes (hashed names)."""
+    graph = add_text_features(toy, HashingTextEncoder(dim=16))
+    return build_diagnosis_task(graph, patient_folds(40, 4, seed=0)[0], min_count=2)
+
+
 @pytest.mark.parametrize("name", list(DIAGNOSIS_MODELS))
-def test_every_model_scores_units_as_probabilities(task, name):
+def test_every_model_scores_units_as_probabilities(request, name):
+    task = request.getfixturevalue("text_task" if name == "logistic-text-codes" else "task")
     model = small(name).fit(task, seed=0)
     scores = model.predict(task, task.test_units)
     assert scores.shape == (task.test_units.size, task.num_categories)

@@ -20,6 +20,7 @@ from graphmed.models.diagnosis.trans4dd import Trans4DD
 DIAGNOSIS_MODELS: dict[str, Callable[..., DiagnosisModel]] = {
     "label-prior": LabelPrior,
     "logistic-bag-of-codes": BagOfCodesLogistic,
+    "logistic-text-codes": lambda **kw: BagOfCodesLogistic(**{"text_weight": 2.0, **kw}),
     "mlp-bag-of-codes": BagOfCodesMLP,
     "hetero-gcn": lambda **kw: HeteroGraphClassifier("gcn", **kw),
     "hgt": lambda **kw: HeteroGraphClassifier("hgt", **kw),

@@ -92,6 +92,32 @@ def unit_codes(task, siblings: bool = False) -> np.ndarray:
     return np.concatenate([bag, sibling_codes(bag, task.unit_patient)], axis=1)
 
 
+def text_codes(task, node_types=("drug", "procedure")) -> np.ndarray:
+    """``(n_units, d * k)`` float32: for each of the ``k`` node types of ``node_types`` that
+    carry text features ``x (N_t, d)`` (:func:`graphmed.ehr.add_text_features`), the mean of
+    the unit-length features of the unit's linked codes (zeros for a unit with none).
+
+    Unlike a column of the bag-of-codes, a code seen in no training unit still moves the
+    unit towards codes with similar names."""
+    bag = task.bag_of_codes(node_types, demographics=False)
+    blocks, start = [], 0
+    for node_type in node_types:
+        if node_type not in task.data.node_types:
+            continue
+        count = int(task.data[node_type].num_nodes)
+        codes, start = bag[:, start:start + count], start + count
+        x = task.data[node_type].get("x")
+        if x is None:
+            continue
+        x = x.numpy().astype(np.float32)
+        x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+        blocks.append(codes @ x / np.maximum(codes.sum(axis=1, keepdims=True), 1.0))
+    if not blocks:
+        raise ValueError(f"no node type of {tuple(node_types)} has text features 'x'; add them "
+                         "with graphmed.ehr.add_text_features")
+    return np.concatenate(blocks, axis=1)
+
+
 def node_inputs(task, channels: int, unit_features: bool, dropout: float,
                 siblings: bool = False, code_embeddings: bool = False) -> NodeInputs:
     """:class:`NodeInputs` of a diagnosis task; with ``unit_features`` the units' features are

@@ -1,6 +1,7 @@
 """Logistic regression on bag-of-codes: one L2-regularised classifier per category."""
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Sequence
 
@@ -9,6 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 from graphmed.models.diagnosis.base import DiagnosisModel, validation_score
+from graphmed.models.diagnosis.inputs import text_codes
 from graphmed.tasks.diagnosis import DiagnosisTask
 
 DEFAULT_CS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
@@ -17,12 +19,30 @@ DEFAULT_CS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 class BagOfCodesLogistic(DiagnosisModel):
     """One-vs-rest logistic regression on :meth:`DiagnosisTask.bag_of_codes` (drugs,
     procedures, patient sex and age); the inverse regularisation ``C`` is chosen from ``cs``
-    by validation macro AUROC, then the model is refitted on the training units alone."""
+    by validation macro AUROC, then the model is refitted on the training units alone.
+
+    ``text_weight > 0`` appends ``text_weight`` times the units' text-projected codes
+    (:func:`~graphmed.models.diagnosis.inputs.text_codes`; needs text features on the drug or
+    procedure nodes); a larger weight means less regularisation of those columns."""
 
     name = "logistic-bag-of-codes"
 
-    def __init__(self, cs: Sequence[float] = DEFAULT_CS, max_iter: int = 500):
+    def __init__(self, cs: Sequence[float] = DEFAULT_CS, max_iter: int = 500,
+                 text_weight: float = 0.0):
         self.cs, self.max_iter = tuple(float(c) for c in cs), int(max_iter)
+        if not (math.isfinite(text_weight) and text_weight >= 0.0):
+            raise ValueError(f"text_weight must be a finite number >= 0, got {text_weight}")
+        self.text_weight = float(text_weight)
+        self._cached: tuple[DiagnosisTask, np.ndarray] | None = None
+
+    def _features(self, task: DiagnosisTask) -> np.ndarray:
+        """``(n_units, f)`` features of every unit of ``task`` (kept for the last task seen)."""
+        if self._cached is None or self._cached[0] is not task:
+            x = task.bag_of_codes()
+            if self.text_weight > 0.0:
+                x = np.concatenate([x, self.text_weight * text_codes(task)], axis=1)
+            self._cached = (task, x)
+        return self._cached[1]
 
     def _fit_c(self, x: np.ndarray, y: np.ndarray, c: float, seed: int) -> list[LogisticRegression]:
         models = []
@@ -38,7 +58,7 @@ class BagOfCodesLogistic(DiagnosisModel):
         return np.stack([m.predict_proba(x)[:, 1] for m in models], axis=1)
 
     def fit(self, task: DiagnosisTask, *, seed: int = 0) -> "BagOfCodesLogistic":
-        x = task.bag_of_codes()
+        x = self._features(task)
         x_train, x_val = x[task.train_units], x[task.val_units]
         self.validation_scores = {}
         best = None
@@ -52,7 +72,7 @@ class BagOfCodesLogistic(DiagnosisModel):
         return self
 
     def predict(self, task: DiagnosisTask, units: np.ndarray) -> np.ndarray:
-        return self._proba(self.models, task.bag_of_codes()[np.asarray(units)])
+        return self._proba(self.models, self._features(task)[np.asarray(units)])
 
     def config(self) -> dict:
-        return {"cs": list(self.cs), "max_iter": self.max_iter}
+        return {"cs": list(self.cs), "max_iter": self.max_iter, "text_weight": self.text_weight}

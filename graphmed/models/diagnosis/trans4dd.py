@@ -44,7 +44,10 @@ validation score, probabilities averaged before the blend) was chosen the same w
 seeds 0-2 (15 folds each): .682 / .683 against .675 / .672 for one network (logistic
 alone .677 / .670). Mixing as log-odds (``blend="logit"``) instead of probabilities was
 measured the same way and not kept: .679 / .671; nor were five networks (``members=5``:
-.683 / .682, no better for 5/3 of the cost).
+.683 / .682, no better for 5/3 of the cost). Nor was a logistic part that also reads the
+units' text-projected codes (:class:`~graphmed.models.diagnosis.BagOfCodesLogistic` with
+``text_weight=2``, which alone scores .684 / .673 against .677 / .670): .682 / .681 against
+.682 / .683.
 
 Training hides the diagnoses of a random half of the training patients at each step and
 learns on their units (:meth:`~graphmed.tasks.diagnosis.DiagnosisTask.training_view`), so
