@@ -90,7 +90,7 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     from graphmed.datasets import load_dataset
     from graphmed.models import DEFAULT_MODEL
     from graphmed.repurpose import (PathExplainer, RepurposingModel, explain_candidates,
-                                    fit_for_repurposing, rank_candidates)
+                                    fit_for_repurposing, rank_candidates, resolve)
 
     if (args.disease is None) == (args.drug is None):
         raise GraphmedError("give exactly one of --disease NAME or --drug NAME")
@@ -116,6 +116,10 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     steps.update()
     if saved is not None:
         saved.check_dataset(dataset, source=args.load)
+    # an unknown disease or drug fails here, before a fit of half a minute
+    resolve(dataset, "disease" if args.disease is not None else "drug",
+            args.disease if args.disease is not None else args.drug)
+    if saved is not None:
         model = saved
     else:
         name = args.model or DEFAULT_MODEL

@@ -190,3 +190,15 @@ def test_repurpose_parquet_needs_pyarrow(data_root, capsys, monkeypatch, tmp_pat
     with pytest.raises(SystemExit):
         _repurpose(data_root, "--disease", "D104300", "--out", str(tmp_path / "t.xlsx"))
     assert "must end in .csv or .parquet" in capsys.readouterr().err
+
+
+def test_repurpose_names_an_unknown_disease_before_fitting(data_root, capsys, monkeypatch):
+    import graphmed.repurpose
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("fitted a model for an unknown disease")
+
+    monkeypatch.setattr(graphmed.repurpose, "fit_for_repurposing", no_fit)
+    assert main(["repurpose", "--dataset", "fdataset", "--disease", "no such illness",
+                 "--data-root", str(data_root), "--no-progress"]) == 2
+    assert "unknown disease 'no such illness'" in _one_line_error(capsys)
