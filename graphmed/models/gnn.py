@@ -5,6 +5,7 @@ import copy
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+import pandas as pd
 import torch
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
@@ -181,14 +182,25 @@ class LinkPredictionNet(torch.nn.Module):
         return self.late(torch.stack(scores), torch.stack(available))
 
     @torch.no_grad()
+    def node_modality_weights(self, task: LinkTask) -> tuple[tuple[str, ...], torch.Tensor] | None:
+        """Attention fusion: ``(modality names, (n_drugs + n_diseases, M) weights)``, one row
+        per node (drugs, then diseases), summing to 1 over the modalities the node has (0 for
+        a modality it lacks). ``None`` for other fusions."""
+        if self.fusion_kind != "attention":
+            return None
+        _, weights = self.fusion(self._modalities(task))
+        return tuple(self.fusion.names), weights
+
+    @torch.no_grad()
     def modality_weights(self, task: LinkTask) -> dict[str, dict[str, float]] | None:
-        """Learned modality weights: attention fusion, the mean over drugs and over diseases
-        of the per-node weights (nodes with the modality); late fusion, the global weights."""
+        """Learned modality weights: attention fusion, the mean over all drugs and over all
+        diseases of the per-node weights (:meth:`node_modality_weights`; a node lacking a
+        modality counts 0 for it); late fusion, the global weights."""
         if self.late is not None:
             return {"all": {n: round(float(w), 4) for n, w in zip(self.late.names, self.late.weights)}}
         if self.fusion_kind != "attention":
             return None
-        _, weights = self.fusion(self._modalities(task))
+        _, weights = self.node_modality_weights(task)
         out = {}
         for kind, rows in (("drug", slice(0, self.n_drugs)), ("disease", slice(self.n_drugs, None))):
             w = weights[rows]
@@ -254,6 +266,25 @@ class GNNLinkPredictor(PairScorer):
         self.net.eval()
         self.modality_weights = self.net.modality_weights(self.task.to(device))
         return self
+
+    def node_modality_weights(self) -> pd.DataFrame | None:
+        """Attention fusion's weight of each modality at each node of the fitted graph: one row
+        per drug, then per disease (columns ``kind``, ``index`` and one per modality); ``None``
+        when the model fuses no modalities by attention."""
+        if self.net is None:
+            raise RuntimeError("call fit() before reading modality weights")
+        device = next(self.net.parameters()).device
+        self.net.eval()
+        found = self.net.node_modality_weights(self.task.to(device))
+        if found is None:
+            return None
+        names, weights = found
+        n_drugs = self.task.n_drugs
+        n = weights.size(0)
+        table = pd.DataFrame(weights.float().cpu().numpy(), columns=list(names))
+        table.insert(0, "index", np.r_[np.arange(n_drugs), np.arange(n - n_drugs)])
+        table.insert(0, "kind", ["drug"] * n_drugs + ["disease"] * (n - n_drugs))
+        return table
 
     @torch.no_grad()
     def predict_task(self, task: LinkTask) -> np.ndarray:

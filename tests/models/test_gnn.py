@@ -104,6 +104,23 @@ def test_modality_fusion_trains_with_missing_modalities(cdataset, cold_fold, fus
         assert weights["disease"]["morgan"] == 0.0  # diseases have no molecule
         named = cdataset.diseases["name"].notna().mean()
         assert 0 < weights["disease"]["text"] <= named + 1e-6  # unnamed diseases weigh 0
+    per_node = model.node_modality_weights()
+    if fusion != "attention":
+        assert per_node is None
+        return
+    n_drugs, n_diseases = cdataset.associations.shape
+    assert per_node["kind"].tolist() == ["drug"] * n_drugs + ["disease"] * n_diseases
+    assert per_node["index"].tolist() == list(range(n_drugs)) + list(range(n_diseases))
+    values = per_node[["structure", "text", "morgan"]].to_numpy()
+    assert np.allclose(values.sum(axis=1), 1.0, atol=1e-5)
+    diseases = per_node[per_node["kind"] == "disease"]
+    unnamed = cdataset.diseases["name"].isna().to_numpy()
+    assert (diseases["text"].to_numpy()[unnamed] == 0).all()
+    assert (diseases["text"].to_numpy()[~unnamed] > 0).all()
+    assert (diseases["morgan"] == 0).all()
+    for kind in ("drug", "disease"):                       # the summary is the mean per kind
+        rows = per_node[per_node["kind"] == kind]
+        assert weights[kind]["text"] == pytest.approx(rows["text"].mean(), abs=1e-4)
 
 
 def test_modality_model_saves_and_loads(cdataset, cold_fold, tmp_path, monkeypatch):
