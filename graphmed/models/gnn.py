@@ -271,8 +271,9 @@ class GNNLinkPredictor(PairScorer):
         """Attention fusion's weight of each modality at each node of the fitted graph: one row
         per drug, then per disease (columns ``kind``, ``index`` and one per modality); ``None``
         when the model fuses no modalities by attention."""
-        if self.net is None:
-            raise RuntimeError("call fit() before reading modality weights")
+        if self.net is None or self.task is None:
+            raise RuntimeError("call fit() before reading modality weights (a loaded model "
+                               "has no graph: use its net's node_modality_weights(task))")
         device = next(self.net.parameters()).device
         self.net.eval()
         found = self.net.node_modality_weights(self.task.to(device))

@@ -132,6 +132,10 @@ def test_modality_model_saves_and_loads(cdataset, cold_fold, tmp_path, monkeypat
     loaded = GNNLinkPredictor.load(tmp_path / "model.npz")
     assert loaded.settings.modalities == ("morgan",)
     assert np.allclose(loaded.predict_task(model.task), model.score_matrix(), atol=1e-5)
+    with pytest.raises(RuntimeError, match="loaded model"):
+        loaded.node_modality_weights()
+    names, weights = loaded.net.node_modality_weights(model.task)
+    assert names == ("structure", "morgan") and weights.shape == (sum(cdataset.associations.shape), 2)
 
 
 def test_unknown_modality_or_fusion_is_refused():
