@@ -301,12 +301,13 @@ def replace_diagnoses(graph, units, seed: int = 0):
 
 
 def test_flipping_test_labels_changes_no_prediction_epoch_or_threshold(data_root):
-    from graphmed.ehr import load_mimic4
+    from graphmed.ehr import HashingTextEncoder, add_text_features, load_mimic4
     from graphmed.models.diagnosis import BagOfCodesLogistic, TrainConfig, Trans4DD
     from graphmed.tasks.diagnosis import build_diagnosis_task, patient_folds, unit_labels
     from graphmed.training.diagnosis import fit_diagnosis_fold
 
-    graph = load_mimic4().build()
+    # text features on the code nodes (hashed names), read by the models that take them
+    graph = add_text_features(load_mimic4().build(), HashingTextEncoder(dim=32))
     fold = patient_folds(100, 5, seed=0)[2]
     task = build_diagnosis_task(graph, fold)
     flipped = replace_diagnoses(graph, task.test_units)
@@ -315,7 +316,7 @@ def test_flipping_test_labels_changes_no_prediction_epoch_or_threshold(data_root
                               unit_labels(graph, task.test_units, task.categories))
 
     def factories():
-        return [BagOfCodesLogistic, lambda: Trans4DD(
+        return [BagOfCodesLogistic, lambda: BagOfCodesLogistic(text_weight=2.0), lambda: Trans4DD(
             hidden=16, sizes=(4, 4, 8), eval_samples=1, train=TrainConfig(epochs=12, patience=4))]
 
     for factory in factories():
