@@ -120,6 +120,8 @@ def build_link_task(data: DrugDiseaseDataset, part: TrainPart, *, top_k: int = 1
         data: data set whose association matrix holds exactly ``part.train_pos``.
         top_k: similarity neighbours per node in the graph.
         use_gip: add GIP kernels from the *training* labels to the similarity views.
+            Drugs or diseases without any view (a user's own table with no similarity
+            matrices) get no similarity edges: the graph is their associations alone.
         features: node features, ``(N, N)`` block matrices: ``"topk"`` (the top-k
             similarity graph plus identity, per entity type), ``"similarity"`` (full
             similarity rows) or ``"similarity+associations"`` (plus training association rows).
@@ -132,7 +134,9 @@ def build_link_task(data: DrugDiseaseDataset, part: TrainPart, *, top_k: int = 1
     if use_gip:
         drug_views["gip"] = gip_kernel(labels)
         disease_views["gip"] = gip_kernel(labels.T)
-    drug_sim, disease_sim = mean_view(drug_views), mean_view(disease_views)
+    # an entity type without any view gets no similarity edges and identity features
+    drug_sim = mean_view(drug_views) if drug_views else np.zeros((nd, nd))
+    disease_sim = mean_view(disease_views) if disease_views else np.zeros((ns, ns))
 
     drug_knn, disease_knn = topk_similarity(drug_sim, top_k), topk_similarity(disease_sim, top_k)
     drug_knn, disease_knn = np.maximum(drug_knn, drug_knn.T), np.maximum(disease_knn, disease_knn.T)

@@ -82,3 +82,22 @@ def test_feature_kinds(fdataset, fold, features):
 def test_unknown_feature_kind(fdataset, fold):
     with pytest.raises(ValueError, match="unknown features"):
         build_link_task(fdataset, fold.train_part(), features="bogus")
+
+
+def test_a_data_set_without_similarity_views_gives_the_association_graph(fdataset, fold):
+    from dataclasses import replace
+
+    from graphmed.models import GNNLinkPredictor
+    from graphmed.training.cross_validation import fit_fold
+
+    plain = replace(fdataset, drug_similarities={}, disease_similarities={})
+    task = build_link_task(plain, fold.train_part(), top_k=10)
+    nd, ns = fdataset.associations.shape
+    assert set(task.edge_type.unique().tolist()) == {2, 3}        # associations only
+    assert torch.equal(task.x, torch.eye(nd + ns))                 # identity features
+    # with GIP kernels from the training labels the similarity edges come back
+    gip = build_link_task(plain, fold.train_part(), top_k=10, use_gip=True)
+    assert set(gip.edge_type.unique().tolist()) == set(range(len(EDGE_TYPES)))
+    model = fit_fold(GNNLinkPredictor(hidden=16, epochs=5), plain, fold, seed=0)
+    scores = model.score_matrix()
+    assert scores.shape == (nd, ns) and np.isfinite(scores).all() and scores.std() > 0
