@@ -148,7 +148,9 @@ def with_text_similarity(data, kinds: Sequence[str] = ("disease",), *, text_enco
     """``data`` with a ``"text"`` similarity view added for each kind in ``kinds``.
 
     Where an entity has no text, the view takes the mean of the other views of that
-    kind, so averaging the views leaves such entities as they were.
+    kind, so averaging the views leaves such entities as they were; where that kind has no
+    other view (a user's own table with names for some entities only), 0: no evidence of
+    similarity.
     """
     from dataclasses import replace
 
@@ -159,11 +161,12 @@ def with_text_similarity(data, kinds: Sequence[str] = ("disease",), *, text_enco
         similarity = text_similarity(data, kind, text_encoder=text_encoder)
         unknown = np.isnan(similarity)
         if unknown.any():
-            if not views:
-                raise ValueError(f"{data.name}: some {kind}s have no text and there is no other "
-                                 f"{kind} view to stand in for it")
-            fallback = np.mean([np.asarray(v, dtype=np.float64) for v in views.values()], axis=0)
-            similarity[unknown] = fallback[unknown]
+            if views:
+                fallback = np.mean([np.asarray(v, dtype=np.float64) for v in views.values()],
+                                   axis=0)
+                similarity[unknown] = fallback[unknown]
+            else:
+                similarity[unknown] = 0.0
         views["text"] = similarity
         changes[attribute] = views
     return replace(data, **changes)

@@ -76,3 +76,21 @@ def test_with_text_similarity_adds_a_view_that_leaves_unnamed_diseases_as_they_w
     assert np.isfinite(after).all()
     with pytest.raises(ValueError, match="kind"):
         with_text_similarity(cdataset, ["gene"], text_encoder=minilm)
+
+
+def test_text_view_without_other_views_scores_unnamed_entities_0(fdataset):
+    from dataclasses import replace
+
+    from graphmed.ehr import HashingTextEncoder
+    from graphmed.features.entity_modalities import with_text_similarity
+
+    diseases = fdataset.diseases.copy()
+    unnamed = np.zeros(len(diseases), dtype=bool)
+    unnamed[::3] = True
+    diseases.loc[unnamed, "name"] = None
+    plain = replace(fdataset, diseases=diseases, drug_similarities={}, disease_similarities={})
+    data = with_text_similarity(plain, ["disease"], text_encoder=HashingTextEncoder(dim=64))
+    sim = data.disease_similarities["text"]
+    assert set(data.disease_similarities) == {"text"} and np.isfinite(sim).all()
+    assert (sim[unnamed][:, ~unnamed] == 0).all() and np.allclose(np.diag(sim), 1.0)
+    assert sim[~unnamed][:, ~unnamed].max() > 0
