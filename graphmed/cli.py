@@ -87,7 +87,7 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     import pandas as pd
     from tqdm.auto import tqdm
 
-    from graphmed.datasets import load_dataset
+    from graphmed.datasets import list_datasets, load_dataset
     from graphmed.models import DEFAULT_MODEL
     from graphmed.repurpose import (PathExplainer, RepurposingModel, explain_candidates,
                                     fit_for_repurposing, rank_candidates, resolve)
@@ -112,6 +112,9 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
         steps.set_description(f"loading {args.load}")
         saved = RepurposingModel.load(args.load)
     steps.set_description("loading data")
+    if args.dataset is None and saved.dataset_name not in list_datasets():
+        raise GraphmedError(f"the saved model was fitted on {saved.dataset_name!r}, a table of "
+                            "your own: give it with --dataset PATH")
     dataset = load_dataset(args.dataset or saved.dataset_name, args.data_root)
     steps.update()
     if saved is not None:
@@ -205,7 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     datasets.set_defaults(func=_cmd_datasets)
 
     bench = sub.add_parser("benchmark", help="cross-validate a model and write a results JSON")
-    bench.add_argument("dataset", help="data set name, e.g. fdataset, cdataset")
+    bench.add_argument("dataset", help="data set name, e.g. fdataset, cdataset, or your own "
+                       "association table (.csv / .tsv with drug_id, disease_id columns and "
+                       "optional drug_name, disease_name)")
     bench.add_argument("--protocol", default="A", choices=["A", "B", "new-disease"],
                        help="evaluation protocol (default A: all unknown pairs are negatives)")
     bench.add_argument("--model", help="model name (default: the best model graphmed has)")
@@ -224,8 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Fit a model on every known pair (or load a saved one), rank "
                                      "the candidates for a disease or a drug and explain them by "
                                      "named paths through the drug-disease graph.")
-    rep.add_argument("--dataset", help="data set name, e.g. fdataset (default with --load: the "
-                                       "saved model's)")
+    rep.add_argument("--dataset", help="data set name, e.g. fdataset, or your own association "
+                                       "table (.csv / .tsv: drug_id, disease_id, optional "
+                                       "drug_name, disease_name); default with --load: the "
+                                       "saved model's")
     which = rep.add_mutually_exclusive_group()
     which.add_argument("--disease", help="disease id or name (case, punctuation and partial names "
                                          "are forgiven)")

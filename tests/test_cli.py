@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 import graphmed
@@ -202,3 +203,22 @@ def test_repurpose_names_an_unknown_disease_before_fitting(data_root, capsys, mo
     assert main(["repurpose", "--dataset", "fdataset", "--disease", "no such illness",
                  "--data-root", str(data_root), "--no-progress"]) == 2
     assert "unknown disease 'no such illness'" in _one_line_error(capsys)
+
+
+def test_an_association_table_of_ones_own(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    pairs = {(f"drug{rng.integers(40)}", f"disease{rng.integers(25)}") for _ in range(200)}
+    table = tmp_path / "my_pairs.csv"
+    table.write_text("drug_id,disease_id,disease_name\n" + "".join(
+        f"{d},{s},Illness {s[7:]}\n" for d, s in sorted(pairs)))
+    assert main(["benchmark", str(table), "--model", "kronrls", "--seeds", "1", "--folds", "5",
+                 "--no-progress"]) == 0
+    assert "my_pairs, protocol A, model kronrls" in capsys.readouterr().out
+    saved = tmp_path / "model.npz"
+    assert main(["repurpose", "--dataset", str(table), "--disease", "illness 3", "--model",
+                 "kronrls", "--seed", "0", "--top", "3", "--save", str(saved),
+                 "--no-progress"]) == 0
+    assert "drug candidates for disease Illness 3 (disease3)" in capsys.readouterr().out
+    assert main(["repurpose", "--load", str(saved), "--disease", "illness 3",
+                 "--no-progress"]) == 2
+    assert "--dataset PATH" in _one_line_error(capsys)

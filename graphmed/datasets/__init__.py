@@ -72,8 +72,14 @@ def dataset_info(name: str) -> DatasetInfo:
 
 def load_dataset(name: str, root: str | os.PathLike | None = None, *, download: bool = True,
                  verify: bool = True):
-    """Load a drug–disease benchmark by name (see :func:`list_datasets`), or ``"ogbl-ddi"``
-    (a :class:`~graphmed.datasets.ogbl_ddi.LinkPropDataset` with the official split)."""
+    """Load a drug–disease benchmark by name (see :func:`list_datasets`), ``"ogbl-ddi"``
+    (a :class:`~graphmed.datasets.ogbl_ddi.LinkPropDataset` with the official split), or a
+    user's association table by its path (``.csv``, ``.tsv``; see
+    :func:`~graphmed.datasets.table.load_association_table`; ``root`` does not apply)."""
+    from graphmed.datasets.table import is_association_table, load_association_table
+
+    if is_association_table(name):
+        return load_association_table(name)
     graphs = _graph_benchmarks()
     key = name.lower().replace("-", "").replace("_", "")
     if key in graphs:

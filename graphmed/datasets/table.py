@@ -1,0 +1,107 @@
+"""A user's own drug–disease associations from one delimited file.
+
+One row per known pair: ids in ``drug_id`` and ``disease_id`` (other column names can be
+given), optionally ``drug_name``, ``disease_name`` and ``drug_smiles``. Names let the
+text-based parts of the models read what an entity is; a table with ids only works too
+(the models then learn from the associations alone). The data set's name is the file's
+stem.
+
+>>> from graphmed.datasets.table import load_association_table
+>>> data = load_association_table("indications.csv")              # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.datasets.readers import read_table
+from graphmed.errors import DataFormatError
+
+#: Suffixes read as association tables (``.gz`` after any of them too).
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
+
+_ATTRIBUTES = {"drug": {"name": "name", "smiles": "smiles"}, "disease": {"name": "name"}}
+
+
+def is_association_table(value: str | os.PathLike) -> bool:
+    """Whether ``value`` names a file that :func:`load_association_table` reads (by suffix)."""
+    path = Path(value)
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return bool(suffixes) and suffixes[-1] in TABLE_SUFFIXES
+
+
+def _separator(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    return "," if suffixes and suffixes[-1] == ".csv" else "\t"
+
+
+def _entities(table: pd.DataFrame, kind: str, id_col: str, path: Path) -> pd.DataFrame:
+    """``id`` plus the ``<kind>_name`` / ``<kind>_smiles`` columns present, one row per id (the
+    first non-empty value; two different non-empty values for one id are an error)."""
+    columns = {f"{kind}_{attr}": out for attr, out in _ATTRIBUTES[kind].items()
+               if f"{kind}_{attr}" in table.columns}
+    ids = table[id_col].astype(str)
+    out = pd.DataFrame({"id": pd.unique(ids)})
+    for column, attribute in columns.items():
+        values = table[column].astype("string").str.strip()
+        given = pd.DataFrame({"id": ids, "value": values.where(values != "")}).dropna()
+        distinct = given.drop_duplicates()
+        clash = distinct["id"].duplicated()
+        if clash.any():
+            row = int(distinct.index[clash.to_numpy()][0])
+            entity = distinct.at[row, "id"]
+            first = distinct.loc[distinct["id"] == entity, "value"].iloc[0]
+            raise DataFormatError(f"{kind} {entity!r} has two values: {first!r} and "
+                                  f"{distinct.at[row, 'value']!r}", source=path, row=row,
+                                  column=column)
+        out[attribute] = out["id"].map(distinct.set_index("id")["value"]).astype("string")
+    return out
+
+
+def load_association_table(path: str | os.PathLike, *, drug_col: str = "drug_id",
+                           disease_col: str = "disease_id", sep: str | None = None,
+                           disease_kind: str = "disease") -> DrugDiseaseDataset:
+    """Read a user's association table into a :class:`DrugDiseaseDataset`.
+
+    Args:
+        path: a ``.csv`` (comma-separated) or ``.tsv`` / ``.txt`` (tab-separated) file,
+            optionally gzipped.
+        drug_col / disease_col: the id columns.
+        sep: the separator, if not the one the suffix says.
+        disease_kind: what the second entity is called in outputs (e.g. ``"virus"``).
+
+    Raises:
+        DataFormatError: naming the file, row and column of a missing id, a missing column,
+            or an entity with two different names.
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise DataFormatError("no such file", source=path)
+    table = read_table(path, sep=sep or _separator(path), required=[drug_col, disease_col],
+                       dtype=str, keep_default_na=True)
+    if table.empty:
+        raise DataFormatError("the table has no rows", source=path)
+    for col in (drug_col, disease_col):
+        missing = table[col].isna() | (table[col].astype(str).str.strip() == "")
+        if missing.any():
+            raise DataFormatError("missing id", source=path, row=int(np.flatnonzero(missing)[0]),
+                                  column=col)
+    table[[drug_col, disease_col]] = table[[drug_col, disease_col]].apply(lambda s: s.str.strip())
+    drugs = _entities(table, "drug", drug_col, path).sort_values("id", ignore_index=True)
+    diseases = _entities(table, "disease", disease_col, path).sort_values("id", ignore_index=True)
+    try:
+        data = DrugDiseaseDataset.from_tables(
+            path.name.split(".")[0], table, drugs=drugs, diseases=diseases, drug_col=drug_col,
+            disease_col=disease_col, disease_kind=disease_kind)
+    except DataFormatError as error:  # name the file, not the in-memory table
+        raise DataFormatError(error.message, source=path, row=error.row,
+                              column=error.column) from None
+    return replace(data, sources={"associations": str(path), "drugs": str(path),
+                                  "diseases": str(path)})

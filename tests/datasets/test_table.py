@@ -1,0 +1,86 @@
+"""A user's association table: round trip, separators, names, and errors that name the place."""
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from graphmed.datasets import load_dataset
+from graphmed.datasets.table import is_association_table, load_association_table
+from graphmed.errors import DataFormatError
+
+
+@pytest.fixture(scope="module")
+def pairs(fdataset):
+    p = fdataset.positive_pairs
+    return pd.DataFrame({"drug_id": fdataset.drugs["id"].to_numpy()[p[:, 0]],
+                         "disease_id": fdataset.diseases["id"].to_numpy()[p[:, 1]],
+                         "drug_name": fdataset.drugs["name"].to_numpy()[p[:, 0]],
+                         "disease_name": fdataset.diseases["name"].to_numpy()[p[:, 1]]})
+
+
+def _same_as(data, fdataset) -> bool:
+    drugs = pd.Index(data.drugs["id"]).get_indexer(fdataset.drugs["id"])
+    diseases = pd.Index(data.diseases["id"]).get_indexer(fdataset.diseases["id"])
+    return (drugs >= 0).all() and (diseases >= 0).all() and np.array_equal(
+        data.associations[np.ix_(drugs, diseases)], fdataset.associations)
+
+
+def test_a_table_of_pairs_gives_the_same_associations_and_names(tmp_path, pairs, fdataset):
+    path = tmp_path / "indications.csv"
+    pairs.sample(frac=1.0, random_state=0).to_csv(path, index=False)
+    data = load_association_table(path)
+    assert data.name == "indications" and data.sources["associations"] == str(path)
+    assert _same_as(data, fdataset)
+    names = dict(zip(data.drugs["id"], data.drugs["name"]))
+    assert all(names[i] == n for i, n in zip(fdataset.drugs["id"], fdataset.drugs["name"]))
+    assert data.drug_similarities == {} and data.disease_similarities == {}
+    assert _same_as(load_dataset(str(path)), fdataset)              # by path, too
+
+
+def test_tab_separated_gzipped_ids_only(tmp_path, pairs, fdataset):
+    path = tmp_path / "pairs.tsv.gz"
+    with gzip.open(path, "wt") as handle:
+        pairs[["drug_id", "disease_id"]].to_csv(handle, sep="\t", index=False)
+    assert is_association_table(path) and not is_association_table("fdataset")
+    data = load_association_table(path)
+    assert data.name == "pairs" and _same_as(data, fdataset)
+    assert data.drugs["name"].isna().all()
+
+
+def test_other_id_columns(tmp_path, pairs, fdataset):
+    path = tmp_path / "renamed.csv"
+    pairs.rename(columns={"drug_id": "drugbank", "disease_id": "omim"}).to_csv(path, index=False)
+    with pytest.raises(DataFormatError, match="missing columns"):
+        load_association_table(path)
+    assert _same_as(load_association_table(path, drug_col="drugbank", disease_col="omim"), fdataset)
+
+
+@pytest.mark.parametrize("change, message, row, column", [
+    (lambda t: t.assign(disease_id=t["disease_id"].where(t.index != 7)), "missing id", 7,
+     "disease_id"),
+    (lambda t: t.assign(drug_name=t["drug_name"].where(t.index != 3, "Something else")),
+     "has two values", None, "drug_name"),
+])
+def test_errors_name_the_file_row_and_column(tmp_path, pairs, change, message, row, column):
+    path = tmp_path / "bad.csv"
+    change(pairs.copy()).to_csv(path, index=False)
+    with pytest.raises(DataFormatError, match=message) as info:
+        load_association_table(path)
+    assert info.value.source == str(path) and info.value.column == column
+    if row is not None:
+        assert info.value.row == row
+    else:                                      # the second name met for that drug
+        drug = pairs.at[3, "drug_id"]
+        assert pairs.loc[info.value.row, "drug_id"] == drug
+
+
+def test_missing_or_empty_files(tmp_path):
+    with pytest.raises(DataFormatError, match="no such file"):
+        load_association_table(tmp_path / "none.csv")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("drug_id,disease_id\n")
+    with pytest.raises(DataFormatError, match="no rows"):
+        load_association_table(empty)
