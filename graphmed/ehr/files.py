@@ -16,6 +16,7 @@ import zlib
 from pathlib import Path
 from typing import Mapping
 
+import numpy as np
 import pandas as pd
 
 from graphmed.datasets.files import DataFile, locate, resolve_data_root
@@ -180,9 +181,35 @@ def read_csv(path: Path, columns: Mapping[str, object]) -> pd.DataFrame:
     try:
         table = pd.read_csv(path, usecols=[actual[c] for c in columns], dtype=dtypes)
     except Exception as exc:
+        _raise_first_bad_number(path, dtypes)
         raise DataFormatError(f"cannot be parsed as a CSV table ({type(exc).__name__}: {exc})",
                               source=path) from None
     return table.rename(columns={actual[c]: c for c in columns})[list(columns)]
+
+
+def _raise_first_bad_number(path: Path, dtypes: Mapping[str, object]) -> None:
+    """Raise a :class:`DataFormatError` naming the first cell of a numeric column that is
+    missing (where the type allows none) or not a number; return if there is none."""
+    numeric = {c: t for c, t in dtypes.items() if pd.api.types.is_numeric_dtype(pd.Series(dtype=t))}
+    if not numeric:
+        return
+    raw = pd.read_csv(path, usecols=list(numeric), dtype=str, keep_default_na=False)
+    for column, dtype in numeric.items():
+        text = raw[column].str.strip()
+        values = pd.to_numeric(text.where(text != ""), errors="coerce")
+        nullable = pd.api.types.is_extension_array_dtype(pd.Series(dtype=dtype))
+        integer = pd.api.types.is_integer_dtype(pd.Series(dtype=dtype))
+        bad = (text != "") & values.isna()
+        if not nullable and not pd.api.types.is_float_dtype(pd.Series(dtype=dtype)):
+            bad |= text == ""
+        if integer:
+            bad |= values.notna() & (values % 1 != 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            what = "a missing value" if text.iloc[row] == "" else repr(text.iloc[row])
+            kind = "an integer" if integer else "a number"
+            raise DataFormatError(f"{what} where {kind} is expected", source=path, row=row,
+                                  column=column)
 
 
 __all__ = ["MIMIC3_DEMO_FILES", "MIMIC4_DEMO_FILES", "SYNTHEA_111_FILES",

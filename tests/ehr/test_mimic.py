@@ -96,6 +96,21 @@ def test_missing_table_and_column(mimic4_folder, tmp_path):
     assert info.value.column == "starttime"
 
 
+@pytest.mark.parametrize("value, message", [("", "a missing value where an integer"),
+                                             ("x12", "'x12' where an integer"),
+                                             ("1.5", "'1.5' where an integer")])
+def test_a_bad_id_is_named_by_file_row_and_column(mimic3_folder, tmp_path, value, message):
+    folder = copy_folder(mimic3_folder, tmp_path, [f"{t}.csv.gz" for t in MIMIC3])
+    frame = pd.read_csv(folder / "ADMISSIONS.csv.gz", dtype=str, keep_default_na=False)
+    column = [c for c in frame.columns if c.lower() == "subject_id"][0]
+    frame.loc[5, column] = value
+    frame.to_csv(folder / "ADMISSIONS.csv.gz", index=False)
+    with pytest.raises(DataFormatError, match=message) as info:
+        load_mimic3(folder, verify=False)
+    assert info.value.source.endswith("ADMISSIONS.csv.gz")
+    assert (info.value.row, info.value.column) == (5, "subject_id")
+
+
 def test_missing_folder_names_it(tmp_path):
     with pytest.raises(DataNotFoundError, match="not a folder"):
         load_mimic4(tmp_path / "nowhere")
