@@ -26,7 +26,7 @@ class DatasetInfo:
 
 
 def _registry() -> dict[str, DatasetInfo]:
-    from graphmed.datasets import bnnr, hdvd, lagcn, redda
+    from graphmed.datasets import bnnr, deepdr, hdvd, lagcn, redda
 
     infos = [
         DatasetInfo("fdataset", bnnr.load_fdataset, tuple(bnnr.FDATASET_FILES.values()),
@@ -44,6 +44,10 @@ def _registry() -> dict[str, DatasetInfo]:
         DatasetInfo("hdvd", hdvd.load_hdvd, tuple(hdvd.HDVD_FILES.values()),
                     "HDVD: 219 drugs x 34 viruses, 455 drug-virus associations",
                     "Meng et al., Appl Soft Comput 103:107135 (2021)"),
+        DatasetInfo("deepdr", deepdr.load_deepdr, tuple(deepdr.DEEPDR_FILES.values()),
+                    "deepDR: 1,519 drugs x 1,229 diseases, 6,677 associations; drug view from "
+                    "shared targets",
+                    "Zeng et al., Bioinformatics 35(24):5191 (2019)"),
     ]
     return {info.name: info for info in infos}
 

@@ -8,7 +8,7 @@ from graphmed.errors import UnknownNameError
 
 
 def test_names():
-    assert list_datasets() == ["fdataset", "cdataset", "bdataset", "kdataset", "hdvd"]
+    assert list_datasets() == ["fdataset", "cdataset", "bdataset", "kdataset", "hdvd", "deepdr"]
 
 
 @pytest.mark.parametrize("alias,name", [("F", "fdataset"), ("c", "cdataset"), ("b", "bdataset"),
