@@ -25,7 +25,8 @@ from graphmed.errors import DataFormatError
 #: Suffixes read as association tables (``.gz`` after any of them too).
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
 
-_ATTRIBUTES = {"drug": {"name": "name", "smiles": "smiles"}, "disease": {"name": "name"}}
+#: Optional columns ``<kind>_<attribute>`` read into the entity tables.
+_ATTRIBUTES = {"drug": ("name", "smiles"), "disease": ("name",)}
 
 
 def is_association_table(value: str | os.PathLike) -> bool:
@@ -45,7 +46,7 @@ def _separator(path: Path) -> str:
 def _entities(table: pd.DataFrame, kind: str, id_col: str, path: Path) -> pd.DataFrame:
     """``id`` plus the ``<kind>_name`` / ``<kind>_smiles`` columns present, one row per id (the
     first non-empty value; two different non-empty values for one id are an error)."""
-    columns = {f"{kind}_{attr}": out for attr, out in _ATTRIBUTES[kind].items()
+    columns = {f"{kind}_{attr}": attr for attr in _ATTRIBUTES[kind]
                if f"{kind}_{attr}" in table.columns}
     ids = table[id_col].astype(str)
     out = pd.DataFrame({"id": pd.unique(ids)})
