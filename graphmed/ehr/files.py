@@ -193,7 +193,10 @@ def _raise_first_bad_number(path: Path, dtypes: Mapping[str, object]) -> None:
     numeric = {c: t for c, t in dtypes.items() if pd.api.types.is_numeric_dtype(pd.Series(dtype=t))}
     if not numeric:
         return
-    raw = pd.read_csv(path, usecols=list(numeric), dtype=str, keep_default_na=False)
+    try:
+        raw = pd.read_csv(path, usecols=list(numeric), dtype=str, keep_default_na=False)
+    except Exception:  # not a cell problem: the caller reports the parse error
+        return
     for column, dtype in numeric.items():
         text = raw[column].str.strip()
         values = pd.to_numeric(text.where(text != ""), errors="coerce")
