@@ -34,6 +34,8 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
     width = max(len(r[0]) for r in rows)
     for name, where, description in rows:
         print(f"  {name:<{width}}  {description}\n  {'':<{width}}  {where}")
+    print("your own associations: give the path of a .csv / .tsv (drug_id, disease_id, optional "
+          "drug_name, disease_name) wherever a data set name is taken")
     return 0
 
 

@@ -24,6 +24,7 @@ def test_datasets_found(data_root, capsys):
         assert f"  {name} " in out
     status = [line.strip().split()[0] for line in out.splitlines()[2::2]]
     assert status == ["found"] * len(list_datasets())
+    assert out.splitlines()[-1].startswith("your own associations: give the path of a .csv")
 
 
 def test_datasets_missing(tmp_path, monkeypatch, capsys):
