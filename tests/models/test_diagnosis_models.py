@@ -191,3 +191,33 @@ def test_trans4dd_members_average_networks_of_different_seeds(task):
     assert model.config()["members"] == 2
     with pytest.raises(ValueError, match="members"):
         Trans4DD(members=0)
+
+
+def test_trans4dd_reads_units_in_batches_when_asked(task, monkeypatch):
+    from graphmed.models.diagnosis.trans4dd import Trans4DDNet
+
+    steps, readouts = [], []
+    forward, readout = Trans4DDNet.forward, Trans4DDNet._readout
+
+    def spy_forward(self, edges, units, generator, samples=1, chunk=None):
+        steps.append((len(units), chunk, self.training))
+        return forward(self, edges, units, generator, samples, chunk)
+
+    def spy_readout(self, h, rowptr, col, seeds, generator, samples):
+        readouts.append(len(seeds))
+        return readout(self, h, rowptr, col, seeds, generator, samples)
+
+    monkeypatch.setattr(Trans4DDNet, "forward", spy_forward)
+    monkeypatch.setattr(Trans4DDNet, "_readout", spy_readout)
+    model = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=2, members=1, batch_units=3,
+                     train=QUICK).fit(task, seed=0)
+    training = [n for n, _, is_training in steps if is_training]
+    assert training and max(training) == 3             # the loss reads at most 3 units
+    assert all(chunk == 3 for _, chunk, is_training in steps if not is_training)
+    readouts.clear()
+    scores = model.predict(task, task.test_units)
+    assert scores.shape == (task.test_units.size, task.num_categories)
+    assert np.isfinite(scores).all() and max(readouts) <= 3 and sum(readouts) == task.test_units.size
+    assert model.config()["batch_units"] == 3
+    with pytest.raises(ValueError, match="batch_units"):
+        Trans4DD(batch_units=0)
