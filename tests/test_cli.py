@@ -223,3 +223,10 @@ def test_an_association_table_of_ones_own(tmp_path, capsys):
     assert main(["repurpose", "--load", str(saved), "--disease", "illness 3",
                  "--no-progress"]) == 2
     assert "--dataset PATH" in _one_line_error(capsys)
+
+
+def test_a_table_too_small_for_the_folds_is_one_line(tmp_path, capsys):
+    table = tmp_path / "tiny.csv"
+    table.write_text("drug_id,disease_id\na,x\na,y\nb,y\nc,z\n")
+    assert main(["benchmark", str(table), "--model", "kronrls", "--no-progress"]) == 2
+    assert "4 known and 5 unknown pairs cannot be split into 10 folds" in _one_line_error(capsys)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from graphmed.errors import UnknownNameError
+from graphmed.errors import DataFormatError, UnknownNameError
 from graphmed.splits.fold import Fold
 
 PROTOCOLS = ("A", "B", "new-disease")
@@ -42,8 +42,8 @@ def _check(associations: np.ndarray, n_folds: int, val_fraction: float) -> np.nd
         raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction}")
     n_pos = int(associations.sum())
     if n_pos < n_folds or associations.size - n_pos < n_folds:
-        raise ValueError(f"{n_pos} known and {associations.size - n_pos} unknown pairs cannot be "
-                         f"split into {n_folds} folds")
+        raise DataFormatError(f"{n_pos} known and {associations.size - n_pos} unknown pairs "
+                              f"cannot be split into {n_folds} folds")
     return associations
 
 
@@ -111,8 +111,8 @@ def new_disease(associations: np.ndarray, *, n_folds: int = 10, seed: int = 0,
     associations = _check(associations, n_folds, val_fraction)
     diseases = np.flatnonzero(associations.any(axis=0))
     if len(diseases) < n_folds:
-        raise ValueError(f"{len(diseases)} diseases with known drugs cannot be split into "
-                         f"{n_folds} folds")
+        raise DataFormatError(f"{len(diseases)} diseases with known drugs cannot be split "
+                              f"into {n_folds} folds")
     kfold = KFold(n_splits=n_folds, shuffle=True, random_state=seed)
     folds = []
     for index, (rest, test) in enumerate(kfold.split(diseases)):
