@@ -34,8 +34,8 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
     width = max(len(r[0]) for r in rows)
     for name, where, description in rows:
         print(f"  {name:<{width}}  {description}\n  {'':<{width}}  {where}")
-    print("your own associations: give the path of a .csv / .tsv (drug_id, disease_id, optional "
-          "drug_name, disease_name) wherever a data set name is taken")
+    print("your own associations: give the path of a .csv / .tsv / .parquet (drug_id, disease_id, "
+          "optional drug_name, disease_name) wherever a data set name is taken")
     return 0
 
 
@@ -211,8 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("benchmark", help="cross-validate a model and write a results JSON")
     bench.add_argument("dataset", help="data set name, e.g. fdataset, cdataset, or your own "
-                       "association table (.csv / .tsv with drug_id, disease_id columns and "
-                       "optional drug_name, disease_name)")
+                       "association table (.csv / .tsv / .parquet with drug_id, disease_id "
+                       "columns and optional drug_name, disease_name)")
     bench.add_argument("--protocol", default="A", choices=["A", "B", "new-disease"],
                        help="evaluation protocol (default A: all unknown pairs are negatives)")
     bench.add_argument("--model", help="model name (default: the best model graphmed has)")
@@ -232,9 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      "the candidates for a disease or a drug and explain them by "
                                      "named paths through the drug-disease graph.")
     rep.add_argument("--dataset", help="data set name, e.g. fdataset, or your own association "
-                                       "table (.csv / .tsv: drug_id, disease_id, optional "
-                                       "drug_name, disease_name); default with --load: the "
-                                       "saved model's")
+                                       "table (.csv / .tsv / .parquet: drug_id, disease_id, "
+                                       "optional drug_name, disease_name); default with --load: "
+                                       "the saved model's")
     which = rep.add_mutually_exclusive_group()
     which.add_argument("--disease", help="disease id or name (case, punctuation and partial names "
                                          "are forgiven)")

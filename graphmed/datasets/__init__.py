@@ -78,7 +78,7 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, download: 
                  verify: bool = True):
     """Load a drug–disease benchmark by name (see :func:`list_datasets`), ``"ogbl-ddi"``
     (a :class:`~graphmed.datasets.ogbl_ddi.LinkPropDataset` with the official split), or a
-    user's association table by its path (``.csv``, ``.tsv``; see
+    user's association table by its path (``.csv``, ``.tsv``, ``.parquet``; see
     :func:`~graphmed.datasets.table.load_association_table`; ``root`` does not apply)."""
     from graphmed.datasets.table import is_association_table, load_association_table
 

@@ -20,10 +20,10 @@ import pandas as pd
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.datasets.readers import read_table
-from graphmed.errors import DataFormatError
+from graphmed.errors import DataFormatError, MissingDependencyError
 
-#: Suffixes read as association tables (``.gz`` after any of them too).
-TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
+#: Suffixes read as association tables (``.gz`` after any delimited one too).
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet")
 
 #: Optional columns ``<kind>_<attribute>`` read into the entity tables.
 _ATTRIBUTES = {"drug": ("name", "smiles"), "disease": ("name",)}
@@ -35,12 +35,34 @@ def is_association_table(value: str | os.PathLike) -> bool:
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
+        if suffixes and suffixes[-1] == ".parquet":
+            return False
     return bool(suffixes) and suffixes[-1] in TABLE_SUFFIXES
 
 
 def _separator(path: Path) -> str:
     suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
     return "," if suffixes and suffixes[-1] == ".csv" else "\t"
+
+
+def _read_parquet(path: Path, required: list[str]) -> pd.DataFrame:
+    """A Parquet table with every column as text (missing values stay missing)."""
+    try:
+        import pyarrow  # noqa: F401  (pandas' Parquet engine)
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"reading {path.name} needs the optional package 'pyarrow' ({exc}); install it with "
+            "`pip install pyarrow`") from None
+    try:
+        table = pd.read_parquet(path)
+    except Exception as exc:
+        raise DataFormatError(f"cannot be read as a Parquet table ({type(exc).__name__}: {exc})",
+                              source=path) from None
+    missing = [col for col in required if col not in table.columns]
+    if missing:
+        raise DataFormatError(f"missing columns {missing}; columns are {list(table.columns)}",
+                              source=path, column=missing[0])
+    return table.astype("string")
 
 
 def _entities(table: pd.DataFrame, kind: str, id_col: str, path: Path) -> pd.DataFrame:
@@ -73,7 +95,7 @@ def load_association_table(path: str | os.PathLike, *, drug_col: str = "drug_id"
 
     Args:
         path: a ``.csv`` (comma-separated) or ``.tsv`` / ``.txt`` (tab-separated) file,
-            optionally gzipped.
+            optionally gzipped, or a ``.parquet`` file (needs pyarrow).
         drug_col / disease_col: the id columns.
         sep: the separator, if not the one the suffix says.
         disease_kind: what the second entity is called in outputs (e.g. ``"virus"``).
@@ -85,8 +107,11 @@ def load_association_table(path: str | os.PathLike, *, drug_col: str = "drug_id"
     path = Path(path).expanduser()
     if not path.is_file():
         raise DataFormatError("no such file", source=path)
-    table = read_table(path, sep=sep or _separator(path), required=[drug_col, disease_col],
-                       dtype=str, keep_default_na=True)
+    if path.suffix.lower() == ".parquet":
+        table = _read_parquet(path, [drug_col, disease_col])
+    else:
+        table = read_table(path, sep=sep or _separator(path), required=[drug_col, disease_col],
+                           dtype=str, keep_default_na=True)
     if table.empty:
         raise DataFormatError("the table has no rows", source=path)
     for col in (drug_col, disease_col):

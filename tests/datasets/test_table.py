@@ -84,3 +84,20 @@ def test_missing_or_empty_files(tmp_path):
     empty.write_text("drug_id,disease_id\n")
     with pytest.raises(DataFormatError, match="no rows"):
         load_association_table(empty)
+
+
+def test_parquet(tmp_path, pairs, fdataset):
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "pairs.parquet"
+    with_gap = pairs.copy()
+    with_gap.loc[0, "drug_name"] = None                   # a missing name stays missing
+    with_gap.to_parquet(path, index=False)
+    assert is_association_table(path) and not is_association_table("pairs.parquet.gz")
+    data = load_association_table(path)
+    assert data.name == "pairs" and _same_as(data, fdataset)
+    assert data.drugs["name"].notna().all()               # the drug's other rows name it
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"not parquet")
+    with pytest.raises(DataFormatError, match="Parquet") as info:
+        load_association_table(broken)
+    assert info.value.source == str(broken)
