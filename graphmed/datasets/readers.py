@@ -44,6 +44,12 @@ def read_table(path: Path, *, sep: str = "\t", required: Iterable[str] = (), **k
     except Exception as exc:
         raise DataFormatError(f"cannot be parsed as a table ({type(exc).__name__}: {exc})",
                               source=path) from None
+    return require_columns(table, required, path)
+
+
+def require_columns(table: pd.DataFrame, required: Iterable[str], path: Path) -> pd.DataFrame:
+    """``table``, after checking that the ``required`` columns are present (the error names
+    the file, the first missing column and the columns there are)."""
     missing = [col for col in required if col not in table.columns]
     if missing:
         raise DataFormatError(f"missing columns {missing}; columns are {list(table.columns)}",

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
-from graphmed.datasets.readers import read_table
+from graphmed.datasets.readers import read_table, require_columns
 from graphmed.errors import DataFormatError, MissingDependencyError
 
 #: Suffixes read as association tables (``.gz`` after any delimited one too).
@@ -58,11 +58,7 @@ def _read_parquet(path: Path, required: list[str]) -> pd.DataFrame:
     except Exception as exc:
         raise DataFormatError(f"cannot be read as a Parquet table ({type(exc).__name__}: {exc})",
                               source=path) from None
-    missing = [col for col in required if col not in table.columns]
-    if missing:
-        raise DataFormatError(f"missing columns {missing}; columns are {list(table.columns)}",
-                              source=path, column=missing[0])
-    return table.astype("string")
+    return require_columns(table, required, path).astype("string")
 
 
 def _entities(table: pd.DataFrame, kind: str, id_col: str, path: Path) -> pd.DataFrame:
