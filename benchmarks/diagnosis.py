@@ -170,13 +170,16 @@ def merge(old: dict, new: dict) -> dict:
         raise SystemExit("--update needs the seeds and folds of the results it updates")
     merged = dict(old)
     merged["datasets"] = {name: dict(ds, models=dict(ds["models"])) for name, ds in old["datasets"].items()}
+    order = {m: k for k, m in enumerate(DIAGNOSIS_MODELS)}  # rows in the registry's order
+
+    def by_registry(name: str) -> int:
+        return order.get(name, len(order))
+
     for name, ds in new["datasets"].items():
         target = merged["datasets"].setdefault(name, dict(ds, models={}))
         target["models"].update(ds["models"])
-        order = {m: k for k, m in enumerate(DIAGNOSIS_MODELS)}
-        target["models"] = dict(sorted(target["models"].items(),
-                                       key=lambda item: order.get(item[0], len(order))))
-    models = list(dict.fromkeys(old["config"]["models"] + new["config"]["models"]))
+        target["models"] = {m: target["models"][m] for m in sorted(target["models"], key=by_registry)}
+    models = sorted(dict.fromkeys(old["config"]["models"] + new["config"]["models"]), key=by_registry)
     merged["config"] = dict(old["config"], models=models)
     merged["environment"], merged["created"] = new["environment"], new["created"]
     merged["wall_time_s"] = round(sum(m["seconds"] for ds in merged["datasets"].values()

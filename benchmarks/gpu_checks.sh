@@ -6,7 +6,7 @@
 # 2. protocol A, 10 folds, one seed, the default model on Fdataset: wall time and peak
 #    memory on the GPU, beside the CPU record in benchmarks/results/speed_fdataset_protocol_a.json;
 # 3. ogbl-ddi: the spectral models on the GPU, and OGB's GCN and GraphSAGE examples with
-#    their full 200-epoch recipes for $SEEDS seeds (the CPU rows are capped at 2 epochs).
+#    their full 200-epoch recipes for $SEEDS seeds (the committed CPU rows ran 30 of them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-benchmarks/results/gpu}

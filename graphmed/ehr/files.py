@@ -190,20 +190,21 @@ def read_csv(path: Path, columns: Mapping[str, object]) -> pd.DataFrame:
 def _raise_first_bad_number(path: Path, dtypes: Mapping[str, object]) -> None:
     """Raise a :class:`DataFormatError` naming the first cell of a numeric column that is
     missing (where the type allows none) or not a number; return if there is none."""
-    numeric = {c: t for c, t in dtypes.items() if pd.api.types.is_numeric_dtype(pd.Series(dtype=t))}
+    numeric = {c: pd.Series(dtype=t) for c, t in dtypes.items()}   # empty probes of each type
+    numeric = {c: probe for c, probe in numeric.items() if pd.api.types.is_numeric_dtype(probe)}
     if not numeric:
         return
     try:
         raw = pd.read_csv(path, usecols=list(numeric), dtype=str, keep_default_na=False)
     except Exception:  # not a cell problem: the caller reports the parse error
         return
-    for column, dtype in numeric.items():
+    for column, probe in numeric.items():
         text = raw[column].str.strip()
         values = pd.to_numeric(text.where(text != ""), errors="coerce")
-        nullable = pd.api.types.is_extension_array_dtype(pd.Series(dtype=dtype))
-        integer = pd.api.types.is_integer_dtype(pd.Series(dtype=dtype))
+        nullable = pd.api.types.is_extension_array_dtype(probe)
+        integer = pd.api.types.is_integer_dtype(probe)
         bad = (text != "") & values.isna()
-        if not nullable and not pd.api.types.is_float_dtype(pd.Series(dtype=dtype)):
+        if not nullable and not pd.api.types.is_float_dtype(probe):
             bad |= text == ""
         if integer:
             bad |= values.notna() & (values % 1 != 0)

@@ -18,8 +18,9 @@ class TextMatch(PairScorer):
     other: a cold-start signal, meant as an ensemble member. A drug or disease without
     text scores 0 with every partner (it ranks nothing). What the encoder learned from its
     pretraining corpus is what this model knows; on Fdataset and Cdataset, whose texts are
-    names only, all-MiniLM-L6-v2 ranks a disease's known drugs at a per-disease AUROC of
-    about .63 and .61 on its own.
+    names only, all-MiniLM-L6-v2 ranks a new disease's known drugs at a per-disease AUROC of
+    .63 and .58 on its own (new-disease protocol; Cdataset's 102 unnamed diseases rank
+    nothing).
 
     Args:
         text_encoder: a :class:`~graphmed.features.text.TextEncoder` (default: the default
