@@ -1,4 +1,4 @@
-"""Command line: ``graphmed datasets | benchmark | repurpose | pretrain-smiles``.
+"""Command line: ``graphmed datasets | benchmark | repurpose | diagnose | pretrain-smiles``.
 
 Thin: parses arguments, calls the library, prints. Errors graphmed raises on purpose
 are printed as one line (exit status 2); anything else is a bug and shows a traceback.
@@ -191,6 +191,59 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     return 0
 
 
+#: EHR layouts of ``graphmed diagnose`` -> (loader in graphmed.ehr, default unit)
+EHR_SOURCES = {"mimic4": ("load_mimic4", "admission"), "mimic3": ("load_mimic3", "admission"),
+               "synthea": ("load_synthea", "patient")}
+
+
+def _cmd_diagnose(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    import graphmed.ehr as ehr
+    from graphmed.models.diagnosis import make_diagnosis_model
+    from graphmed.tasks.diagnosis_prediction import predict_diagnoses
+
+    if args.out:
+        from graphmed.interop import check_table_path
+
+        check_table_path(args.out)  # fail before fitting, not after
+    make_diagnosis_model(args.model)  # an unknown model name fails before loading
+    loader, default_unit = EHR_SOURCES[args.source]
+    units = ("encounter", "patient") if args.source == "synthea" else ("admission", "patient")
+    if args.unit is not None and args.unit not in units:
+        raise GraphmedError(f"--unit for {args.source} must be {' or '.join(units)}, got {args.unit!r}")
+    ehr_data = getattr(ehr, loader)(args.root, unit=args.unit or default_unit,
+                                    data_root=args.data_root)
+    graph = ehr_data.build()
+    if not args.no_text:
+        graph = ehr.add_text_features(graph)
+    from graphmed.threads import cpu_threads
+
+    with cpu_threads(args.threads):
+        result = predict_diagnoses(graph, args.model, args.units, seed=args.seed,
+                                   val_fraction=args.val_fraction)
+    task, table = result.task, result.table
+    print(f"{graph.name}: {task.test_units.size} {task.unit}(s) to diagnose; model {args.model}, "
+          f"seed {result.seed}; fitted on {task.train_units.size} {task.unit}s of "
+          f"{task.fold.train.size} patients, validated on {task.val_units.size} {task.unit}s of "
+          f"{task.fold.val.size} patients (validation macro AUROC {result.validation_macro_auroc:.3f}, "
+          f"which also chose the model's settings); {task.num_categories} categories")
+    shown = table[table["rank"] <= args.top]
+    units = shown["unit_id"].unique()
+    with pd.option_context("display.max_rows", None, "display.width", 200,
+                           "display.max_colwidth", 60):
+        print(shown[shown["unit_id"].isin(units[:args.show])].to_string(
+            index=False, formatters={"probability": "{:.3f}".format}))
+    if units.size > args.show:
+        print(f"... {units.size - args.show} more {task.unit}(s); --out writes them all")
+    if args.out:
+        from graphmed.interop import write_table
+
+        write_table(table, args.out)
+        print(f"every category of every {task.unit} written to {args.out}")
+    return 0
+
+
 def _table_file(text: str) -> str:
     from graphmed.interop import TABLE_SUFFIXES
 
@@ -265,6 +318,37 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--no-progress", action="store_true", help="hide progress bars")
     rep.add_argument("--threads", type=_at_least(1), default=DEFAULT_THREADS, help=THREADS_HELP)
     rep.set_defaults(func=_cmd_repurpose)
+
+    diag = sub.add_parser("diagnose", help="predict the diagnosis categories of admissions (or "
+                                           "patients) that are not coded yet",
+                          description="Build the EHR graph, fit a diagnosis model on the patients "
+                                      "with diagnoses (a validation share chooses its settings) "
+                                      "and list the most probable diagnosis categories (ICD-10 "
+                                      "chapters; SNOMED tags for Synthea) of the units without "
+                                      "diagnoses, or of the units named with --units.")
+    diag.add_argument("source", choices=sorted(EHR_SOURCES), help="layout of the EHR tables")
+    diag.add_argument("--root", help="folder of the export (default: the demo under the data root)")
+    diag.add_argument("--unit", help="node diagnoses are attached to: admission or patient "
+                                     "(MIMIC; default admission), encounter or patient (Synthea; "
+                                     "default patient)")
+    diag.add_argument("--units", nargs="+", metavar="ID",
+                      help="ids of the units to diagnose (default: every unit without a diagnosis); "
+                           "their own diagnoses, if any, are hidden from the model")
+    diag.add_argument("--model", default="trans4dd",
+                      help="diagnosis model (default trans4dd; logistic-bag-of-codes takes a second)")
+    diag.add_argument("--top", type=_at_least(1), default=3, help="categories printed per unit (default 3)")
+    diag.add_argument("--show", type=_at_least(1), default=10, help="units printed (default 10)")
+    diag.add_argument("--seed", type=_at_least(0),
+                      help="seed of the validation split and the model (default: drawn and printed)")
+    diag.add_argument("--val-fraction", type=float, default=0.2,
+                      help="share of the diagnosed patients kept for validation (default 0.2)")
+    diag.add_argument("--no-text", action="store_true",
+                      help="no text embeddings of code titles and drug names on the graph")
+    diag.add_argument("--out", type=_table_file,
+                      help="write every category of every unit to a .csv or .parquet file")
+    diag.add_argument("--data-root", help="data folder (default: $GRAPHMED_DATA or the per-user folder)")
+    diag.add_argument("--threads", type=_at_least(1), default=DEFAULT_THREADS, help=THREADS_HELP)
+    diag.set_defaults(func=_cmd_diagnose)
 
     smiles = sub.add_parser("pretrain-smiles",
                             help="pretrain a SMILES Transformer (masked language model) for drug features")

@@ -230,3 +230,39 @@ def test_a_table_too_small_for_the_folds_is_one_line(tmp_path, capsys):
     table.write_text("drug_id,disease_id\na,x\na,y\nb,y\nc,z\n")
     assert main(["benchmark", str(table), "--model", "kronrls", "--no-progress"]) == 2
     assert "4 known and 5 unknown pairs cannot be split into 10 folds" in _one_line_error(capsys)
+
+
+def test_diagnose_uncoded_admissions(data_root, tmp_path, capsys):
+    from graphmed.ehr.mimic import read_mimic4_tables
+
+    tables, _ = read_mimic4_tables(data_root / "mimic4_demo")
+    uncoded = np.sort(tables["admissions"]["hadm_id"].to_numpy())[:5]
+    diagnoses = tables["diagnoses_icd"]
+    tables["diagnoses_icd"] = diagnoses[~diagnoses["hadm_id"].isin(uncoded)]
+    (tmp_path / "hosp").mkdir()
+    for name, table in tables.items():
+        table.to_csv(tmp_path / "hosp" / f"{name}.csv", index=False)
+    out = tmp_path / "diagnoses.csv"
+    assert main(["diagnose", "mimic4", "--root", str(tmp_path), "--model", "logistic-bag-of-codes",
+                 "--no-text", "--seed", "0", "--top", "2", "--show", "3", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "5 admission(s) to diagnose; model logistic-bag-of-codes, seed 0" in printed
+    assert "... 2 more admission(s)" in printed
+    import pandas as pd
+
+    table = pd.read_csv(out)
+    assert sorted(table["unit_id"].unique()) == sorted(uncoded)
+    categories = table.groupby("unit_id").size()
+    assert (categories == categories.iloc[0]).all() and categories.iloc[0] > 2
+    assert table.groupby("unit_id")["probability"].apply(lambda p: p.is_monotonic_decreasing).all()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["synthea", "--unit", "admission"], "--unit for synthea must be encounter or patient"),
+    (["mimic4", "--model", "nomodel"], "unknown diagnosis model 'nomodel'"),
+    (["mimic4", "--model", "label-prior"], "every admission of 'mimic4_demo' has a diagnosis"),
+    (["mimic4", "--units", "123", "--model", "label-prior"], "unknown admission id '123'"),
+])
+def test_diagnose_errors_are_one_line(data_root, capsys, args, message):
+    assert main(["diagnose", *args, "--data-root", str(data_root), "--no-text"]) == 2
+    assert message in _one_line_error(capsys)

@@ -73,18 +73,20 @@ SYNTHEA_111_FILES = _demo("synthea_111", None, {
 
 def table_paths(tables: list[str], name: str, registered: Mapping[str, DataFile],
                 root: str | os.PathLike | None = None, *, verify: bool = True,
-                download: bool = True, page: str | None = None) -> dict[str, Path]:
+                download: bool = True, page: str | None = None,
+                data_root: str | os.PathLike | None = None) -> dict[str, Path]:
     """Local paths of ``tables`` (e.g. ``"hosp/admissions"``) of the export ``name``.
 
-    ``root`` is the export's folder; without it, ``<data root>/<name>`` with the registered
-    demo files (downloaded where they have a URL, checked against their sha256).
+    ``root`` is the export's folder; without it, the registered demo files under the data
+    root (``data_root``, else ``$GRAPHMED_DATA``, ...; downloaded where they have a URL,
+    checked against their sha256).
 
     Raises:
         DataNotFoundError: the folder or a table is missing.
         DataIntegrityError: a file does not match its checksum.
     """
     if root is None:
-        data_root = resolve_data_root()
+        data_root = resolve_data_root(data_root)
         paths = {}
         for table in tables:
             try:

@@ -59,18 +59,20 @@ MIMIC4_TABLES: dict[str, dict[str, str]] = {
 
 
 def read_mimic4_tables(root: str | os.PathLike | None = None, *, verify: bool = True,
-                       download: bool = True) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+                       download: bool = True, data_root: str | os.PathLike | None = None
+                       ) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     """The MIMIC-IV ``hosp`` tables of :data:`MIMIC4_TABLES` (only those columns), and the
     file each was read from. Arguments as in :func:`load_mimic4`."""
     path = table_paths([f"hosp/{t}" for t in MIMIC4_TABLES],
                        "mimic4_demo" if root is None else "MIMIC-IV", MIMIC4_DEMO_FILES, root,
-                       verify=verify, download=download, page=MIMIC4_DEMO_PAGE)
+                       verify=verify, download=download, page=MIMIC4_DEMO_PAGE, data_root=data_root)
     tables = {t: read_csv(path[f"hosp/{t}"], columns) for t, columns in MIMIC4_TABLES.items()}
     return tables, {k: str(p) for k, p in path.items()}
 
 
 def load_mimic4(root: str | os.PathLike | None = None, *, unit: Unit = "admission",
-                verify: bool = True, download: bool = True) -> EHRData:
+                verify: bool = True, download: bool = True,
+                data_root: str | os.PathLike | None = None) -> EHRData:
     """MIMIC-IV ``hosp`` tables as an :class:`EHRData` (see the module docstring).
 
     Args:
@@ -78,8 +80,11 @@ def load_mimic4(root: str | os.PathLike | None = None, *, unit: Unit = "admissio
         unit: attach diagnoses, procedures and drugs to ``"admission"`` or ``"patient"`` nodes.
         verify: check files against ``SHA256SUMS.txt`` / the registered demo checksums.
         download: for the demo only, fetch missing files that have a public URL.
+        data_root: where the demo is looked for when ``root`` is ``None`` (default
+            ``$GRAPHMED_DATA``, else the per-user folder).
     """
-    tables, sources = read_mimic4_tables(root, verify=verify, download=download)
+    tables, sources = read_mimic4_tables(root, verify=verify, download=download,
+                                         data_root=data_root)
     return mimic4_from_tables(tables, unit=unit, name="mimic4_demo" if root is None else "mimic4",
                               sources=sources)
 
@@ -114,18 +119,19 @@ def mimic4_from_tables(tables: Mapping[str, pd.DataFrame], *, unit: Unit = "admi
 
 
 def load_mimic3(root: str | os.PathLike | None = None, *, unit: Unit = "admission",
-                verify: bool = True, download: bool = True) -> EHRData:
+                verify: bool = True, download: bool = True,
+                data_root: str | os.PathLike | None = None) -> EHRData:
     """MIMIC-III tables as an :class:`EHRData` (see the module docstring); codes are ICD-9-CM.
 
     Args:
         root: the MIMIC-III folder (holding ``ADMISSIONS.csv.gz`` ...);
             ``$GRAPHMED_DATA/mimic3_demo`` if ``None``.
-        unit, verify, download: as in :func:`load_mimic4`.
+        unit, verify, download, data_root: as in :func:`load_mimic4`.
     """
     tables = ["PATIENTS", "ADMISSIONS", "DIAGNOSES_ICD", "PROCEDURES_ICD", "PRESCRIPTIONS",
               "D_ICD_DIAGNOSES", "D_ICD_PROCEDURES"]
     path = table_paths(tables, "mimic3_demo" if root is None else "MIMIC-III", MIMIC3_DEMO_FILES,
-                       root, verify=verify, download=download)
+                       root, verify=verify, download=download, data_root=data_root)
     patients = read_csv(path["PATIENTS"], {"subject_id": "int64", "gender": STR, "dob": STR})
     admissions = read_csv(path["ADMISSIONS"], {"hadm_id": "int64", "subject_id": "int64",
                                                "admittime": STR})

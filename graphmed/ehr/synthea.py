@@ -39,7 +39,8 @@ def semantic_tag(descriptions: pd.Series) -> pd.Series:
 
 
 def load_synthea(root: str | os.PathLike | None = None, *, unit: Unit = "encounter",
-                 verify: bool = True, download: bool = True) -> EHRData:
+                 verify: bool = True, download: bool = True,
+                 data_root: str | os.PathLike | None = None) -> EHRData:
     """A Synthea CSV export as an :class:`EHRData` (see the module docstring).
 
     Args:
@@ -48,12 +49,14 @@ def load_synthea(root: str | os.PathLike | None = None, *, unit: Unit = "encount
         verify: check the files of ``synthea_111`` against their registered checksums (an
             export elsewhere is checked against its ``SHA256SUMS.txt`` if it has one).
         download: accepted for symmetry with the other loaders (the sample has no URL).
+        data_root: where ``synthea_111`` is looked for when ``root`` is ``None`` (default
+            ``$GRAPHMED_DATA``, else the per-user folder).
     """
     if unit not in ("encounter", "patient"):
         raise ValueError(f"unit must be 'encounter' or 'patient', got {unit!r}")
     tables = ["patients", "encounters", "conditions", "medications", "procedures"]
     path = table_paths(tables, "synthea_111", SYNTHEA_111_FILES, root, verify=verify,
-                       download=download)
+                       download=download, data_root=data_root)
     patients = read_csv(path["patients"], {"id": STR, "birthdate": STR, "deathdate": STR,
                                            "gender": STR})
     encounters = read_csv(path["encounters"], {"id": STR, "patient": STR, "start": STR})

@@ -296,9 +296,13 @@ class DiagnosisTask:
                              "test": int(self.fold.test.size)}}
 
 
-def build_diagnosis_task(graph: MedGraph, fold: PatientFold, *, min_count: int = DEFAULT_MIN_COUNT
-                         ) -> DiagnosisTask:
-    """The task of one patient fold (see the module docstring for what is hidden and kept)."""
+def build_diagnosis_task(graph: MedGraph, fold: PatientFold, *, min_count: int = DEFAULT_MIN_COUNT,
+                         test_units=None) -> DiagnosisTask:
+    """The task of one patient fold (see the module docstring for what is hidden and kept).
+
+    ``test_units``: indices of units of test patients to score instead of those with
+    diagnoses (e.g. admissions not coded yet, :mod:`graphmed.tasks.diagnosis_prediction`).
+    """
     unit = unit_type(graph)
     patient_of = unit_patients(graph, unit)
     targets = target_units(graph, unit)
@@ -309,6 +313,12 @@ def build_diagnosis_task(graph: MedGraph, fold: PatientFold, *, min_count: int =
         raise ValueError(f"{int((side < 0).sum())} patients are in no part of the fold")
     unit_side = side[patient_of]
     units = [targets[unit_side[targets] == k] for k in range(3)]
+    if test_units is not None:
+        units[2] = np.unique(np.asarray(test_units, dtype=np.int64))
+        outside = units[2][unit_side[units[2]] != 2]
+        if outside.size:
+            raise ValueError(f"test unit {int(outside[0])} belongs to a patient outside the "
+                             "fold's test part")
     hidden = np.flatnonzero(unit_side > 0)  # every unit of a validation or test patient
     data = hide_diagnoses(graph.data, unit, hidden)
 

@@ -106,6 +106,19 @@ def test_task_hides_held_out_diagnoses_and_keeps_their_other_edges(toy):
     assert np.array_equal(task.val_labels, unit_labels(toy, task.val_units, task.categories))
 
 
+def test_test_units_can_be_named_among_the_test_patients_units(toy):
+    fold = patient_folds(12, 3, seed=0)[0]
+    units = np.flatnonzero(np.isin(unit_patients(toy), fold.test))[::2]
+    task = build_diagnosis_task(toy, fold, min_count=1, test_units=units[::-1])
+    assert np.array_equal(task.test_units, units)
+    default = build_diagnosis_task(toy, fold, min_count=1)
+    assert torch.equal(task.data["admission", "diagnosed_with", "diagnosis"].edge_index,
+                       default.data["admission", "diagnosed_with", "diagnosis"].edge_index)
+    training_unit = np.flatnonzero(np.isin(unit_patients(toy), fold.train))[:1]
+    with pytest.raises(ValueError, match="outside the fold's test part"):
+        build_diagnosis_task(toy, fold, min_count=1, test_units=training_unit)
+
+
 def test_category_rule_uses_training_units_only(toy):
     fold = patient_folds(12, 3, seed=0)[0]
     task = build_diagnosis_task(toy, fold, min_count=1)

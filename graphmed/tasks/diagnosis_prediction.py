@@ -1,0 +1,174 @@
+"""Diagnosis categories for units whose diagnoses are not known yet.
+
+The evaluation protocol (:mod:`graphmed.tasks.diagnosis`) hides diagnoses it knows; in use,
+a hospital has admissions that are not coded yet. :func:`prediction_task` builds the same
+kind of :class:`~graphmed.tasks.diagnosis.DiagnosisTask` for them:
+
+* the units to predict (``query``) are, by default, every unit without a diagnosis;
+* patients with a query unit are the task's test patients: as in the evaluation protocol,
+  the graph shows no diagnosis of any of their units (coded earlier admissions included),
+  which is the situation every model was validated in;
+* the other patients with diagnoses are split (seeded) into training and validation
+  patients; the validation patients' diagnoses are hidden too and every choice a model
+  makes (epoch, regularisation) reads them only.
+
+:func:`predict_diagnoses` fits a diagnosis model on such a task and returns a table of the
+query units' category probabilities with ids and names.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from graphmed.errors import DataFormatError
+from graphmed.graph.medgraph import MedGraph
+from graphmed.tasks.diagnosis import (CATEGORY, DEFAULT_MIN_COUNT, PATIENT, DiagnosisTask,
+                                      PatientFold, build_diagnosis_task, target_units,
+                                      unit_patients, unit_type)
+
+
+def undiagnosed_units(graph: MedGraph) -> np.ndarray:
+    """``(n,)`` sorted indices of the units without any diagnosis (the default query units)."""
+    unit = unit_type(graph)
+    return np.setdiff1d(np.arange(graph.num_nodes(unit)), target_units(graph, unit))
+
+
+def prediction_task(graph: MedGraph, query_units=None, *, val_fraction: float = 0.2,
+                    seed: int = 0, min_count: int = DEFAULT_MIN_COUNT) -> DiagnosisTask:
+    """A :class:`DiagnosisTask` whose :attr:`~DiagnosisTask.test_units` are ``query_units``.
+
+    Args:
+        graph: an EHR graph (:mod:`graphmed.ehr`).
+        query_units: unit ids (strings, as in ``graph.nodes[unit]["id"]``) or indices
+            (integers) to predict; ``None``: :func:`undiagnosed_units`. A query unit that has
+            diagnoses in ``graph`` is treated as if it had none.
+        val_fraction: share of the other diagnosed patients kept for validation.
+        seed: seed of the training / validation split.
+        min_count: a category is predicted when at least this many training units have it
+            and this many do not.
+
+    Raises:
+        DataFormatError: (a ``ValueError``) no query unit, or fewer than two patients with
+            diagnoses outside the query patients.
+        UnknownNameError: a query id that is not a unit of ``graph``.
+    """
+    if not (isinstance(val_fraction, (int, float)) and 0.0 < val_fraction < 1.0):
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
+    unit = unit_type(graph)
+    query = _query_indices(graph, unit, query_units)
+    patient_of = unit_patients(graph, unit)
+    n_patients = graph.num_nodes(PATIENT)
+    query_patients = np.unique(patient_of[query])
+    labelled = np.setdiff1d(np.unique(patient_of[target_units(graph, unit)]), query_patients)
+    if labelled.size < 2:
+        raise DataFormatError(f"{labelled.size} patient(s) with diagnoses besides those of the query "
+                         "units; need at least 2 to fit and validate a model")
+    order = np.random.default_rng([int(seed), 11]).permutation(labelled)
+    n_val = min(max(1, int(round(val_fraction * order.size))), order.size - 1)
+    val = order[:n_val]
+    train = np.setdiff1d(np.arange(n_patients), np.concatenate([val, query_patients]))
+    fold = PatientFold(0, int(seed), train, val, query_patients)
+    return build_diagnosis_task(graph, fold, min_count=min_count, test_units=query)
+
+
+def _query_indices(graph: MedGraph, unit: str, query_units) -> np.ndarray:
+    if query_units is None:
+        query = undiagnosed_units(graph)
+        if query.size == 0:
+            raise DataFormatError(f"every {unit} of {graph.name!r} has a diagnosis; name the {unit}s "
+                             "to predict")
+        return query
+    items = list(np.atleast_1d(np.asarray(query_units, dtype=object)))
+    if not items:
+        raise DataFormatError(f"no {unit} to predict (query_units is empty)")
+    if all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in items):
+        query = np.asarray(items, dtype=np.int64)
+        n = graph.num_nodes(unit)
+        bad = query[(query < 0) | (query >= n)]
+        if bad.size:
+            raise DataFormatError(f"{unit} index {int(bad[0])} out of range [0, {n})")
+    else:
+        query = graph.indices_of(unit, [str(i) for i in items])
+    return np.unique(query)
+
+
+@dataclass
+class DiagnosisPredictions:
+    """What :func:`predict_diagnoses` returns.
+
+    Attributes:
+        table: one row per (query unit, category): ``unit_id``, ``patient_id``,
+            ``category``, ``category_name``, ``probability`` and ``rank`` (1 = the most
+            probable category of that unit), sorted by unit then rank.
+        task: the task the model was fitted on.
+        model: the fitted model.
+        seed: the seed of the split and the model.
+        validation_macro_auroc: the fitted model's macro AUROC on the validation patients
+            (which chose its epoch and regularisation, so optimistic); NaN when no category
+            has a positive and a negative validation unit.
+    """
+
+    table: pd.DataFrame
+    task: DiagnosisTask
+    model: object
+    seed: int
+    validation_macro_auroc: float
+
+
+def prediction_table(graph: MedGraph, task: DiagnosisTask, units: np.ndarray,
+                     probabilities: np.ndarray, top: int | None = None) -> pd.DataFrame:
+    """Long table of ``probabilities (len(units), task.num_categories)``; ``top`` keeps the
+    ``top`` most probable categories of each unit (all when ``None``)."""
+    units = np.asarray(units, dtype=np.int64)
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    if probabilities.shape != (units.size, task.num_categories):
+        raise ValueError(f"probabilities must be ({units.size}, {task.num_categories}), got "
+                         f"{probabilities.shape}")
+    order = np.argsort(-probabilities, axis=1, kind="stable")
+    keep = order.shape[1] if top is None else min(int(top), order.shape[1])
+    order = order[:, :keep]
+    unit_ids = graph.nodes[task.unit]["id"].to_numpy()
+    patient_ids = graph.nodes[PATIENT]["id"].to_numpy()
+    categories = np.asarray(task.categories, dtype=object)
+    names = graph.nodes[CATEGORY].set_index("id")["name"]
+    rows = np.repeat(np.arange(units.size), keep)
+    cols = order.reshape(-1)
+    return pd.DataFrame({
+        "unit_id": unit_ids[units][rows],
+        "patient_id": patient_ids[task.unit_patient[units]][rows],
+        "category": categories[cols],
+        "category_name": names.reindex(categories[cols]).to_numpy(),
+        "probability": probabilities[rows, cols],
+        "rank": np.tile(np.arange(1, keep + 1), units.size),
+    })
+
+
+def predict_diagnoses(graph: MedGraph, model="trans4dd", query_units=None, *,
+                      seed: int | None = None, val_fraction: float = 0.2,
+                      top: int | None = None) -> DiagnosisPredictions:
+    """Fit ``model`` on :func:`prediction_task` and score the query units.
+
+    Args:
+        graph: an EHR graph; give it text features (:func:`graphmed.ehr.add_text_features`)
+            for the models that read them, as the diagnosis benchmark does.
+        model: a diagnosis model name (:data:`graphmed.models.diagnosis.DIAGNOSIS_MODELS`)
+            or an unfitted model.
+        query_units, val_fraction: as in :func:`prediction_task`.
+        seed: seed of the split and the model; drawn and logged when ``None``.
+        top: categories kept per unit in the table (all when ``None``).
+    """
+    from graphmed.evaluation.multilabel import macro_auroc
+    from graphmed.models.diagnosis import make_diagnosis_model
+    from graphmed.seed import resolve_seed
+
+    seed = resolve_seed(seed)
+    task = prediction_task(graph, query_units, val_fraction=val_fraction, seed=seed)
+    fitted = (make_diagnosis_model(model) if isinstance(model, str) else model).fit(task, seed=seed)
+    scores = fitted.predict(task, task.test_units)
+    validation = macro_auroc(task.val_labels, fitted.predict(task, task.val_units))
+    return DiagnosisPredictions(prediction_table(graph, task, task.test_units, scores, top),
+                                task, fitted, seed,
+                                float(validation) if math.isfinite(validation) else math.nan)

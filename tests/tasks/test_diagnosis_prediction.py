@@ -1,0 +1,163 @@
+"""Diagnosing units that are not coded yet: the task, what it hides, the table, the errors."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from graphmed.errors import DataFormatError, UnknownNameError
+from graphmed.evaluation.multilabel import macro_auroc
+from graphmed.tasks import (predict_diagnoses, prediction_table, prediction_task,
+                            undiagnosed_units, unit_labels)
+from graphmed.tasks.diagnosis import revealing_edge_types
+
+UNCODED = 40  # admissions whose diagnoses are dropped from the tables
+
+
+@pytest.fixture(scope="module")
+def tables():
+    from graphmed.ehr.mimic import read_mimic4_tables
+
+    return read_mimic4_tables()[0]
+
+
+@pytest.fixture(scope="module")
+def uncoded_ids(tables):
+    admissions = np.sort(tables["admissions"]["hadm_id"].to_numpy())
+    return np.random.default_rng(0).choice(admissions, UNCODED, replace=False)
+
+
+@pytest.fixture(scope="module")
+def graphs(tables, uncoded_ids):
+    """``(full graph, graph built from tables without the uncoded admissions' diagnoses)``."""
+    from graphmed.ehr.mimic import mimic4_from_tables
+
+    diagnoses = tables["diagnoses_icd"]
+    partial = {**tables, "diagnoses_icd": diagnoses[~diagnoses["hadm_id"].isin(uncoded_ids)]}
+    return mimic4_from_tables(tables).build(), mimic4_from_tables(partial).build()
+
+
+def _diagnosis_edge_units(task) -> set[int]:
+    units = set()
+    for et in revealing_edge_types(task.data, task.unit):
+        index = task.data[et].edge_index
+        units |= set((index[0] if et[0] == task.unit else index[1]).tolist())
+    return units
+
+
+def test_uncoded_admissions_are_the_query_and_their_patients_are_hidden(graphs, uncoded_ids):
+    full, partial = graphs
+    query = undiagnosed_units(partial)
+    ids = partial.nodes["admission"]["id"].to_numpy()
+    assert sorted(ids[query]) == sorted(str(i) for i in uncoded_ids)
+    assert undiagnosed_units(full).size == 0
+
+    task = prediction_task(partial, seed=3)
+    assert np.array_equal(task.test_units, query)
+    fold = task.fold
+    parts = np.concatenate([fold.train, fold.val, fold.test])
+    assert np.array_equal(np.sort(parts), np.arange(partial.num_nodes("patient")))
+    assert np.array_equal(fold.test, np.unique(task.unit_patient[query]))
+    # no diagnosis of any unit of a validation or query patient is in the graph the model sees
+    seen = _diagnosis_edge_units(task)
+    hidden_patients = np.concatenate([fold.val, fold.test])
+    hidden_units = np.flatnonzero(np.isin(task.unit_patient, hidden_patients))
+    assert seen.isdisjoint(hidden_units.tolist())
+    assert set(task.train_units.tolist()) <= seen
+    # validation patients are diagnosed patients outside the query, about a fifth of them
+    labelled = np.setdiff1d(np.unique(task.unit_patient[np.setdiff1d(
+        np.arange(partial.num_nodes("admission")), query)]), fold.test)
+    assert np.isin(fold.val, labelled).all()
+    assert fold.val.size == round(0.2 * labelled.size)
+    assert task.val_labels.sum(axis=1).min() > 0
+    # the split is seeded
+    again = prediction_task(partial, seed=3)
+    other = prediction_task(partial, seed=4)
+    assert np.array_equal(again.fold.val, fold.val)
+    assert not np.array_equal(other.fold.val, fold.val)
+
+
+def test_named_units_are_scored_without_their_own_diagnoses(graphs, uncoded_ids):
+    """Naming coded admissions hides their diagnoses: the predictions equal those made from
+    tables where those diagnoses were never recorded."""
+    full, partial = graphs
+    ids = [str(i) for i in uncoded_ids]
+    on_full = predict_diagnoses(full, "logistic-bag-of-codes", ids, seed=0)
+    on_partial = predict_diagnoses(partial, "logistic-bag-of-codes", ids, seed=0)
+    assert on_full.task.categories == on_partial.task.categories
+    pd.testing.assert_frame_equal(on_full.table, on_partial.table)
+    assert len(on_full.table) == UNCODED * on_full.task.num_categories
+
+
+def test_a_graph_model_never_reads_the_named_units_diagnoses(graphs, uncoded_ids):
+    """The same for a graph model, against the full graph with only those units' diagnosis
+    edges removed (same nodes, so the same network)."""
+    from graphmed.graph.medgraph import MedGraph
+    from graphmed.tasks import hide_diagnoses
+
+    full, _ = graphs
+    ids = [str(i) for i in uncoded_ids]
+    stripped = MedGraph(hide_diagnoses(full.data, "admission", full.indices_of("admission", ids)),
+                        full.nodes, name=full.name)
+    on_full = predict_diagnoses(full, "hetero-gcn", ids, seed=0)
+    on_stripped = predict_diagnoses(stripped, "hetero-gcn", ids, seed=0)
+    pd.testing.assert_frame_equal(on_full.table, on_stripped.table)
+
+
+def test_predictions_of_uncoded_admissions_beat_chance(graphs):
+    full, partial = graphs
+    result = predict_diagnoses(partial, "logistic-bag-of-codes", seed=0)
+    table = result.table
+    ids = partial.nodes["admission"]["id"].to_numpy()[result.task.test_units]
+    scores = (table.pivot(index="unit_id", columns="category", values="probability")
+              .loc[ids, result.task.categories].to_numpy())
+    truth = unit_labels(full, full.indices_of("admission", ids), result.task.categories)
+    assert macro_auroc(truth, scores) > 0.55  # chance is 0.5
+    assert 0.5 < result.validation_macro_auroc <= 1.0
+
+
+def test_the_table_ranks_each_units_categories(graphs):
+    _, partial = graphs
+    task = prediction_task(partial, seed=0)
+    units = task.test_units[:3]
+    rng = np.random.default_rng(1)
+    probabilities = rng.random((units.size, task.num_categories))
+    table = prediction_table(partial, task, units, probabilities, top=4)
+    assert list(table.columns) == ["unit_id", "patient_id", "category", "category_name",
+                                   "probability", "rank"]
+    assert len(table) == 3 * 4
+    for k, (unit_id, rows) in enumerate(table.groupby("unit_id", sort=False)):
+        assert unit_id == partial.nodes["admission"]["id"].iloc[units[k]]
+        assert rows["rank"].tolist() == [1, 2, 3, 4]
+        assert np.allclose(rows["probability"], np.sort(probabilities[k])[::-1][:4])
+        patient = partial.nodes["patient"]["id"].iloc[task.unit_patient[units[k]]]
+        assert (rows["patient_id"] == patient).all()
+    names = partial.nodes["diagnosis_category"].set_index("id")["name"]
+    assert (table["category_name"] == names.loc[table["category"]].to_numpy()).all()
+    with pytest.raises(ValueError, match="probabilities must be"):
+        prediction_table(partial, task, units, probabilities[:, 1:])
+
+
+def test_trans4dd_diagnoses_uncoded_admissions(graphs):
+    _, partial = graphs
+    result = predict_diagnoses(partial, "trans4dd", seed=0, top=2)
+    assert len(result.table) == UNCODED * 2
+    assert result.table["probability"].between(0, 1).all()
+    assert result.seed == 0 and result.model.name == "trans4dd"
+
+
+def test_bad_queries_are_named(graphs):
+    full, partial = graphs
+    with pytest.raises(DataFormatError, match="every admission .* has a diagnosis"):
+        prediction_task(full)
+    with pytest.raises(UnknownNameError, match="no-such-admission"):
+        prediction_task(partial, ["no-such-admission"])
+    with pytest.raises(DataFormatError, match="out of range"):
+        prediction_task(partial, [10_000])
+    with pytest.raises(DataFormatError, match="empty"):
+        prediction_task(partial, [])
+    with pytest.raises(ValueError, match="val_fraction"):
+        prediction_task(partial, val_fraction=1.0)
+    everyone = full.nodes["admission"]["id"].tolist()
+    with pytest.raises(DataFormatError, match="need at least 2"):
+        prediction_task(full, everyone)
