@@ -66,6 +66,27 @@ def test_label_prior_is_the_training_frequency(task):
     assert np.allclose(scores, np.tile(task.train_labels.mean(0), (3, 1)))
 
 
+def test_logistic_fits_a_wide_vocabulary_on_sparse_codes(wide_vocabulary_task):
+    """4,000 admissions x 20,000 drugs: the codes stay sparse through the fit (a dense
+    array would be 320 MB)."""
+    import tracemalloc
+
+    from scipy import sparse
+
+    task = wide_vocabulary_task
+    model = BagOfCodesLogistic(cs=(1.0,))
+    tracemalloc.start()
+    try:
+        model.fit(task, seed=0)
+        scores = model.predict(task, task.test_units)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sparse.issparse(model._features(task))
+    assert peak < task.num_units * 20_000 * 4 / 4
+    assert scores.shape == (task.test_units.size, task.num_categories)
+
+
 def test_logistic_learns_the_drug_signal_and_picks_c_on_validation(task, toy):
     # category C is given exactly to the second admission of even patients, whose drugs are
     # drug0 / drug2: the bag-of-codes carries it

@@ -162,6 +162,25 @@ def test_bag_of_codes(toy):
     assert np.array_equal(bag[1, 4:6], [0, 1])          # admission 1 underwent p1
     assert bag[:, 6:].max() <= 1.0
     assert task.bag_of_codes(demographics=False).shape == (24, 6)
+    sparse = task.bag_of_codes(sparse=True)
+    assert sparse.format == "csr" and sparse.dtype == np.float32
+    assert np.array_equal(sparse.toarray(), bag)
+    assert task.bag_of_codes() is bag                   # cached
+
+
+def test_sparse_bag_of_codes_never_holds_the_dense_matrix(wide_vocabulary_task):
+    import tracemalloc
+
+    task = wide_vocabulary_task
+    dense_bytes = task.num_units * 20_000 * 4           # 320 MB
+    tracemalloc.start()
+    try:
+        bag = task.bag_of_codes(sparse=True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert bag.shape == (task.num_units, 20_000 + 2) and bag.nnz <= task.num_units * (5 + 2)
+    assert peak < dense_bytes / 20
 
 
 def test_mimic4_demo_task(data_root):

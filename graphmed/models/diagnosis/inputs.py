@@ -99,7 +99,7 @@ def text_codes(task, node_types=("drug", "procedure")) -> np.ndarray:
 
     Unlike a column of the bag-of-codes, a code seen in no training unit still moves the
     unit towards codes with similar names."""
-    bag = task.bag_of_codes(node_types, demographics=False)
+    bag = task.bag_of_codes(node_types, demographics=False, sparse=True)
     blocks, start = [], 0
     for node_type in node_types:
         if node_type not in task.data.node_types:
@@ -111,7 +111,8 @@ def text_codes(task, node_types=("drug", "procedure")) -> np.ndarray:
             continue
         x = x.numpy().astype(np.float32)
         x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-        blocks.append(codes @ x / np.maximum(codes.sum(axis=1, keepdims=True), 1.0))
+        counts = np.asarray(codes.sum(axis=1), dtype=np.float32)
+        blocks.append(np.asarray(codes @ x) / np.maximum(counts, 1.0))
     if not blocks:
         raise ValueError(f"no node type of {tuple(node_types)} has text features 'x'; add them "
                          "with graphmed.ehr.add_text_features")
