@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.sparse import csr_matrix
 import pytest
 import torch
 from torch_geometric.data import HeteroData
@@ -53,11 +54,12 @@ class _CodesTask:
         self.train_units, self.val_units = np.asarray(train), np.asarray(val)
         self.train_labels, self.val_labels = labels[self.train_units], labels[self.val_units]
 
-    def bag_of_codes(self, node_types=("drug", "procedure"), demographics=True):
+    def bag_of_codes(self, node_types=("drug", "procedure"), demographics=True, sparse=False):
         blocks = [self.drug_bag if t == "drug" else
                   np.zeros((len(self.drug_bag), self.data[t].num_nodes), np.float32)
                   for t in node_types if t in self.data.node_types]
-        return np.concatenate(blocks, axis=1)
+        bag = np.concatenate(blocks, axis=1)
+        return csr_matrix(bag) if sparse else bag
 
 
 def test_text_codes_average_the_unit_length_texts_of_the_codes():
