@@ -227,13 +227,15 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
           f"seed {result.seed}; fitted on {task.train_units.size} {task.unit}s of "
           f"{task.fold.train.size} patients, validated on {task.val_units.size} {task.unit}s of "
           f"{task.fold.val.size} patients (validation macro AUROC {result.validation_macro_auroc:.3f}, "
-          f"which also chose the model's settings); {task.num_categories} categories")
+          f"which also chose the model's settings and the per-category thresholds of "
+          f"'predicted'); {task.num_categories} categories")
     shown = table[table["rank"] <= args.top]
     units = shown["unit_id"].unique()
     with pd.option_context("display.max_rows", None, "display.width", 200,
                            "display.max_colwidth", 60):
         print(shown[shown["unit_id"].isin(units[:args.show])].to_string(
-            index=False, formatters={"probability": "{:.3f}".format}))
+            index=False, formatters={k: "{:.3f}".format
+                                     for k in ("probability", "prevalence", "threshold")}))
     if units.size > args.show:
         print(f"... {units.size - args.show} more {task.unit}(s); --out writes them all")
     if args.out:

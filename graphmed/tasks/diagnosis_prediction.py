@@ -100,9 +100,9 @@ class DiagnosisPredictions:
     """What :func:`predict_diagnoses` returns.
 
     Attributes:
-        table: one row per (query unit, category): ``unit_id``, ``patient_id``,
-            ``category``, ``category_name``, ``probability`` and ``rank`` (1 = the most
-            probable category of that unit), sorted by unit then rank.
+        table: one row per (query unit, category), sorted by unit then rank
+            (:func:`prediction_table`); ``predicted`` uses per-category thresholds with the
+            best F1 on the validation patients.
         task: the task the model was fitted on.
         model: the fitted model.
         seed: the seed of the split and the model.
@@ -119,8 +119,13 @@ class DiagnosisPredictions:
 
 
 def prediction_table(graph: MedGraph, task: DiagnosisTask, units: np.ndarray,
-                     probabilities: np.ndarray, top: int | None = None) -> pd.DataFrame:
-    """Long table of ``probabilities (len(units), task.num_categories)``; ``top`` keeps the
+                     probabilities: np.ndarray, top: int | None = None,
+                     thresholds: np.ndarray | None = None) -> pd.DataFrame:
+    """Long table of ``probabilities (len(units), task.num_categories)``: one row per (unit,
+    category) with ``unit_id``, ``patient_id``, ``category``, ``category_name``,
+    ``probability``, ``rank`` (1 = the unit's most probable category) and ``prevalence``
+    (the category's share of training units); with ``thresholds`` ``(c,)`` also
+    ``threshold`` and ``predicted`` (``probability >= threshold``). ``top`` keeps the
     ``top`` most probable categories of each unit (all when ``None``)."""
     units = np.asarray(units, dtype=np.int64)
     probabilities = np.asarray(probabilities, dtype=np.float64)
@@ -136,14 +141,23 @@ def prediction_table(graph: MedGraph, task: DiagnosisTask, units: np.ndarray,
     names = graph.nodes[CATEGORY].set_index("id")["name"]
     rows = np.repeat(np.arange(units.size), keep)
     cols = order.reshape(-1)
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "unit_id": unit_ids[units][rows],
         "patient_id": patient_ids[task.unit_patient[units]][rows],
         "category": categories[cols],
         "category_name": names.reindex(categories[cols]).to_numpy(),
         "probability": probabilities[rows, cols],
         "rank": np.tile(np.arange(1, keep + 1), units.size),
+        "prevalence": task.train_labels.mean(axis=0)[cols],
     })
+    if thresholds is not None:
+        thresholds = np.asarray(thresholds, dtype=np.float64).reshape(-1)
+        if thresholds.size != task.num_categories:
+            raise ValueError(f"thresholds must have {task.num_categories} values, got "
+                             f"{thresholds.size}")
+        table["threshold"] = thresholds[cols]
+        table["predicted"] = table["probability"] >= table["threshold"]
+    return table
 
 
 def predict_diagnoses(graph: MedGraph, model="trans4dd", query_units=None, *,
@@ -160,7 +174,7 @@ def predict_diagnoses(graph: MedGraph, model="trans4dd", query_units=None, *,
         seed: seed of the split and the model; drawn and logged when ``None``.
         top: categories kept per unit in the table (all when ``None``).
     """
-    from graphmed.evaluation.multilabel import macro_auroc
+    from graphmed.evaluation.multilabel import choose_thresholds, macro_auroc
     from graphmed.models.diagnosis import make_diagnosis_model
     from graphmed.seed import resolve_seed
 
@@ -168,7 +182,9 @@ def predict_diagnoses(graph: MedGraph, model="trans4dd", query_units=None, *,
     task = prediction_task(graph, query_units, val_fraction=val_fraction, seed=seed)
     fitted = (make_diagnosis_model(model) if isinstance(model, str) else model).fit(task, seed=seed)
     scores = fitted.predict(task, task.test_units)
-    validation = macro_auroc(task.val_labels, fitted.predict(task, task.val_units))
-    return DiagnosisPredictions(prediction_table(graph, task, task.test_units, scores, top),
-                                task, fitted, seed,
+    val_scores = fitted.predict(task, task.val_units)
+    validation = macro_auroc(task.val_labels, val_scores)
+    thresholds = choose_thresholds(task.val_labels, val_scores, "class")
+    table = prediction_table(graph, task, task.test_units, scores, top, thresholds)
+    return DiagnosisPredictions(table, task, fitted, seed,
                                 float(validation) if math.isfinite(validation) else math.nan)

@@ -114,6 +114,10 @@ def test_predictions_of_uncoded_admissions_beat_chance(graphs):
     truth = unit_labels(full, full.indices_of("admission", ids), result.task.categories)
     assert macro_auroc(truth, scores) > 0.55  # chance is 0.5
     assert 0.5 < result.validation_macro_auroc <= 1.0
+    # the validation-chosen thresholds predict recorded chapters better than chance
+    predicted = (table.pivot(index="unit_id", columns="category", values="predicted")
+                 .loc[ids, result.task.categories].to_numpy().astype(bool))
+    assert truth[predicted].mean() > truth.mean()
 
 
 def test_the_table_ranks_each_units_categories(graphs):
@@ -122,10 +126,15 @@ def test_the_table_ranks_each_units_categories(graphs):
     units = task.test_units[:3]
     rng = np.random.default_rng(1)
     probabilities = rng.random((units.size, task.num_categories))
-    table = prediction_table(partial, task, units, probabilities, top=4)
+    thresholds = np.linspace(0.2, 0.8, task.num_categories)
+    table = prediction_table(partial, task, units, probabilities, top=4, thresholds=thresholds)
     assert list(table.columns) == ["unit_id", "patient_id", "category", "category_name",
-                                   "probability", "rank"]
+                                   "probability", "rank", "prevalence", "threshold", "predicted"]
     assert len(table) == 3 * 4
+    column = [task.categories.index(c) for c in table["category"]]
+    assert np.allclose(table["prevalence"], task.train_labels.mean(0)[column])
+    assert np.allclose(table["threshold"], thresholds[column])
+    assert (table["predicted"] == (table["probability"] >= table["threshold"])).all()
     for k, (unit_id, rows) in enumerate(table.groupby("unit_id", sort=False)):
         assert unit_id == partial.nodes["admission"]["id"].iloc[units[k]]
         assert rows["rank"].tolist() == [1, 2, 3, 4]
@@ -136,6 +145,9 @@ def test_the_table_ranks_each_units_categories(graphs):
     assert (table["category_name"] == names.loc[table["category"]].to_numpy()).all()
     with pytest.raises(ValueError, match="probabilities must be"):
         prediction_table(partial, task, units, probabilities[:, 1:])
+    with pytest.raises(ValueError, match="thresholds must have"):
+        prediction_table(partial, task, units, probabilities, thresholds=thresholds[1:])
+    assert "predicted" not in prediction_table(partial, task, units, probabilities).columns
 
 
 def test_trans4dd_diagnoses_uncoded_admissions(graphs):
