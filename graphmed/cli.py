@@ -212,16 +212,25 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     units = ("encounter", "patient") if args.source == "synthea" else ("admission", "patient")
     if args.unit is not None and args.unit not in units:
         raise GraphmedError(f"--unit for {args.source} must be {' or '.join(units)}, got {args.unit!r}")
-    ehr_data = getattr(ehr, loader)(args.root, unit=args.unit or default_unit,
-                                    data_root=args.data_root)
-    graph = ehr_data.build()
-    if not args.no_text:
-        graph = ehr.add_text_features(graph)
+    from tqdm.auto import tqdm
+
     from graphmed.threads import cpu_threads
 
+    steps = tqdm(total=3, desc=f"reading the {args.source} tables", disable=args.no_progress,
+                 leave=False)
+    graph = getattr(ehr, loader)(args.root, unit=args.unit or default_unit,
+                                 data_root=args.data_root).build()
+    steps.update()
+    if not args.no_text:
+        steps.set_description("embedding code titles and drug names")
+        graph = ehr.add_text_features(graph)
+    steps.update()
+    steps.set_description(f"fitting {args.model}")
     with cpu_threads(args.threads):
         result = predict_diagnoses(graph, args.model, args.units, seed=args.seed,
                                    val_fraction=args.val_fraction)
+    steps.update()
+    steps.close()
     task, table = result.task, result.table
     print(f"{graph.name}: {task.test_units.size} {task.unit}(s) to diagnose; model {args.model}, "
           f"seed {result.seed}; fitted on {task.train_units.size} {task.unit}s of "
@@ -349,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     diag.add_argument("--out", type=_table_file,
                       help="write every category of every unit to a .csv or .parquet file")
     diag.add_argument("--data-root", help="data folder (default: $GRAPHMED_DATA or the per-user folder)")
+    diag.add_argument("--no-progress", action="store_true", help="hide progress bars")
     diag.add_argument("--threads", type=_at_least(1), default=DEFAULT_THREADS, help=THREADS_HELP)
     diag.set_defaults(func=_cmd_diagnose)
 
