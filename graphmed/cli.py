@@ -216,21 +216,20 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
 
     from graphmed.threads import cpu_threads
 
-    steps = tqdm(total=3, desc=f"reading the {args.source} tables", disable=args.no_progress,
-                 leave=False)
-    graph = getattr(ehr, loader)(args.root, unit=args.unit or default_unit,
-                                 data_root=args.data_root).build()
-    steps.update()
-    if not args.no_text:
-        steps.set_description("embedding code titles and drug names")
-        graph = ehr.add_text_features(graph)
-    steps.update()
-    steps.set_description(f"fitting {args.model}")
-    with cpu_threads(args.threads):
-        result = predict_diagnoses(graph, args.model, args.units, seed=args.seed,
-                                   val_fraction=args.val_fraction)
-    steps.update()
-    steps.close()
+    with tqdm(total=3, desc=f"reading the {args.source} tables", disable=args.no_progress,
+              leave=False) as steps:  # closed on errors too, before the error line
+        graph = getattr(ehr, loader)(args.root, unit=args.unit or default_unit,
+                                     data_root=args.data_root).build()
+        steps.update()
+        if not args.no_text:
+            steps.set_description("embedding code titles and drug names")
+            graph = ehr.add_text_features(graph)
+        steps.update()
+        steps.set_description(f"fitting {args.model}")
+        with cpu_threads(args.threads):
+            result = predict_diagnoses(graph, args.model, args.units, seed=args.seed,
+                                       val_fraction=args.val_fraction)
+        steps.update()
     task, table = result.task, result.table
     print(f"{graph.name}: {task.test_units.size} {task.unit}(s) to diagnose; model {args.model}, "
           f"seed {result.seed}; fitted on {task.train_units.size} {task.unit}s of "

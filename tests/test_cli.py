@@ -244,7 +244,8 @@ def test_diagnose_uncoded_admissions(data_root, tmp_path, capsys):
         table.to_csv(tmp_path / "hosp" / f"{name}.csv", index=False)
     out = tmp_path / "diagnoses.csv"
     assert main(["diagnose", "mimic4", "--root", str(tmp_path), "--model", "logistic-bag-of-codes",
-                 "--no-text", "--seed", "0", "--top", "2", "--show", "3", "--out", str(out)]) == 0
+                 "--no-text", "--seed", "0", "--top", "2", "--show", "3", "--out", str(out),
+                 "--no-progress"]) == 0
     printed = capsys.readouterr().out
     assert "5 admission(s) to diagnose; model logistic-bag-of-codes, seed 0" in printed
     assert "... 2 more admission(s)" in printed
@@ -264,5 +265,5 @@ def test_diagnose_uncoded_admissions(data_root, tmp_path, capsys):
     (["mimic4", "--units", "123", "--model", "label-prior"], "unknown admission id '123'"),
 ])
 def test_diagnose_errors_are_one_line(data_root, capsys, args, message):
-    assert main(["diagnose", *args, "--data-root", str(data_root), "--no-text"]) == 2
+    assert main(["diagnose", *args, "--data-root", str(data_root), "--no-text", "--no-progress"]) == 2
     assert message in _one_line_error(capsys)
