@@ -4,7 +4,9 @@ The evaluation protocol (:mod:`graphmed.tasks.diagnosis`) hides diagnoses it kno
 a hospital has admissions that are not coded yet. :func:`prediction_task` builds the same
 kind of :class:`~graphmed.tasks.diagnosis.DiagnosisTask` for them:
 
-* the units to predict (``query``) are, by default, every unit without a diagnosis;
+* the units to predict (``query``) are, by default, every unit without a diagnosis (in
+  exports where some visits are never coded, such as Synthea's wellness encounters, name
+  them instead);
 * patients with a query unit are the task's test patients: as in the evaluation protocol,
   the graph shows no diagnosis of any of their units (coded earlier admissions included),
   which is the situation every model was validated in;
@@ -64,8 +66,11 @@ def prediction_task(graph: MedGraph, query_units=None, *, val_fraction: float = 
     query_patients = np.unique(patient_of[query])
     labelled = np.setdiff1d(np.unique(patient_of[target_units(graph, unit)]), query_patients)
     if labelled.size < 2:
-        raise DataFormatError(f"{labelled.size} patient(s) with diagnoses besides those of the query "
-                         "units; need at least 2 to fit and validate a model")
+        hint = (f"; {query_patients.size} of {n_patients} patients have {unit}s without "
+                f"diagnoses (visits that are never coded?): name the {unit}s to predict"
+                if query_units is None else "")
+        raise DataFormatError(f"{labelled.size} patient(s) with diagnoses besides those of the "
+                              f"query {unit}s; need at least 2 to fit and validate a model{hint}")
     order = np.random.default_rng([int(seed), 11]).permutation(labelled)
     n_val = min(max(1, int(round(val_fraction * order.size))), order.size - 1)
     val = order[:n_val]

@@ -173,3 +173,15 @@ def test_bad_queries_are_named(graphs):
     everyone = full.nodes["admission"]["id"].tolist()
     with pytest.raises(DataFormatError, match="need at least 2"):
         prediction_task(full, everyone)
+
+
+def test_every_patient_with_an_uncoded_visit_is_named_as_the_cause(tables):
+    from graphmed.ehr.mimic import mimic4_from_tables
+
+    first = tables["admissions"].groupby("subject_id")["hadm_id"].min()
+    diagnoses = tables["diagnoses_icd"]
+    graph = mimic4_from_tables({**tables, "diagnoses_icd":
+                                diagnoses[~diagnoses["hadm_id"].isin(first)]}).build()
+    with pytest.raises(DataFormatError, match="100 of 100 patients have admissions without "
+                                              "diagnoses .*name the admissions to predict"):
+        prediction_task(graph)
