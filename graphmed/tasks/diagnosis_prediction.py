@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 from graphmed.errors import DataFormatError
+from graphmed.evaluation.multilabel import choose_thresholds, macro_auroc
 from graphmed.graph.medgraph import MedGraph
+from graphmed.seed import resolve_seed
 from graphmed.tasks.diagnosis import (CATEGORY, DEFAULT_MIN_COUNT, PATIENT, DiagnosisTask,
                                       PatientFold, build_diagnosis_task, target_units,
                                       unit_patients, unit_type)
@@ -83,8 +85,8 @@ def _query_indices(graph: MedGraph, unit: str, query_units) -> np.ndarray:
     if query_units is None:
         query = undiagnosed_units(graph)
         if query.size == 0:
-            raise DataFormatError(f"every {unit} of {graph.name!r} has a diagnosis; name the {unit}s "
-                             "to predict")
+            raise DataFormatError(f"every {unit} of {graph.name!r} has a diagnosis; name the "
+                                  f"{unit}s to predict")
         return query
     items = list(np.atleast_1d(np.asarray(query_units, dtype=object)))
     if not items:
@@ -179,9 +181,8 @@ def predict_diagnoses(graph: MedGraph, model="trans4dd", query_units=None, *,
         seed: seed of the split and the model; drawn and logged when ``None``.
         top: categories kept per unit in the table (all when ``None``).
     """
-    from graphmed.evaluation.multilabel import choose_thresholds, macro_auroc
+    # graphmed.models.diagnosis imports graphmed.tasks: imported here, not at the top
     from graphmed.models.diagnosis import make_diagnosis_model
-    from graphmed.seed import resolve_seed
 
     seed = resolve_seed(seed)
     task = prediction_task(graph, query_units, val_fraction=val_fraction, seed=seed)
