@@ -209,9 +209,9 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         check_table_path(args.out)  # fail before fitting, not after
     make_diagnosis_model(args.model)  # an unknown model name fails before loading
     loader, default_unit = EHR_SOURCES[args.source]
-    units = ("encounter", "patient") if args.source == "synthea" else ("admission", "patient")
-    if args.unit is not None and args.unit not in units:
-        raise GraphmedError(f"--unit for {args.source} must be {' or '.join(units)}, got {args.unit!r}")
+    allowed = ("encounter", "patient") if args.source == "synthea" else ("admission", "patient")
+    if args.unit is not None and args.unit not in allowed:
+        raise GraphmedError(f"--unit for {args.source} must be {' or '.join(allowed)}, got {args.unit!r}")
     from tqdm.auto import tqdm
 
     from graphmed.threads import cpu_threads

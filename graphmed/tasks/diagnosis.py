@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.model_selection import KFold
 from torch_geometric.data import HeteroData
@@ -283,9 +284,7 @@ class DiagnosisTask:
             self._bag[dense_key] = self._bag[key].toarray()
         return self._bag[dense_key]
 
-    def _sparse_bag(self, node_types, demographics: bool):
-        from scipy import sparse as sp
-
+    def _sparse_bag(self, node_types, demographics: bool) -> sp.csr_matrix:
         blocks = []
         for nt in node_types:
             if nt not in self.data.node_types:
