@@ -35,6 +35,9 @@ VARIANTS = {
     "kronrls": ("Kronecker RLS, shipped similarity views", lambda: KronRLS()),
     "kronrls+text view": ("Kronecker RLS with a disease text-similarity view",
                           lambda: KronRLS(text_views=("disease",))),
+    "kronrls, disease names only": ("Kronecker RLS, diseases compared by the text of their names "
+                                    "alone (all a disease outside the data set has)",
+                                    lambda: KronRLS(text_views=("disease",), disease_views=())),
     "gnn": ("GNN, structural features only", lambda: GNNLinkPredictor()),
     "gnn+text view": ("GNN, text-similarity view in the disease graph",
                       lambda: GNNLinkPredictor(text_views=("disease",))),

@@ -94,8 +94,10 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     from graphmed.repurpose import (PathExplainer, RepurposingModel, explain_candidates,
                                     fit_for_repurposing, rank_candidates, resolve)
 
+    if args.new_disease is not None:
+        return _repurpose_new_disease(args)
     if (args.disease is None) == (args.drug is None):
-        raise GraphmedError("give exactly one of --disease NAME or --drug NAME")
+        raise GraphmedError("give exactly one of --disease NAME, --drug NAME or --new-disease TEXT")
     if args.load and (args.model or args.seed is not None or args.save):
         raise GraphmedError("--load takes a fitted model: --model, --seed and --save do not apply")
     if args.load is None and args.dataset is None:
@@ -188,6 +190,49 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
               f"{args.predictions}")
     if args.save:
         print(f"model saved to {args.save} (load it with --load {args.save})")
+    return 0
+
+
+def _repurpose_new_disease(args: argparse.Namespace) -> int:
+    """``graphmed repurpose --new-disease TEXT``: drugs for a disease outside the data set."""
+    import pandas as pd
+
+    from graphmed.datasets import load_dataset
+    from graphmed.repurpose import rank_for_new_disease
+    from graphmed.threads import cpu_threads
+
+    not_here = [flag for flag, value in (("--load", args.load), ("--save", args.save),
+                                         ("--explain", args.explain), ("--model", args.model),
+                                         ("--predictions", args.predictions),
+                                         ("--include-known", args.include_known),
+                                         ("--plot", args.plot)) if value]
+    if not_here:
+        raise GraphmedError(f"--new-disease ranks drugs by the disease's name with Kronecker RLS; "
+                            f"{', '.join(not_here)} {'does' if len(not_here) == 1 else 'do'} not apply")
+    if args.dataset is None:
+        raise GraphmedError("--dataset is needed")
+    if args.out:
+        from graphmed.interop import check_table_path
+
+        check_table_path(args.out)
+    dataset = load_dataset(args.dataset, args.data_root)
+    with cpu_threads(args.threads):
+        table = rank_for_new_disease(dataset, args.new_disease, top=args.top, seed=args.seed,
+                                     val_fraction=args.val_fraction)
+    attrs = table.attrs
+    print(f"{dataset.name}: drug candidates for a disease outside the data set, "
+          f"{attrs['query']!r}, placed by its name alone (Kronecker RLS, lambda "
+          f"{attrs['lambda']:g}, seed {attrs['seed']}); the diseases with the closest names:")
+    for disease_id, name, similarity in attrs["nearest"]:
+        print(f"  {similarity:.3f}  {name} ({disease_id})")
+    with pd.option_context("display.max_rows", None, "display.width", 200,
+                           "display.max_colwidth", 60):
+        print(table.to_string(index=False, formatters={"score": "{:.4f}".format}))
+    if args.out:
+        from graphmed.interop import write_table
+
+        write_table(table, args.out)
+        print(f"table written to {args.out}")
     return 0
 
 
@@ -302,6 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--disease", help="disease id or name (case, punctuation and partial names "
                                          "are forgiven)")
     which.add_argument("--drug", help="drug id or name: rank diseases for this drug")
+    which.add_argument("--new-disease", metavar="TEXT",
+                       help="name or short description of a disease the data set does not hold: "
+                            "rank drugs for it by comparing its name with the data set's diseases")
     rep.add_argument("--top", type=_at_least(1), default=20, help="candidates to list (default 20)")
     rep.add_argument("--include-known", action="store_true",
                      help="list known associations too (marked known=True)")

@@ -172,7 +172,7 @@ def test_repurpose_save_load(data_root, tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--disease", "alzhiemer", "--model", "knn"], "did you mean 'Alzheimer Disease; Ad (D104300)'"),
     (["--disease", "leukemia", "--model", "knn"], "'leukemia' is ambiguous: it matches 4 diseases"),
-    (["--model", "knn"], "give exactly one of --disease NAME or --drug NAME"),
+    (["--model", "knn"], "give exactly one of --disease NAME, --drug NAME or --new-disease TEXT"),
     (["--disease", "D104300", "--load", "m.npz", "--model", "knn"], "--load takes a fitted model"),
     (["--disease", "D104300", "--plot", "p.png"], "--plot draws an explanation"),
     (["--disease", "D104300", "--load", __file__], "not a graphmed checkpoint"),
@@ -266,4 +266,28 @@ def test_diagnose_uncoded_admissions(data_root, tmp_path, capsys):
 ])
 def test_diagnose_errors_are_one_line(data_root, capsys, args, message):
     assert main(["diagnose", *args, "--data-root", str(data_root), "--no-text", "--no-progress"]) == 2
+    assert message in _one_line_error(capsys)
+
+
+def test_repurpose_for_a_disease_outside_the_data_set(data_root, tmp_path, capsys):
+    out = tmp_path / "candidates.csv"
+    assert main(["repurpose", "--dataset", "fdataset", "--new-disease", "Alzheimer disease",
+                 "--seed", "0", "--top", "5", "--out", str(out), "--data-root", str(data_root)]) == 0
+    printed = capsys.readouterr().out
+    assert "'Alzheimer disease', placed by its name alone" in printed
+    assert "Alzheimer Disease; Ad (D104300)" in printed   # the closest name is listed
+    import pandas as pd
+
+    table = pd.read_csv(out)
+    assert table["rank"].tolist() == [1, 2, 3, 4, 5]
+    assert "Donepezil" in table["name"].tolist()
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--explain"], "--explain does not apply"),
+    (["--model", "gnn", "--include-known"], "--model, --include-known do not apply"),
+])
+def test_repurpose_new_disease_refuses_what_does_not_apply(data_root, capsys, extra, message):
+    assert main(["repurpose", "--dataset", "fdataset", "--new-disease", "gout", *extra,
+                 "--data-root", str(data_root)]) == 2
     assert message in _one_line_error(capsys)

@@ -6,13 +6,17 @@
 >>> model = fit_for_repurposing(data, "kronrls", seed=0)             # doctest: +SKIP
 >>> rank_candidates(model, data, disease="alzheimer disease", top=10)  # doctest: +SKIP
 >>> explain_pair(model, data, drug="galantamine", disease="alzheimer disease").plot()  # doctest: +SKIP
+>>> rank_for_new_disease(data, "frontotemporal dementia", top=10)    # doctest: +SKIP
 """
 from graphmed.repurpose.candidates import CANDIDATE_COLUMNS, rank_candidates, resolve
 from graphmed.repurpose.explain import (Explanation, PathExplainer, explain_candidates, explain_pair,
                                         explanations_frame)
 from graphmed.repurpose.model import RepurposingModel, fit_for_repurposing, repurposing_part
 from graphmed.repurpose.names import NameIndex, normalise_name
+from graphmed.repurpose.new_disease import (disease_held_out_part, rank_for_new_disease,
+                                            with_new_disease)
 
 __all__ = ["CANDIDATE_COLUMNS", "Explanation", "NameIndex", "PathExplainer", "RepurposingModel",
-           "explain_candidates", "explain_pair", "explanations_frame", "fit_for_repurposing",
-           "normalise_name", "rank_candidates", "repurposing_part", "resolve"]
+           "disease_held_out_part", "explain_candidates", "explain_pair", "explanations_frame",
+           "fit_for_repurposing", "normalise_name", "rank_candidates", "rank_for_new_disease",
+           "repurposing_part", "resolve", "with_new_disease"]

@@ -1,0 +1,102 @@
+"""Drugs for a disease outside the data set, placed by its name alone."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from graphmed.errors import DataFormatError
+from graphmed.evaluation.metrics import auroc
+from graphmed.models import KronRLS
+from graphmed.repurpose import disease_held_out_part, rank_for_new_disease, with_new_disease
+
+
+def test_the_new_disease_is_a_last_column_without_associations(small):
+    data = with_new_disease(small, "  Parkinson disease ")
+    assert data.associations.shape == (small.n_drugs, small.n_diseases + 1)
+    assert not data.associations[:, -1].any()
+    assert np.array_equal(data.associations[:, :-1], small.associations)
+    assert data.diseases.iloc[-1].tolist() == ["new-disease", "Parkinson disease"]
+    assert data.disease_similarities == {}               # shipped views have no row for it
+    assert data.drug_similarities.keys() == small.drug_similarities.keys()
+    for bad in ("", "   ", None):
+        with pytest.raises(DataFormatError, match="needs a name"):
+            with_new_disease(small, bad)
+    with pytest.raises(DataFormatError, match="already has a disease"):
+        with_new_disease(data, "another")
+
+
+def test_validation_diseases_are_held_out_whole(fdataset):
+    new = 5
+    part = disease_held_out_part(fdataset.associations, seed=3, val_fraction=0.2, exclude=[new])
+    assert part.per_disease_validation
+    val = np.unique(np.concatenate([part.val_pos[:, 1], part.val_neg[:, 1]]))
+    train = np.unique(np.concatenate([part.train_pos[:, 1], part.train_neg[:, 1]]))
+    assert np.intersect1d(val, train).size == 0 and new not in val and new not in train
+    used = np.setdiff1d(np.flatnonzero(fdataset.associations.any(0)), [new])
+    assert np.array_equal(np.union1d(val, train), used)
+    assert val.size == round(0.2 * used.size)
+    # every pair of a validation disease is in the validation part, none in the pool
+    assert len(part.val_pos) + len(part.val_neg) == val.size * fdataset.n_drugs
+    assert not part.negative_pool[:, val].any() and not part.negative_pool[:, new].any()
+    known = fdataset.associations.copy()
+    known[:, new] = False
+    merged = part.merged().train_matrix()
+    assert np.array_equal(merged, known)
+    again = disease_held_out_part(fdataset.associations, seed=3, val_fraction=0.2, exclude=[new])
+    assert np.array_equal(again.val_pos, part.val_pos)
+
+
+def test_a_disease_named_like_a_known_one_gets_its_drugs(fdataset):
+    table = rank_for_new_disease(fdataset, "Alzheimer disease", seed=0, top=10)
+    assert table.columns.tolist() == ["rank", "id", "name", "score"]
+    assert table["score"].is_monotonic_decreasing and table["rank"].tolist() == list(range(1, 11))
+    nearest_id, nearest_name, similarity = table.attrs["nearest"][0]
+    assert "Alzheimer" in nearest_name and similarity > 0.8
+    alzheimer = fdataset.diseases["id"].tolist().index(nearest_id)
+    known = set(fdataset.drugs["id"][fdataset.associations[:, alzheimer]])
+    assert len(known & set(table["id"][:5])) >= 3
+    assert table.attrs["seed"] == 0 and table.attrs["lambda"] in KronRLS().lambdas
+
+
+def test_diseases_removed_from_the_data_set_are_found_again_by_name(fdataset):
+    """Cold start for real: a disease dropped from the data set, asked for by its name."""
+    rng = np.random.default_rng(0)
+    degrees = fdataset.associations.sum(0)
+    picked = rng.choice(np.flatnonzero(degrees >= 5), 4, replace=False)
+    scores = []
+    for k in picked:
+        keep = np.arange(fdataset.n_diseases) != k
+        without = replace(fdataset, associations=fdataset.associations[:, keep],
+                          diseases=fdataset.diseases[keep].reset_index(drop=True),
+                          disease_similarities={v: s[np.ix_(keep, keep)]
+                                                for v, s in fdataset.disease_similarities.items()})
+        table = rank_for_new_disease(without, fdataset.diseases["name"].iloc[k], seed=0, top=None)
+        order = fdataset.drugs["id"].tolist()
+        column = np.empty(fdataset.n_drugs)
+        column[[order.index(i) for i in table["id"]]] = table["score"].to_numpy()
+        scores.append(auroc(fdataset.associations[:, k], column))
+    assert np.mean(scores) > 0.75  # chance is 0.5
+
+
+def test_a_data_set_without_disease_names_cannot_place_it(small):
+    nameless = replace(small, diseases=small.diseases.assign(name=None))
+    with pytest.raises(DataFormatError, match="no disease of small has a name"):
+        rank_for_new_disease(nameless, "Alzheimer disease", seed=0)
+
+
+def test_kronrls_can_compare_diseases_by_name_alone(fdataset):
+    from graphmed.splits import make_folds
+
+    fold = make_folds("new-disease", fdataset.associations, seed=0, n_folds=10)[0]
+    part = fold.train_part()
+    data = replace(fdataset, associations=part.train_matrix())
+    by_name = KronRLS(text_views=("disease",), disease_views=()).fit(data, part).score_matrix()
+    no_views = replace(data, disease_similarities={})
+    same = KronRLS(text_views=("disease",)).fit(no_views, part).score_matrix()
+    assert np.array_equal(by_name, same)
+    shipped = KronRLS(text_views=("disease",)).fit(data, part).score_matrix()
+    assert not np.allclose(by_name, shipped)
+    with pytest.raises(ValueError, match="not views of fdataset"):
+        KronRLS(disease_views=("nope",)).fit(data, part)
