@@ -94,10 +94,13 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     from graphmed.repurpose import (PathExplainer, RepurposingModel, explain_candidates,
                                     fit_for_repurposing, rank_candidates, resolve)
 
-    if args.new_disease is not None:
-        return _repurpose_new_disease(args)
+    if args.new_disease is not None or args.new_drug is not None:
+        return _repurpose_outside(args)
     if (args.disease is None) == (args.drug is None):
-        raise GraphmedError("give exactly one of --disease NAME, --drug NAME or --new-disease TEXT")
+        raise GraphmedError("give exactly one of --disease NAME, --drug NAME, --new-disease TEXT "
+                            "or --new-drug SMILES")
+    if args.drug_name is not None:
+        raise GraphmedError("--drug-name names the compound of --new-drug")
     if args.load and (args.model or args.seed is not None or args.save):
         raise GraphmedError("--load takes a fitted model: --model, --seed and --save do not apply")
     if args.load is None and args.dataset is None:
@@ -193,21 +196,25 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     return 0
 
 
-def _repurpose_new_disease(args: argparse.Namespace) -> int:
-    """``graphmed repurpose --new-disease TEXT``: drugs for a disease outside the data set."""
+def _repurpose_outside(args: argparse.Namespace) -> int:
+    """``graphmed repurpose --new-disease TEXT`` / ``--new-drug SMILES``: candidates for an
+    entity the data set does not hold."""
     import pandas as pd
 
     from graphmed.datasets import load_dataset
-    from graphmed.repurpose import rank_for_new_disease
+    from graphmed.repurpose import rank_for_new_disease, rank_for_new_drug
     from graphmed.threads import cpu_threads
 
-    not_here = [flag for flag, value in (("--load", args.load), ("--save", args.save),
+    flag = "--new-disease" if args.new_disease is not None else "--new-drug"
+    not_here = [name for name, value in (("--load", args.load), ("--save", args.save),
                                          ("--explain", args.explain), ("--model", args.model),
                                          ("--predictions", args.predictions),
                                          ("--include-known", args.include_known),
                                          ("--plot", args.plot)) if value]
+    if args.drug_name is not None and flag != "--new-drug":
+        not_here.append("--drug-name")
     if not_here:
-        raise GraphmedError(f"--new-disease ranks drugs by the disease's name with Kronecker RLS; "
+        raise GraphmedError(f"{flag} ranks candidates with Kronecker RLS on the data set; "
                             f"{', '.join(not_here)} {'does' if len(not_here) == 1 else 'do'} not apply")
     if args.dataset is None:
         raise GraphmedError("--dataset is needed")
@@ -217,14 +224,23 @@ def _repurpose_new_disease(args: argparse.Namespace) -> int:
         check_table_path(args.out)
     dataset = load_dataset(args.dataset, args.data_root)
     with cpu_threads(args.threads):
-        table = rank_for_new_disease(dataset, args.new_disease, top=args.top, seed=args.seed,
-                                     val_fraction=args.val_fraction)
+        if flag == "--new-disease":
+            table = rank_for_new_disease(dataset, args.new_disease, top=args.top, seed=args.seed,
+                                         val_fraction=args.val_fraction)
+        else:
+            table = rank_for_new_drug(dataset, args.new_drug, name=args.drug_name, top=args.top,
+                                      seed=args.seed, val_fraction=args.val_fraction)
     attrs = table.attrs
-    print(f"{dataset.name}: drug candidates for a disease outside the data set, "
-          f"{attrs['query']!r}, placed by its name alone (Kronecker RLS, lambda "
-          f"{attrs['lambda']:g}, seed {attrs['seed']}); the diseases with the closest names:")
-    for disease_id, name, similarity in attrs["nearest"]:
-        print(f"  {similarity:.3f}  {name} ({disease_id})")
+    if flag == "--new-disease":
+        print(f"{dataset.name}: drug candidates for a disease outside the data set, "
+              f"{attrs['query']!r}, placed by its name alone (Kronecker RLS, lambda "
+              f"{attrs['lambda']:g}, seed {attrs['seed']}); the diseases with the closest names:")
+    else:
+        print(f"{dataset.name}: disease candidates for a compound outside the data set, "
+              f"{attrs['query']!r}, placed by its structure alone (Morgan fingerprints, Kronecker "
+              f"RLS, lambda {attrs['lambda']:g}, seed {attrs['seed']}); the most similar drugs:")
+    for entity_id, name, similarity in attrs["nearest"]:
+        print(f"  {similarity:.3f}  {name} ({entity_id})")
     with pd.option_context("display.max_rows", None, "display.width", 200,
                            "display.max_colwidth", 60):
         print(table.to_string(index=False, formatters={"score": "{:.4f}".format}))
@@ -350,6 +366,10 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--new-disease", metavar="TEXT",
                        help="name or short description of a disease the data set does not hold: "
                             "rank drugs for it by comparing its name with the data set's diseases")
+    which.add_argument("--new-drug", metavar="SMILES",
+                       help="structure of a compound the data set does not hold: rank diseases "
+                            "for it by comparing its Morgan fingerprint with the data set's drugs")
+    rep.add_argument("--drug-name", help="a name for the compound of --new-drug (default: its SMILES)")
     rep.add_argument("--top", type=_at_least(1), default=20, help="candidates to list (default 20)")
     rep.add_argument("--include-known", action="store_true",
                      help="list known associations too (marked known=True)")

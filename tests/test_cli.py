@@ -172,7 +172,7 @@ def test_repurpose_save_load(data_root, tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--disease", "alzhiemer", "--model", "knn"], "did you mean 'Alzheimer Disease; Ad (D104300)'"),
     (["--disease", "leukemia", "--model", "knn"], "'leukemia' is ambiguous: it matches 4 diseases"),
-    (["--model", "knn"], "give exactly one of --disease NAME, --drug NAME or --new-disease TEXT"),
+    (["--model", "knn"], "give exactly one of --disease NAME, --drug NAME, --new-disease TEXT"),
     (["--disease", "D104300", "--load", "m.npz", "--model", "knn"], "--load takes a fitted model"),
     (["--disease", "D104300", "--plot", "p.png"], "--plot draws an explanation"),
     (["--disease", "D104300", "--load", __file__], "not a graphmed checkpoint"),
@@ -291,3 +291,18 @@ def test_repurpose_new_disease_refuses_what_does_not_apply(data_root, capsys, ex
     assert main(["repurpose", "--dataset", "fdataset", "--new-disease", "gout", *extra,
                  "--data-root", str(data_root)]) == 2
     assert message in _one_line_error(capsys)
+
+
+def test_repurpose_for_a_compound_outside_the_data_set(data_root, capsys):
+    assert main(["repurpose", "--dataset", "fdataset", "--new-drug", "CC(=O)OC1=CC=CC=C1C(=O)O",
+                 "--drug-name", "aspirin", "--seed", "0", "--top", "3",
+                 "--data-root", str(data_root)]) == 0
+    printed = capsys.readouterr().out
+    assert "'aspirin', placed by its structure alone" in printed
+    assert "1.000  Acetylsalicylic acid (DB00945)" in printed
+    assert main(["repurpose", "--dataset", "fdataset", "--new-drug", "C1CC", "--seed", "0",
+                 "--data-root", str(data_root)]) == 2
+    assert "invalid SMILES 'C1CC'" in _one_line_error(capsys)
+    assert main(["repurpose", "--dataset", "fdataset", "--disease", "gout", "--drug-name", "x",
+                 "--data-root", str(data_root)]) == 2
+    assert "--drug-name names the compound of --new-drug" in _one_line_error(capsys)

@@ -15,8 +15,10 @@ from graphmed.repurpose.model import RepurposingModel, fit_for_repurposing, repu
 from graphmed.repurpose.names import NameIndex, normalise_name
 from graphmed.repurpose.new_disease import (disease_held_out_part, rank_for_new_disease,
                                             with_new_disease)
+from graphmed.repurpose.new_drug import rank_for_new_drug, swap_roles, with_new_drug
 
 __all__ = ["CANDIDATE_COLUMNS", "Explanation", "NameIndex", "PathExplainer", "RepurposingModel",
            "disease_held_out_part", "explain_candidates", "explain_pair", "explanations_frame",
            "fit_for_repurposing", "normalise_name", "rank_candidates", "rank_for_new_disease",
-           "repurposing_part", "resolve", "with_new_disease"]
+           "rank_for_new_drug", "repurposing_part", "resolve", "swap_roles", "with_new_disease",
+           "with_new_drug"]

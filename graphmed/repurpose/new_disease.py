@@ -18,6 +18,7 @@ import pandas as pd
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.errors import DataFormatError
+from graphmed.repurpose.names import NameIndex
 from graphmed.seed import resolve_seed
 from graphmed.splits.fold import TrainPart
 
@@ -103,7 +104,8 @@ def rank_for_new_disease(dataset: DrugDiseaseDataset, name: str, *, top: int | N
         rows = rows[:int(top)]
     table = pd.DataFrame({"rank": np.arange(1, rows.size + 1),
                           "id": dataset.drugs["id"].astype(str).to_numpy()[rows],
-                          "name": dataset.drugs["name"].astype(str).to_numpy()[rows],
+                          "name": np.asarray(NameIndex.from_table(dataset.drugs, "drug").names,
+                                             dtype=object)[rows],
                           "score": column[rows]})
     closeness = np.nan_to_num(similarity[new, :new], nan=-1.0)
     nearest = np.argsort(-closeness, kind="stable")[:neighbours]
