@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 import numpy as np
@@ -72,6 +72,29 @@ class DrugDiseaseDataset:
         digest.update("\x1f".join(self.drugs["id"]).encode())
         digest.update("\x1f".join(self.diseases["id"]).encode())
         return digest.hexdigest()
+
+    def without(self, *, drugs=(), diseases=()) -> "DrugDiseaseDataset":
+        """A copy without the drugs and diseases at the given indices: their rows and columns
+        of the association matrix and of every similarity view, and their table rows (for
+        leave-out checks: an entity removed here is one the data set never held)."""
+        keep = []
+        for drop, n, label in ((drugs, self.n_drugs, "drug"), (diseases, self.n_diseases,
+                                                                 self.disease_kind)):
+            drop = np.asarray(drop, dtype=np.int64).reshape(-1)
+            if ((drop < 0) | (drop >= n)).any():
+                raise IndexError(f"{label} indices must lie in [0, {n}), got {drop.tolist()}")
+            mask = np.ones(n, dtype=bool)
+            mask[drop] = False
+            keep.append(mask)
+        rows, cols = keep
+        return replace(
+            self, associations=self.associations[np.ix_(rows, cols)],
+            drugs=self.drugs[rows].reset_index(drop=True),
+            diseases=self.diseases[cols].reset_index(drop=True),
+            drug_similarities={v: np.asarray(m)[np.ix_(rows, rows)]
+                               for v, m in self.drug_similarities.items()},
+            disease_similarities={v: np.asarray(m)[np.ix_(cols, cols)]
+                                  for v, m in self.disease_similarities.items()})
 
     def summary(self) -> dict:
         return {

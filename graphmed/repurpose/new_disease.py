@@ -68,6 +68,30 @@ def disease_held_out_part(associations: np.ndarray, *, seed: int, val_fraction: 
                      pool, per_disease_validation=True)
 
 
+def fit_held_out_column(data: DrugDiseaseDataset, new: int, model, *, seed: int,
+                        val_fraction: float = 0.1) -> np.ndarray:
+    """``(n_drugs,)`` scores of disease ``new`` (without associations) by ``model`` fitted on
+    every known pair, its choices made on validation diseases held out whole
+    (:func:`disease_held_out_part`)."""
+    part = disease_held_out_part(data.associations, seed=seed, val_fraction=val_fraction,
+                                 exclude=[new])
+    model.fit(replace(data, associations=part.train_matrix()), part, seed=seed)
+    return np.asarray(model.score_matrix(), dtype=np.float64)[:, new]
+
+
+def ranked_table(scores: np.ndarray, entities: pd.DataFrame, kind: str,
+                 top: int | None) -> pd.DataFrame:
+    """``rank``, ``id``, ``name`` (the id where there is none), ``score`` of the ``top``
+    ``entities`` (all when ``None``) by ``scores``, best first; ties keep the table's order."""
+    rows = np.argsort(-scores, kind="stable")
+    if top is not None:
+        rows = rows[:int(top)]
+    names = np.asarray(NameIndex.from_table(entities, kind).names, dtype=object)
+    return pd.DataFrame({"rank": np.arange(1, rows.size + 1),
+                         "id": entities["id"].astype(str).to_numpy()[rows],
+                         "name": names[rows], "score": scores[rows]})
+
+
 def rank_for_new_disease(dataset: DrugDiseaseDataset, name: str, *, top: int | None = 20,
                          seed: int | None = None, val_fraction: float = 0.1,
                          neighbours: int = 5, text_encoder=None) -> pd.DataFrame:
@@ -94,19 +118,9 @@ def rank_for_new_disease(dataset: DrugDiseaseDataset, name: str, *, top: int | N
     # the disease kernel is the name view alone: KronRLS(text_views=("disease",),
     # disease_views=()) on the data set, as benchmarked
     data = with_text_similarity(data, ("disease",), text_encoder=text_encoder)
-    part = disease_held_out_part(data.associations, seed=seed, val_fraction=val_fraction,
-                                 exclude=[new])
     model = KronRLS(disease_views=("text",))
-    model.fit(replace(data, associations=part.train_matrix()), part, seed=seed)
-    column = np.asarray(model.score_matrix(), dtype=np.float64)[:, new]
-    rows = np.argsort(-column, kind="stable")
-    if top is not None:
-        rows = rows[:int(top)]
-    table = pd.DataFrame({"rank": np.arange(1, rows.size + 1),
-                          "id": dataset.drugs["id"].astype(str).to_numpy()[rows],
-                          "name": np.asarray(NameIndex.from_table(dataset.drugs, "drug").names,
-                                             dtype=object)[rows],
-                          "score": column[rows]})
+    column = fit_held_out_column(data, new, model, seed=seed, val_fraction=val_fraction)
+    table = ranked_table(column, dataset.drugs, "drug", top)
     closeness = np.nan_to_num(similarity[new, :new], nan=-1.0)
     nearest = np.argsort(-closeness, kind="stable")[:neighbours]
     table.attrs.update({

@@ -18,8 +18,7 @@ import pandas as pd
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.errors import DataFormatError
-from graphmed.repurpose.new_disease import disease_held_out_part
-from graphmed.repurpose.names import NameIndex
+from graphmed.repurpose.new_disease import fit_held_out_column, ranked_table
 from graphmed.seed import resolve_seed
 
 #: Id of the added drug in the augmented data set.
@@ -97,19 +96,9 @@ def rank_for_new_drug(dataset: DrugDiseaseDataset, smiles: str, *, name: str | N
     data = new_drug_views(with_new_drug(dataset, smiles, name), text_encoder=text_encoder)
     new = data.n_drugs - 1
     similarity = data.drug_similarities["morgan"][new, :new]
-    swapped = swap_roles(data)
-    part = disease_held_out_part(swapped.associations, seed=seed, val_fraction=val_fraction,
-                                 exclude=[new])
-    model = KronRLS().fit(replace(swapped, associations=part.train_matrix()), part, seed=seed)
-    row = np.asarray(model.score_matrix(), dtype=np.float64)[:, new]
-    rows = np.argsort(-row, kind="stable")
-    if top is not None:
-        rows = rows[:int(top)]
-    table = pd.DataFrame({"rank": np.arange(1, rows.size + 1),
-                          "id": dataset.diseases["id"].astype(str).to_numpy()[rows],
-                          "name": np.asarray(NameIndex.from_table(dataset.diseases, dataset.disease_kind).names,
-                                             dtype=object)[rows],
-                          "score": row[rows]})
+    model = KronRLS()
+    row = fit_held_out_column(swap_roles(data), new, model, seed=seed, val_fraction=val_fraction)
+    table = ranked_table(row, dataset.diseases, dataset.disease_kind, top)
     nearest = np.argsort(-similarity, kind="stable")[:neighbours]
     table.attrs.update({
         "query": data.drugs["name"].iloc[new], "smiles": smiles.strip(), "seed": seed,

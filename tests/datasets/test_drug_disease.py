@@ -199,3 +199,22 @@ def test_summary_and_repr_use_the_disease_kind():
     assert summary["virus_similarity_views"] == ["pheno"]
     assert "viruses=2" in repr(data)
     assert plural("disease") == "diseases" and plural("virus") == "viruses"
+
+
+def test_without_drops_entities_everywhere(fdataset):
+    smaller = fdataset.without(drugs=[0, 5], diseases=[3])
+    assert smaller.associations.shape == (fdataset.n_drugs - 2, fdataset.n_diseases - 1)
+    keep_drugs = np.setdiff1d(np.arange(fdataset.n_drugs), [0, 5])
+    keep_diseases = np.setdiff1d(np.arange(fdataset.n_diseases), [3])
+    assert np.array_equal(smaller.associations, fdataset.associations[np.ix_(keep_drugs, keep_diseases)])
+    assert smaller.drugs["id"].tolist() == fdataset.drugs["id"].iloc[keep_drugs].tolist()
+    assert smaller.diseases["id"].tolist() == fdataset.diseases["id"].iloc[keep_diseases].tolist()
+    for view, matrix in smaller.disease_similarities.items():
+        assert np.array_equal(matrix, np.asarray(fdataset.disease_similarities[view])[
+            np.ix_(keep_diseases, keep_diseases)])
+    for view, matrix in smaller.drug_similarities.items():
+        assert np.array_equal(matrix, np.asarray(fdataset.drug_similarities[view])[
+            np.ix_(keep_drugs, keep_drugs)])
+    assert fdataset.without().associations.shape == fdataset.associations.shape
+    with pytest.raises(IndexError, match=r"drug indices must lie in \[0, 593\)"):
+        fdataset.without(drugs=[593])

@@ -36,3 +36,12 @@ def kronrls_model(fdataset):
     from graphmed.repurpose import fit_for_repurposing
 
     return fit_for_repurposing(fdataset, "kronrls", seed=0)
+
+
+@pytest.fixture(scope="session")
+def scores_in_order():
+    """``f(table, ids)``: the ``score`` column of a ranked table (``id``, ``score``) in the
+    order of ``ids``."""
+    def reorder(table: pd.DataFrame, ids) -> np.ndarray:
+        return table.set_index("id")["score"].reindex(pd.Index(ids).astype(str)).to_numpy()
+    return reorder

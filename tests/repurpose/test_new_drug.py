@@ -51,33 +51,25 @@ def test_structure_similarity_is_tanimoto_of_morgan_bits(small):
     assert (similarity[3, [0, 1, 2, 4, 5]] == 0).all() and (similarity[4, [0, 1, 2, 3, 5]] == 0).all()
 
 
-def test_a_known_structure_finds_its_drug_and_diseases(fdataset):
+def test_a_known_structure_finds_its_drug_and_diseases(fdataset, scores_in_order):
     donepezil = fdataset.drugs["id"].tolist().index("DB00843")
     table = rank_for_new_drug(fdataset, fdataset.drugs["smiles"].iloc[donepezil], name="donepezil",
                               seed=0, top=None)
     assert table.attrs["nearest"][0][:2] == ("DB00843", "Donepezil")
     assert table.attrs["nearest"][0][2] == pytest.approx(1.0)
     assert len(table) == fdataset.n_diseases and table["score"].is_monotonic_decreasing
-    order = fdataset.diseases["id"].tolist()
-    scores = np.empty(fdataset.n_diseases)
-    scores[[order.index(i) for i in table["id"]]] = table["score"].to_numpy()
+    scores = scores_in_order(table, fdataset.diseases["id"])
     assert auroc(fdataset.associations[donepezil], scores) > 0.9
 
 
-def test_drugs_removed_from_the_data_set_are_placed_by_structure(fdataset):
+def test_drugs_removed_from_the_data_set_are_placed_by_structure(fdataset, scores_in_order):
     """Cold start for real: a drug dropped from the data set, asked for by its SMILES."""
     rng = np.random.default_rng(1)
     picked = rng.choice(np.flatnonzero(fdataset.associations.sum(1) >= 5), 4, replace=False)
     scores = []
     for k in picked:
-        keep = np.arange(fdataset.n_drugs) != k
-        without = replace(fdataset, associations=fdataset.associations[keep],
-                          drugs=fdataset.drugs[keep].reset_index(drop=True),
-                          drug_similarities={v: s[np.ix_(keep, keep)]
-                                             for v, s in fdataset.drug_similarities.items()})
-        table = rank_for_new_drug(without, fdataset.drugs["smiles"].iloc[k], seed=0, top=None)
-        order = fdataset.diseases["id"].tolist()
-        column = np.empty(fdataset.n_diseases)
-        column[[order.index(i) for i in table["id"]]] = table["score"].to_numpy()
-        scores.append(auroc(fdataset.associations[k], column))
+        table = rank_for_new_drug(fdataset.without(drugs=[k]), fdataset.drugs["smiles"].iloc[k],
+                                  seed=0, top=None)
+        scores.append(auroc(fdataset.associations[k],
+                            scores_in_order(table, fdataset.diseases["id"])))
     assert np.mean(scores) > 0.7  # chance is 0.5
