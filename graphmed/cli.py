@@ -354,7 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
                                            "drug), with the graph paths that explain them",
                          description="Fit a model on every known pair (or load a saved one), rank "
                                      "the candidates for a disease or a drug and explain them by "
-                                     "named paths through the drug-disease graph.")
+                                     "named paths through the drug-disease graph; or rank them "
+                                     "for a disease or a compound the data set does not hold, by "
+                                     "its name (--new-disease) or its SMILES (--new-drug).")
     rep.add_argument("--dataset", help="data set name, e.g. fdataset, or your own association "
                                        "table (.csv / .tsv / .parquet: drug_id, disease_id, "
                                        "optional drug_name, disease_name); default with --load: "
