@@ -23,7 +23,7 @@ import numpy as np
 
 from graphmed.datasets import load_dataset
 from graphmed.io import atomic_write_json, atomic_write_text
-from graphmed.models import Ensemble, GNNLinkPredictor, KronRLS
+from graphmed.models import DiseaseNamesOnly, Ensemble, GNNLinkPredictor, KronRLS
 from graphmed.results import environment
 from graphmed.training import cross_validate
 
@@ -37,7 +37,7 @@ VARIANTS = {
                           lambda: KronRLS(text_views=("disease",))),
     "kronrls, disease names only": ("Kronecker RLS, diseases compared by the text of their names "
                                     "alone (all a disease outside the data set has)",
-                                    lambda: KronRLS(text_views=("disease",), disease_views=())),
+                                    lambda: DiseaseNamesOnly(KronRLS(text_views=("disease",)))),
     "gnn": ("GNN, structural features only", lambda: GNNLinkPredictor()),
     "gnn+text view": ("GNN, text-similarity view in the disease graph",
                       lambda: GNNLinkPredictor(text_views=("disease",))),
@@ -58,6 +58,9 @@ VARIANTS = {
                              lambda: GNNLinkPredictor(modalities=TEXT_MORGAN, fusion="late")),
     "multimodal": ("GNN (text, attention fusion, text view) + Kronecker RLS (text view)",
                    lambda: multimodal()),
+    "multimodal, disease names only": ("the same, diseases compared by the text of their names "
+                                       "alone (graphmed repurpose --new-disease)",
+                                       lambda: DiseaseNamesOnly(multimodal())),
 }
 
 

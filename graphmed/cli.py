@@ -207,14 +207,16 @@ def _repurpose_outside(args: argparse.Namespace) -> int:
 
     flag = "--new-disease" if args.new_disease is not None else "--new-drug"
     not_here = [name for name, value in (("--load", args.load), ("--save", args.save),
-                                         ("--explain", args.explain), ("--model", args.model),
+                                         ("--explain", args.explain),
                                          ("--predictions", args.predictions),
                                          ("--include-known", args.include_known),
                                          ("--plot", args.plot)) if value]
     if args.drug_name is not None and flag != "--new-drug":
         not_here.append("--drug-name")
+    if args.model is not None and flag == "--new-drug":
+        not_here.append("--model")
     if not_here:
-        raise GraphmedError(f"{flag} ranks candidates with Kronecker RLS on the data set; "
+        raise GraphmedError(f"{flag} fits a model for an entity outside the data set; "
                             f"{', '.join(not_here)} {'does' if len(not_here) == 1 else 'do'} not apply")
     if args.dataset is None:
         raise GraphmedError("--dataset is needed")
@@ -225,7 +227,8 @@ def _repurpose_outside(args: argparse.Namespace) -> int:
     dataset = load_dataset(args.dataset, args.data_root)
     with cpu_threads(args.threads):
         if flag == "--new-disease":
-            table = rank_for_new_disease(dataset, args.new_disease, top=args.top, seed=args.seed,
+            table = rank_for_new_disease(dataset, args.new_disease, model=args.model or "multimodal",
+                                         top=args.top, seed=args.seed,
                                          val_fraction=args.val_fraction)
         else:
             table = rank_for_new_drug(dataset, args.new_drug, name=args.drug_name, top=args.top,
@@ -233,12 +236,13 @@ def _repurpose_outside(args: argparse.Namespace) -> int:
     attrs = table.attrs
     if flag == "--new-disease":
         print(f"{dataset.name}: drug candidates for a disease outside the data set, "
-              f"{attrs['query']!r}, placed by its name alone (Kronecker RLS, lambda "
-              f"{attrs['lambda']:g}, seed {attrs['seed']}); the diseases with the closest names:")
+              f"{attrs['query']!r}, placed by its name alone (model {attrs['model']}, seed "
+              f"{attrs['seed']}); the diseases with the closest names:")
     else:
         print(f"{dataset.name}: disease candidates for a compound outside the data set, "
               f"{attrs['query']!r}, placed by its structure alone (Morgan fingerprints, Kronecker "
-              f"RLS, lambda {attrs['lambda']:g}, seed {attrs['seed']}); the most similar drugs:")
+              f"RLS, lambda {attrs['config']['best_lambda']:g}, seed {attrs['seed']}); the most "
+              "similar drugs:")
     for entity_id, name, similarity in attrs["nearest"]:
         print(f"  {similarity:.3f}  {name} ({entity_id})")
     with pd.option_context("display.max_rows", None, "display.width", 200,
@@ -383,7 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="similarity neighbours per node in the explanation graph (default 15)")
     rep.add_argument("--plot", help="image file for the path plot of the first explained candidate")
     rep.add_argument("--model", help="model to fit (default: the best graphmed has, about half a "
-                                     "minute on a CPU; kronrls or knn take a second)")
+                                     "minute on a CPU; kronrls or knn take a second; with "
+                                     "--new-disease: multimodal or kronrls)")
     rep.add_argument("--seed", type=_at_least(0),
                      help="seed of the validation part and the model (default: drawn and printed)")
     rep.add_argument("--val-fraction", type=float, default=0.1,

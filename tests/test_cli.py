@@ -272,7 +272,8 @@ def test_diagnose_errors_are_one_line(data_root, capsys, args, message):
 def test_repurpose_for_a_disease_outside_the_data_set(data_root, tmp_path, capsys):
     out = tmp_path / "candidates.csv"
     assert main(["repurpose", "--dataset", "fdataset", "--new-disease", "Alzheimer disease",
-                 "--seed", "0", "--top", "5", "--out", str(out), "--data-root", str(data_root)]) == 0
+                 "--model", "kronrls", "--seed", "0", "--top", "5", "--out", str(out),
+                 "--data-root", str(data_root)]) == 0
     printed = capsys.readouterr().out
     assert "'Alzheimer disease', placed by its name alone" in printed
     assert "Alzheimer Disease; Ad (D104300)" in printed   # the closest name is listed
@@ -285,7 +286,7 @@ def test_repurpose_for_a_disease_outside_the_data_set(data_root, tmp_path, capsy
 
 @pytest.mark.parametrize("extra, message", [
     (["--explain"], "--explain does not apply"),
-    (["--model", "gnn", "--include-known"], "--model, --include-known do not apply"),
+    (["--save", "m.npz", "--include-known"], "--save, --include-known do not apply"),
 ])
 def test_repurpose_new_disease_refuses_what_does_not_apply(data_root, capsys, extra, message):
     assert main(["repurpose", "--dataset", "fdataset", "--new-disease", "gout", *extra,
@@ -306,3 +307,9 @@ def test_repurpose_for_a_compound_outside_the_data_set(data_root, capsys):
     assert main(["repurpose", "--dataset", "fdataset", "--disease", "gout", "--drug-name", "x",
                  "--data-root", str(data_root)]) == 2
     assert "--drug-name names the compound of --new-drug" in _one_line_error(capsys)
+    assert main(["repurpose", "--dataset", "fdataset", "--new-drug", "CCO", "--model", "gnn",
+                 "--data-root", str(data_root)]) == 2
+    assert "--model does not apply" in _one_line_error(capsys)
+    assert main(["repurpose", "--dataset", "fdataset", "--new-disease", "gout", "--model", "gnn",
+                 "--seed", "0", "--data-root", str(data_root)]) == 2
+    assert "unknown model 'gnn' for a disease outside the data set" in _one_line_error(capsys)

@@ -9,6 +9,7 @@ from graphmed.models.ensemble import Ensemble
 from graphmed.models.gnn import GNNLinkPredictor
 from graphmed.models.knn import SimilarityKNN
 from graphmed.models.kronrls import KronRLS
+from graphmed.models.names_only import DiseaseNamesOnly
 from graphmed.models.text_match import TextMatch
 
 
@@ -50,6 +51,6 @@ def make_model(name: str | None = None, **kwargs) -> PairScorer:
     return MODELS[key](**kwargs)
 
 
-__all__ = ["DEFAULT_MODEL", "MODELS", "Ensemble", "GNNLinkPredictor", "KronRLS", "PairScorer",
-           "SimilarityKNN", "TextMatch", "gnn_kronrls", "make_model", "multimodal",
-           "multimodal_text_match"]
+__all__ = ["DEFAULT_MODEL", "DiseaseNamesOnly", "MODELS", "Ensemble", "GNNLinkPredictor",
+           "KronRLS", "PairScorer", "SimilarityKNN", "TextMatch", "gnn_kronrls", "make_model",
+           "multimodal", "multimodal_text_match"]

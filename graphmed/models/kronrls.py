@@ -10,8 +10,6 @@ model is refitted on training + validation pairs.
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
@@ -56,32 +54,19 @@ class KronRLS(PairScorer):
         use_gip: add GIP kernels computed from training labels to the shipped views.
         text_views: entity kinds (``"drug"``, ``"disease"``) that get a text-embedding
             similarity view (:func:`~graphmed.features.entity_modalities.with_text_similarity`).
-        disease_views: names of the shipped disease views to keep (``None``: all). With
-            ``()`` and ``text_views=("disease",)`` diseases are compared by their names alone,
-            which is all a disease outside the data set has
-            (:func:`~graphmed.repurpose.rank_for_new_disease`).
     """
 
     name = "kronrls"
 
-    def __init__(self, lambdas=DEFAULT_LAMBDAS, use_gip: bool = True, text_views=(),
-                 disease_views=None):
+    def __init__(self, lambdas=DEFAULT_LAMBDAS, use_gip: bool = True, text_views=()):
         self.lambdas = tuple(float(lam) for lam in lambdas)
         self.use_gip = use_gip
         self.text_views = check_text_views(text_views)
-        self.disease_views = None if disease_views is None else tuple(disease_views)
         self.best_lambda: float | None = None
         self.validation_scores: dict[float, float] = {}
         self._validation_scores: np.ndarray | None = None
 
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "KronRLS":
-        if self.disease_views is not None:
-            unknown = [v for v in self.disease_views if v not in data.disease_similarities]
-            if unknown:
-                raise ValueError(f"disease_views {unknown} are not views of {data.name}; it has "
-                                 f"{list(data.disease_similarities)}")
-            data = replace(data, disease_similarities={
-                v: data.disease_similarities[v] for v in self.disease_views})
         if self.text_views:
             data = with_text_similarity(data, self.text_views)
         labels = part.train_matrix().astype(np.float64)
@@ -110,5 +95,4 @@ class KronRLS(PairScorer):
     def config(self) -> dict:
         return {"name": self.name, "lambdas": list(self.lambdas), "use_gip": self.use_gip,
                 "text_views": list(self.text_views),
-                "disease_views": None if self.disease_views is None else list(self.disease_views),
                 "best_lambda": self.best_lambda}

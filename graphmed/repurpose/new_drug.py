@@ -87,8 +87,9 @@ def rank_for_new_drug(dataset: DrugDiseaseDataset, smiles: str, *, name: str | N
 
     Returns:
         Columns ``rank``, ``id``, ``name``, ``score``. ``df.attrs`` holds the query, the
-        seed, the chosen regularisation and ``nearest``: the ``neighbours`` drugs of the data
-        set most similar in structure (id, name, Tanimoto similarity), which place it.
+        seed, the model's configuration after fitting (with the chosen regularisation) and
+        ``nearest``: the ``neighbours`` drugs of the data set most similar in structure (id,
+        name, Tanimoto similarity), which place it.
     """
     from graphmed.models.kronrls import KronRLS
 
@@ -102,7 +103,7 @@ def rank_for_new_drug(dataset: DrugDiseaseDataset, smiles: str, *, name: str | N
     nearest = np.argsort(-similarity, kind="stable")[:neighbours]
     table.attrs.update({
         "query": data.drugs["name"].iloc[new], "smiles": smiles.strip(), "seed": seed,
-        "lambda": model.best_lambda, "model": "kronrls",
+        "model": "kronrls", "config": model.config(),
         "nearest": [(str(dataset.drugs["id"].iloc[k]), str(dataset.drugs["name"].iloc[k]),
                      float(similarity[k])) for k in nearest]})
     return table

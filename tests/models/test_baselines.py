@@ -114,8 +114,7 @@ def test_kronrls_chooses_lambda_on_validation():
     assert model.score_matrix().shape == labels.shape
     assert model.score(val_pos).shape == (10,)
     assert model.config() == {"name": "kronrls", "lambdas": list(DEFAULT_LAMBDAS), "use_gip": True,
-                              "text_views": [], "disease_views": None,
-                              "best_lambda": model.best_lambda}
+                              "text_views": [], "best_lambda": model.best_lambda}
     # refitted on training + validation pairs with the chosen lambda
     refit = KronRLS(lambdas=[model.best_lambda]).fit(data, part.merged())
     np.testing.assert_allclose(model.score_matrix(), refit.score_matrix())

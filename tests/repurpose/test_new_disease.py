@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from graphmed.errors import DataFormatError
+from graphmed.errors import DataFormatError, UnknownNameError
 from graphmed.evaluation.metrics import auroc
 from graphmed.models import KronRLS
 from graphmed.repurpose import disease_held_out_part, rank_for_new_disease, with_new_disease
@@ -49,7 +49,7 @@ def test_validation_diseases_are_held_out_whole(fdataset):
 
 
 def test_a_disease_named_like_a_known_one_gets_its_drugs(fdataset):
-    table = rank_for_new_disease(fdataset, "Alzheimer disease", seed=0, top=10)
+    table = rank_for_new_disease(fdataset, "Alzheimer disease", model="kronrls", seed=0, top=10)
     assert table.columns.tolist() == ["rank", "id", "name", "score"]
     assert table["score"].is_monotonic_decreasing and table["rank"].tolist() == list(range(1, 11))
     nearest_id, nearest_name, similarity = table.attrs["nearest"][0]
@@ -57,7 +57,8 @@ def test_a_disease_named_like_a_known_one_gets_its_drugs(fdataset):
     alzheimer = fdataset.diseases["id"].tolist().index(nearest_id)
     known = set(fdataset.drugs["id"][fdataset.associations[:, alzheimer]])
     assert len(known & set(table["id"][:5])) >= 3
-    assert table.attrs["seed"] == 0 and table.attrs["lambda"] in KronRLS().lambdas
+    assert table.attrs["seed"] == 0 and table.attrs["model"] == "kronrls"
+    assert table.attrs["config"]["best_lambda"] in KronRLS().lambdas
 
 
 def test_diseases_removed_from_the_data_set_are_found_again_by_name(fdataset, scores_in_order):
@@ -68,7 +69,8 @@ def test_diseases_removed_from_the_data_set_are_found_again_by_name(fdataset, sc
     scores = []
     for k in picked:
         table = rank_for_new_disease(fdataset.without(diseases=[k]),
-                                     fdataset.diseases["name"].iloc[k], seed=0, top=None)
+                                     fdataset.diseases["name"].iloc[k], model="kronrls", seed=0,
+                                     top=None)
         column = scores_in_order(table, fdataset.drugs["id"])
         scores.append(auroc(fdataset.associations[:, k], column))
     assert np.mean(scores) > 0.75  # chance is 0.5
@@ -77,20 +79,32 @@ def test_diseases_removed_from_the_data_set_are_found_again_by_name(fdataset, sc
 def test_a_data_set_without_disease_names_cannot_place_it(small):
     nameless = replace(small, diseases=small.diseases.assign(name=None))
     with pytest.raises(DataFormatError, match="no disease of small has a name"):
-        rank_for_new_disease(nameless, "Alzheimer disease", seed=0)
+        rank_for_new_disease(nameless, "Alzheimer disease", model="kronrls", seed=0)
 
 
-def test_kronrls_can_compare_diseases_by_name_alone(fdataset):
+def test_the_default_model_places_a_disease_by_name(fdataset):
+    table = rank_for_new_disease(fdataset, "Alzheimer disease", seed=0, top=10)
+    assert table.attrs["model"] == "multimodal"
+    alzheimer = fdataset.diseases["id"].tolist().index(table.attrs["nearest"][0][0])
+    known = set(fdataset.drugs["id"][fdataset.associations[:, alzheimer]])
+    assert len(known & set(table["id"][:5])) >= 3
+    with pytest.raises(UnknownNameError, match="unknown model 'gnn'"):
+        rank_for_new_disease(fdataset, "Alzheimer disease", model="gnn", seed=0)
+
+
+def test_names_only_models_never_read_the_disease_views(fdataset):
+    from graphmed.models import DiseaseNamesOnly
     from graphmed.splits import make_folds
 
     fold = make_folds("new-disease", fdataset.associations, seed=0, n_folds=10)[0]
     part = fold.train_part()
     data = replace(fdataset, associations=part.train_matrix())
-    by_name = KronRLS(text_views=("disease",), disease_views=()).fit(data, part).score_matrix()
-    no_views = replace(data, disease_similarities={})
-    same = KronRLS(text_views=("disease",)).fit(no_views, part).score_matrix()
-    assert np.array_equal(by_name, same)
+    names_only = DiseaseNamesOnly(KronRLS(text_views=("disease",))).fit(data, part)
+    reference = KronRLS(text_views=("disease",)).fit(replace(data, disease_similarities={}), part)
+    assert np.array_equal(names_only.score_matrix(), reference.score_matrix())
+    assert np.array_equal(names_only.validation_score_matrix(),
+                          reference.validation_score_matrix())
     shipped = KronRLS(text_views=("disease",)).fit(data, part).score_matrix()
-    assert not np.allclose(by_name, shipped)
-    with pytest.raises(ValueError, match="not views of fdataset"):
-        KronRLS(disease_views=("nope",)).fit(data, part)
+    assert not np.allclose(names_only.score_matrix(), shipped)
+    assert names_only.config()["model"]["text_views"] == ["disease"]
+    assert names_only.name == "kronrls-disease-names-only" and names_only.uses_validation
