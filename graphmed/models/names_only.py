@@ -35,4 +35,5 @@ class DiseaseNamesOnly(PairScorer):
         return self.model.validation_score_matrix()
 
     def config(self) -> dict:
-        return {"name": self.name, "model": self.model.config()}
+        """The wrapped model's configuration, renamed and marked as reading names only."""
+        return {**self.model.config(), "name": self.name, "disease_names_only": True}

@@ -106,5 +106,6 @@ def test_names_only_models_never_read_the_disease_views(fdataset):
                           reference.validation_score_matrix())
     shipped = KronRLS(text_views=("disease",)).fit(data, part).score_matrix()
     assert not np.allclose(names_only.score_matrix(), shipped)
-    assert names_only.config()["model"]["text_views"] == ["disease"]
+    config = names_only.config()
+    assert config["text_views"] == ["disease"] and config["disease_names_only"]
     assert names_only.name == "kronrls-disease-names-only" and names_only.uses_validation
