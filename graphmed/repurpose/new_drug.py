@@ -91,9 +91,15 @@ def rank_for_new_drug(dataset: DrugDiseaseDataset, smiles: str, *, name: str | N
         ``nearest``: the ``neighbours`` drugs of the data set most similar in structure (id,
         name, Tanimoto similarity), which place it.
     """
+    from graphmed.features.molecules import parse_smiles
     from graphmed.models.kronrls import KronRLS
 
     seed = resolve_seed(seed)
+
+    if not parse_smiles(dataset.drugs["smiles"].tolist(), on_invalid="mask",
+                        source=f"{dataset.name} drugs")[1].any():
+        raise DataFormatError(f"no drug of {dataset.name} has a valid SMILES to compare the "
+                              "compound with (give a drug_smiles column)")
     data = new_drug_views(with_new_drug(dataset, smiles, name), text_encoder=text_encoder)
     new = data.n_drugs - 1
     similarity = data.drug_similarities["morgan"][new, :new]

@@ -73,3 +73,9 @@ def test_drugs_removed_from_the_data_set_are_placed_by_structure(fdataset, score
         scores.append(auroc(fdataset.associations[k],
                             scores_in_order(table, fdataset.diseases["id"])))
     assert np.mean(scores) > 0.7  # chance is 0.5
+
+
+def test_a_data_set_without_smiles_cannot_place_it(small):
+    no_smiles = replace(small, drugs=small.drugs.assign(smiles=None))
+    with pytest.raises(DataFormatError, match="no drug of small has a valid SMILES"):
+        rank_for_new_drug(no_smiles, ASPIRIN, seed=0)
