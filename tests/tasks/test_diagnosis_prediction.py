@@ -151,11 +151,14 @@ def test_the_table_ranks_each_units_categories(graphs):
 
 
 def test_trans4dd_diagnoses_uncoded_admissions(graphs):
+    from graphmed.models.diagnosis import TrainConfig, Trans4DD
+
     _, partial = graphs
-    result = predict_diagnoses(partial, "trans4dd", seed=0, top=2)
+    model = Trans4DD(members=1, train=TrainConfig(epochs=15, weight_decay=1e-3))  # a quick one
+    result = predict_diagnoses(partial, model, seed=0, top=2)
     assert len(result.table) == UNCODED * 2
     assert result.table["probability"].between(0, 1).all()
-    assert result.seed == 0 and result.model.name == "trans4dd"
+    assert result.seed == 0 and result.model is model and len(model.history.scores) == 15
 
 
 def test_bad_queries_are_named(graphs):
