@@ -1,0 +1,6 @@
+"""``python -m graphmed.cli``."""
+import sys
+
+from graphmed.cli import main
+
+sys.exit(main())

@@ -1,0 +1,41 @@
+"""What the commands share: argument types and the data root / progress / threads options."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from graphmed.threads import DEFAULT_THREADS
+
+THREADS_HELP = (f"CPU threads for fitting (default {DEFAULT_THREADS}: the fastest for graphs of a "
+                "few thousand nodes)")
+
+
+def at_least(minimum: int):
+    """An argparse type: an integer of at least ``minimum``."""
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    parse.__name__ = "integer"
+    return parse
+
+
+def table_file(text: str) -> str:
+    """An argparse type: a path ending in a table suffix graphmed writes (.csv, .parquet)."""
+    from graphmed.interop import TABLE_SUFFIXES
+
+    if Path(text).suffix.lower() not in TABLE_SUFFIXES:
+        raise argparse.ArgumentTypeError(f"{text!r} must end in {' or '.join(TABLE_SUFFIXES)}")
+    return text
+
+
+def add_common_options(parser: argparse.ArgumentParser, *, progress: bool = True,
+                       threads: bool = True) -> None:
+    """``--data-root``, and (where the command has long work) ``--no-progress`` and ``--threads``."""
+    parser.add_argument("--data-root", help="data folder (default: $GRAPHMED_DATA or the per-user folder)")
+    if progress:
+        parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    if threads:
+        parser.add_argument("--threads", type=at_least(1), default=DEFAULT_THREADS,
+                            help=THREADS_HELP)

@@ -1,0 +1,72 @@
+"""``graphmed datasets`` and ``graphmed benchmark``."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from graphmed.cli.common import add_common_options, at_least
+
+
+def _cmd_datasets(args: argparse.Namespace) -> int:
+    from graphmed.datasets import dataset_info, list_datasets, resolve_data_root
+
+    root = resolve_data_root(args.data_root)
+    print(f"data root: {root}")
+    rows = []
+    for name in list_datasets():
+        info = dataset_info(name)
+        required = [f for f in info.files if f.required]
+        missing = [f.path for f in required if not (root / f.path).is_file()]
+        folder = root / Path(required[0].path).parts[0] if required else root
+        where = f"found in {folder}" if not missing else f"missing {', '.join(missing)}"
+        rows.append((name, where, info.description))
+    width = max(len(r[0]) for r in rows)
+    for name, where, description in rows:
+        print(f"  {name:<{width}}  {description}\n  {'':<{width}}  {where}")
+    print("your own associations: give the path of a .csv / .tsv / .parquet (drug_id, disease_id, "
+          "optional drug_name, disease_name) wherever a data set name is taken")
+    return 0
+
+
+def _cmd_benchmark(args: argparse.Namespace) -> int:
+    from graphmed.datasets import load_dataset
+    from graphmed.models import DEFAULT_MODEL, make_model
+    from graphmed.results import make_record, save_records
+    from graphmed.training import cross_validate
+
+    model_name = args.model or DEFAULT_MODEL
+    model_config = make_model(model_name).config()
+    dataset = load_dataset(args.dataset, args.data_root)
+    seeds = list(range(args.seed, args.seed + args.seeds))
+    result = cross_validate(dataset, model_name, protocol=args.protocol, seeds=seeds,
+                            n_folds=args.folds, progress=not args.no_progress,
+                            threads=args.threads)
+    record = make_record(dataset, model_name, model_config, result)
+    print(f"{dataset.name}, protocol {result.protocol}, model {model_name}, seeds {seeds}, "
+          f"{result.wall_time_s:.1f} s, peak {result.peak_rss_mb:.0f} MB")
+    print(result.summary.to_markdown())
+    if args.out:
+        save_records(record, args.out)
+        print(f"results written to {args.out}")
+    return 0
+
+
+def register(sub) -> None:
+    """Add the ``datasets`` and ``benchmark`` commands to the sub-parsers ``sub``."""
+    datasets = sub.add_parser("datasets", help="list the data sets and where each was found")
+    add_common_options(datasets, progress=False, threads=False)
+    datasets.set_defaults(func=_cmd_datasets)
+
+    bench = sub.add_parser("benchmark", help="cross-validate a model and write a results JSON")
+    bench.add_argument("dataset", help="data set name, e.g. fdataset, cdataset, or your own "
+                       "association table (.csv / .tsv / .parquet with drug_id, disease_id "
+                       "columns and optional drug_name, disease_name)")
+    bench.add_argument("--protocol", default="A", choices=["A", "B", "new-disease"],
+                       help="evaluation protocol (default A: all unknown pairs are negatives)")
+    bench.add_argument("--model", help="model name (default: the best model graphmed has)")
+    bench.add_argument("--seeds", type=at_least(1), default=3, help="number of seeds (default 3)")
+    bench.add_argument("--seed", type=at_least(0), default=0, help="first seed (default 0)")
+    bench.add_argument("--folds", type=at_least(2), default=10, help="number of folds (default 10)")
+    bench.add_argument("--out", help="results JSON file to write")
+    add_common_options(bench)
+    bench.set_defaults(func=_cmd_benchmark)

@@ -1,0 +1,103 @@
+"""``graphmed diagnose``: diagnosis categories of admissions that are not coded yet."""
+from __future__ import annotations
+
+import argparse
+
+from graphmed.cli.common import add_common_options, at_least, table_file
+from graphmed.errors import GraphmedError
+
+
+#: EHR layouts of ``graphmed diagnose`` -> (loader in graphmed.ehr, default unit)
+EHR_SOURCES = {"mimic4": ("load_mimic4", "admission"), "mimic3": ("load_mimic3", "admission"),
+               "synthea": ("load_synthea", "patient")}
+
+
+def _cmd_diagnose(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    import graphmed.ehr as ehr
+    from graphmed.models.diagnosis import make_diagnosis_model
+    from graphmed.tasks.diagnosis_prediction import predict_diagnoses
+
+    if args.out:
+        from graphmed.interop import check_table_path
+
+        check_table_path(args.out)  # fail before fitting, not after
+    make_diagnosis_model(args.model)  # an unknown model name fails before loading
+    loader, default_unit = EHR_SOURCES[args.source]
+    allowed = ("encounter", "patient") if args.source == "synthea" else ("admission", "patient")
+    if args.unit is not None and args.unit not in allowed:
+        raise GraphmedError(f"--unit for {args.source} must be {' or '.join(allowed)}, got {args.unit!r}")
+    from tqdm.auto import tqdm
+
+    from graphmed.threads import cpu_threads
+
+    with tqdm(total=3, desc=f"reading the {args.source} tables", disable=args.no_progress,
+              leave=False) as steps:  # closed on errors too, before the error line
+        graph = getattr(ehr, loader)(args.root, unit=args.unit or default_unit,
+                                     data_root=args.data_root).build()
+        steps.update()
+        if not args.no_text:
+            steps.set_description("embedding code titles and drug names")
+            graph = ehr.add_text_features(graph)
+        steps.update()
+        steps.set_description(f"fitting {args.model}")
+        with cpu_threads(args.threads):
+            result = predict_diagnoses(graph, args.model, args.units, seed=args.seed,
+                                       val_fraction=args.val_fraction)
+        steps.update()
+    task, table = result.task, result.table
+    print(f"{graph.name}: {task.test_units.size} {task.unit}(s) to diagnose; model {args.model}, "
+          f"seed {result.seed}; fitted on {task.train_units.size} {task.unit}s of "
+          f"{task.fold.train.size} patients, validated on {task.val_units.size} {task.unit}s of "
+          f"{task.fold.val.size} patients (validation macro AUROC {result.validation_macro_auroc:.3f}, "
+          f"which also chose the model's settings and the per-category thresholds of "
+          f"'predicted'); {task.num_categories} categories")
+    shown = table[table["rank"] <= args.top]
+    units = shown["unit_id"].unique()
+    with pd.option_context("display.max_rows", None, "display.width", 200,
+                           "display.max_colwidth", 60):
+        print(shown[shown["unit_id"].isin(units[:args.show])].to_string(
+            index=False, formatters={k: "{:.3f}".format
+                                     for k in ("probability", "prevalence", "threshold")}))
+    if units.size > args.show:
+        print(f"... {units.size - args.show} more {task.unit}(s); --out writes them all")
+    if args.out:
+        from graphmed.interop import write_table
+
+        write_table(table, args.out)
+        print(f"every category of every {task.unit} written to {args.out}")
+    return 0
+
+
+def register(sub) -> None:
+    """Add the ``diagnose`` command to the sub-parsers ``sub``."""
+    diag = sub.add_parser("diagnose", help="predict the diagnosis categories of admissions (or "
+                                           "patients) that are not coded yet",
+                          description="Build the EHR graph, fit a diagnosis model on the patients "
+                                      "with diagnoses (a validation share chooses its settings) "
+                                      "and list the most probable diagnosis categories (ICD-10 "
+                                      "chapters; SNOMED tags for Synthea) of the units without "
+                                      "diagnoses, or of the units named with --units.")
+    diag.add_argument("source", choices=sorted(EHR_SOURCES), help="layout of the EHR tables")
+    diag.add_argument("--root", help="folder of the export (default: the demo under the data root)")
+    diag.add_argument("--unit", help="node diagnoses are attached to: admission or patient "
+                                     "(MIMIC; default admission), encounter or patient (Synthea; "
+                                     "default patient)")
+    diag.add_argument("--units", nargs="+", metavar="ID",
+                      help="ids of the units to diagnose (default: every unit without a diagnosis); "
+                           "their own diagnoses, if any, are hidden from the model")
+    diag.add_argument("--model", default="trans4dd",
+                      help="diagnosis model (default trans4dd; logistic-bag-of-codes takes a second)")
+    diag.add_argument("--top", type=at_least(1), default=3, help="categories printed per unit (default 3)")
+    diag.add_argument("--show", type=at_least(1), default=10, help="units printed (default 10)")
+    diag.add_argument("--seed", type=at_least(0),
+                      help="seed of the validation split and the model (default: drawn and printed)")
+    diag.add_argument("--val-fraction", type=float, default=0.2,
+                      help="share of the diagnosed patients kept for validation (default 0.2)")
+    diag.add_argument("--no-text", action="store_true",
+                      help="no text embeddings of code titles and drug names on the graph")
+    diag.add_argument("--out", type=table_file,
+                      help="write every category of every unit to a .csv or .parquet file")
+    add_common_options(diag)
+    diag.set_defaults(func=_cmd_diagnose)
