@@ -27,12 +27,19 @@ NEW_DRUG_ID = "new-drug"
 
 def structure_similarity(dataset: DrugDiseaseDataset) -> np.ndarray:
     """``(n_drugs, n_drugs)`` Tanimoto similarity of the drugs' Morgan fingerprints (radius 2,
-    2,048 bits); a drug without valid SMILES is like no other drug (0; 1 with itself)."""
+    2,048 bits); a drug without valid SMILES is like no other drug (0; 1 with itself).
+
+    Raises:
+        DataFormatError: fewer than two drugs have valid SMILES: nothing to compare.
+    """
     from graphmed.features.molecules import morgan_fingerprints, tanimoto_similarity
 
     fingerprints = morgan_fingerprints(dataset.drugs["smiles"].tolist(),
                                        ids=dataset.drugs["id"].tolist(), on_invalid="mask",
                                        source=f"{dataset.name} drugs")
+    if fingerprints.mask.sum() < 2:
+        raise DataFormatError(f"no drug of {dataset.name} has a valid SMILES to compare with "
+                              "another (give a drug_smiles column)")
     similarity = tanimoto_similarity(fingerprints)
     np.fill_diagonal(similarity, 1.0)
     return similarity
@@ -76,8 +83,9 @@ def new_drug_views(dataset: DrugDiseaseDataset, *, text_encoder=None) -> DrugDis
     and a text view of the disease names added (the views :func:`rank_for_new_drug` uses)."""
     from graphmed.features.entity_modalities import with_text_similarity
 
+    structure = structure_similarity(dataset)  # first: it refuses data sets without SMILES
     data = with_text_similarity(dataset, ("disease",), text_encoder=text_encoder)
-    return replace(data, drug_similarities={"morgan": structure_similarity(dataset)})
+    return replace(data, drug_similarities={"morgan": structure})
 
 
 def rank_for_new_drug(dataset: DrugDiseaseDataset, smiles: str, *, name: str | None = None,
@@ -91,15 +99,9 @@ def rank_for_new_drug(dataset: DrugDiseaseDataset, smiles: str, *, name: str | N
         ``nearest``: the ``neighbours`` drugs of the data set most similar in structure (id,
         name, Tanimoto similarity), which place it.
     """
-    from graphmed.features.molecules import parse_smiles
     from graphmed.models.kronrls import KronRLS
 
     seed = resolve_seed(seed)
-
-    if not parse_smiles(dataset.drugs["smiles"].tolist(), on_invalid="mask",
-                        source=f"{dataset.name} drugs")[1].any():
-        raise DataFormatError(f"no drug of {dataset.name} has a valid SMILES to compare the "
-                              "compound with (give a drug_smiles column)")
     data = new_drug_views(with_new_drug(dataset, smiles, name), text_encoder=text_encoder)
     new = data.n_drugs - 1
     similarity = data.drug_similarities["morgan"][new, :new]
