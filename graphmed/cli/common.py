@@ -39,3 +39,13 @@ def add_common_options(parser: argparse.ArgumentParser, *, progress: bool = True
     if threads:
         parser.add_argument("--threads", type=at_least(1), default=DEFAULT_THREADS,
                             help=THREADS_HELP)
+
+
+def print_table(table, formats: dict[str, str]) -> None:
+    """Print a DataFrame whole, without its index, columns in ``formats`` formatted
+    (``{"score": "{:.4f}"}``), long names cut at 60 characters."""
+    import pandas as pd
+
+    with pd.option_context("display.max_rows", None, "display.width", 200,
+                           "display.max_colwidth", 60):
+        print(table.to_string(index=False, formatters={k: f.format for k, f in formats.items()}))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from graphmed.cli.common import add_common_options, at_least, table_file
+from graphmed.cli.common import add_common_options, at_least, print_table, table_file
 from graphmed.errors import GraphmedError
 
 
@@ -13,8 +13,6 @@ EHR_SOURCES = {"mimic4": ("load_mimic4", "admission"), "mimic3": ("load_mimic3",
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     import graphmed.ehr as ehr
     from graphmed.models.diagnosis import make_diagnosis_model
     from graphmed.tasks.diagnosis_prediction import predict_diagnoses
@@ -55,11 +53,8 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
           f"'predicted'); {task.num_categories} categories")
     shown = table[table["rank"] <= args.top]
     units = shown["unit_id"].unique()
-    with pd.option_context("display.max_rows", None, "display.width", 200,
-                           "display.max_colwidth", 60):
-        print(shown[shown["unit_id"].isin(units[:args.show])].to_string(
-            index=False, formatters={k: "{:.3f}".format
-                                     for k in ("probability", "prevalence", "threshold")}))
+    print_table(shown[shown["unit_id"].isin(units[:args.show])],
+                {k: "{:.3f}" for k in ("probability", "prevalence", "threshold")})
     if units.size > args.show:
         print(f"... {units.size - args.show} more {task.unit}(s); --out writes them all")
     if args.out:

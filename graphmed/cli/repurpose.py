@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from graphmed.cli.common import add_common_options, at_least, table_file
+from graphmed.cli.common import add_common_options, at_least, print_table, table_file
 from graphmed.errors import GraphmedError
 
 
 def _cmd_repurpose(args: argparse.Namespace) -> int:
     import numpy as np
-    import pandas as pd
     from tqdm.auto import tqdm
 
     from graphmed.datasets import list_datasets, load_dataset
@@ -83,9 +82,7 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     print(f"{dataset.name}: {kind} candidates for {attrs['kind']} {query}; "
           f"model {model.name}, seed {model.seed}, {origin}; "
           f"{'known pairs included' if args.include_known else 'known pairs excluded'}")
-    with pd.option_context("display.max_rows", None, "display.width", 200,
-                           "display.max_colwidth", 60):
-        print(table.to_string(index=False, formatters={"score": "{:.4f}".format}))
+    print_table(table, {"score": "{:.4f}"})
     for explanation in explanations:
         print()
         print(explanation)
@@ -123,8 +120,6 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
 def _repurpose_outside(args: argparse.Namespace) -> int:
     """``graphmed repurpose --new-disease TEXT`` / ``--new-drug SMILES``: candidates for an
     entity the data set does not hold."""
-    import pandas as pd
-
     from graphmed.datasets import load_dataset
     from graphmed.repurpose import rank_for_new_disease, rank_for_new_drug
     from graphmed.threads import cpu_threads
@@ -169,9 +164,7 @@ def _repurpose_outside(args: argparse.Namespace) -> int:
               "similar drugs:")
     for entity_id, name, similarity in attrs["nearest"]:
         print(f"  {similarity:.3f}  {name} ({entity_id})")
-    with pd.option_context("display.max_rows", None, "display.width", 200,
-                           "display.max_colwidth", 60):
-        print(table.to_string(index=False, formatters={"score": "{:.4f}".format}))
+    print_table(table, {"score": "{:.4f}"})
     if args.out:
         from graphmed.interop import write_table
 
