@@ -2,6 +2,8 @@
 
 >>> from graphmed.evaluation import Evaluator, auroc, hits_at_k
 """
+from graphmed.evaluation.cross_dataset import (CrossDatasetResult, SharedEntities,
+                                               cross_dataset_validation, shared_entities)
 from graphmed.evaluation.evaluator import (DEFAULT_METRICS, METRICS, METRICS_AT_K,
                                            EvaluationSummary, Evaluator, MetricSummary,
                                            RunInfo, markdown_table, resolve_metrics)
@@ -16,10 +18,12 @@ from graphmed.evaluation.multilabel import (MULTILABEL_METRICS, MultiLabelEvalua
 from graphmed.evaluation.oversmoothing import dirichlet_energy, layerwise, mad
 
 __all__ = [
-    "DEFAULT_METRICS", "METRICS", "METRICS_AT_K", "MULTILABEL_METRICS", "EvaluationSummary",
-    "Evaluator", "GroupMean", "GroupValues", "MetricSummary", "MultiLabelEvaluator", "RunInfo",
-    "aupr", "auroc", "auroc_aupr", "average_ranks", "check_binary", "choose_thresholds", "hits_at_k",
-    "hits_at_k_per_query", "macro_auroc", "macro_f1", "markdown_table", "micro_auroc",
-    "micro_f1", "mrr", "multilabel_metrics", "per_group_mean", "per_group_values",
-    "precision_at_k", "ranks", "realistic_rank", "recall_at_k", "resolve_metrics",
+    "aupr", "auroc", "auroc_aupr", "average_ranks", "check_binary", "choose_thresholds",
+    "cross_dataset_validation", "CrossDatasetResult", "DEFAULT_METRICS", "EvaluationSummary",
+    "Evaluator", "GroupMean", "GroupValues", "hits_at_k", "hits_at_k_per_query",
+    "macro_auroc", "macro_f1", "markdown_table", "METRICS", "METRICS_AT_K", "MetricSummary",
+    "micro_auroc", "micro_f1", "mrr", "MULTILABEL_METRICS", "multilabel_metrics",
+    "MultiLabelEvaluator", "per_group_mean", "per_group_values", "precision_at_k", "ranks",
+    "realistic_rank", "recall_at_k", "resolve_metrics", "RunInfo", "shared_entities",
+    "SharedEntities",
 ]

@@ -10,6 +10,7 @@ from graphmed.models.gnn import GNNLinkPredictor
 from graphmed.models.knn import SimilarityKNN
 from graphmed.models.kronrls import KronRLS
 from graphmed.models.names_only import DiseaseNamesOnly
+from graphmed.models.popularity import Popularity
 from graphmed.models.text_match import TextMatch
 
 
@@ -36,7 +37,7 @@ def multimodal_text_match(**gnn_settings) -> Ensemble:
 MODELS: dict[str, Callable[..., PairScorer]] = {
     "knn": SimilarityKNN, "kronrls": KronRLS, "gnn": GNNLinkPredictor, "gnn-kronrls": gnn_kronrls,
     "multimodal": multimodal, "text-match": TextMatch,
-    "multimodal-text-match": multimodal_text_match}
+    "multimodal-text-match": multimodal_text_match, "popularity": Popularity}
 
 #: The best model graphmed has (see benchmarks/results), used when none is named. It needs
 #: the ``features`` extra (the text model); ``gnn-kronrls`` is the best without it.
@@ -52,5 +53,6 @@ def make_model(name: str | None = None, **kwargs) -> PairScorer:
 
 
 __all__ = ["DEFAULT_MODEL", "DiseaseNamesOnly", "MODELS", "Ensemble", "GNNLinkPredictor",
-           "KronRLS", "PairScorer", "SimilarityKNN", "TextMatch", "gnn_kronrls", "make_model",
+           "KronRLS", "PairScorer", "Popularity", "SimilarityKNN", "TextMatch", "gnn_kronrls",
+           "make_model",
            "multimodal", "multimodal_text_match"]

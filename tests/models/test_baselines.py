@@ -7,7 +7,7 @@ import pytest
 
 from graphmed.datasets import DrugDiseaseDataset
 from graphmed.errors import UnknownNameError
-from graphmed.models import DEFAULT_MODEL, KronRLS, SimilarityKNN, make_model
+from graphmed.models import DEFAULT_MODEL, KronRLS, Popularity, SimilarityKNN, make_model
 from graphmed.models.kronrls import DEFAULT_LAMBDAS, kron_rls
 from graphmed.splits import TrainPart
 from graphmed.training import cross_validate
@@ -166,3 +166,18 @@ def test_kronrls_text_view_changes_scores_and_is_recorded(fdataset, monkeypatch,
     assert not np.allclose(plain.score_matrix(), text.score_matrix())
     with pytest.raises(ValueError, match="text_views"):
         KronRLS(text_views=("protein",))
+
+
+def test_popularity_is_the_product_of_training_degrees():
+    labels = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0], [1, 1, 1]], dtype=bool)
+    data = _dataset(labels, {}, {})
+    model = make_model("popularity")
+    assert isinstance(model, Popularity) and not model.uses_validation
+    scores = model.fit(data, _part(labels)).score_matrix()
+    np.testing.assert_array_equal(scores, np.outer([3, 2, 1, 4], [3, 4, 2]))
+    # validation positives are not training degrees
+    val_pos = np.array([[3, 2]])
+    train = labels.copy()
+    train[3, 2] = False
+    scores = Popularity().fit(_dataset(train, {}, {}), _part(train, val_pos=val_pos)).score_matrix()
+    np.testing.assert_array_equal(scores, np.outer([3, 2, 1, 3], [3, 4, 1]))
