@@ -194,6 +194,30 @@ def test_repurpose_parquet_needs_pyarrow(data_root, capsys, monkeypatch, tmp_pat
     assert "must end in .csv or .parquet" in capsys.readouterr().err
 
 
+def test_repurpose_marks_candidates_another_data_set_lists(data_root, tmp_path, capsys):
+    """Fdataset does not list levodopa for Parkinson disease; Cdataset does."""
+    out_file = tmp_path / "levodopa.csv"
+    assert _repurpose(data_root, "--drug", "levodopa", "--model", "kronrls", "--seed", "0",
+                      "--top", "5", "--confirm-with", "cdataset", "--out", str(out_file)) == 0
+    out = capsys.readouterr().out
+    assert "in_cdataset: the pair is a known association of cdataset" in out
+    import pandas as pd
+
+    table = pd.read_csv(out_file)
+    assert list(table.columns) == ["rank", "id", "name", "score", "known", "in_cdataset"]
+    parkinson = table.set_index("id").loc["D168600"]
+    assert not parkinson["known"] and parkinson["in_cdataset"]
+    assert not table["in_cdataset"].isna().any()
+
+
+def test_repurpose_confirm_with_needs_shared_ids_before_fitting(data_root, capsys, monkeypatch):
+    import graphmed.repurpose
+
+    monkeypatch.setattr(graphmed.repurpose, "fit_for_repurposing", None)  # never reached
+    assert _repurpose(data_root, "--drug", "levodopa", "--confirm-with", "bdataset") == 2
+    assert "fdataset and bdataset share 198 drug ids and 0 disease ids" in _one_line_error(capsys)
+
+
 def test_repurpose_names_an_unknown_disease_before_fitting(data_root, capsys, monkeypatch):
     import graphmed.repurpose
 
@@ -287,6 +311,7 @@ def test_repurpose_for_a_disease_outside_the_data_set(data_root, tmp_path, capsy
 @pytest.mark.parametrize("extra, message", [
     (["--explain"], "--explain does not apply"),
     (["--save", "m.npz", "--include-known"], "--save, --include-known do not apply"),
+    (["--confirm-with", "cdataset"], "--confirm-with does not apply"),
 ])
 def test_repurpose_new_disease_refuses_what_does_not_apply(data_root, capsys, extra, message):
     assert main(["repurpose", "--dataset", "fdataset", "--new-disease", "gout", *extra,

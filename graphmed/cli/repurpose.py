@@ -15,7 +15,7 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     from graphmed.datasets import list_datasets, load_dataset
     from graphmed.models import DEFAULT_MODEL
     from graphmed.repurpose import (PathExplainer, RepurposingModel, explain_candidates,
-                                    fit_for_repurposing, rank_candidates, resolve)
+                                    fit_for_repurposing, mark_known_in, rank_candidates, resolve)
 
     if args.new_disease is not None or args.new_drug is not None:
         return _repurpose_outside(args)
@@ -37,6 +37,7 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
             check_table_path(path)  # fail before fitting, not after
     progress = not args.no_progress
     steps = tqdm(total=4 if args.explain else 3, desc="repurpose", disable=not progress, leave=False)
+    other = load_dataset(args.confirm_with, args.data_root) if args.confirm_with else None
     saved = None
     if args.load:
         steps.set_description(f"loading {args.load}")
@@ -49,6 +50,10 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     steps.update()
     if saved is not None:
         saved.check_dataset(dataset, source=args.load)
+    if other is not None:
+        from graphmed.evaluation import shared_entities
+
+        shared_entities(dataset, other)  # no shared ids fails here, before the fit
     # an unknown disease or drug fails here, before a fit of half a minute
     resolve(dataset, "disease" if args.disease is not None else "drug",
             args.disease if args.disease is not None else args.drug)
@@ -64,6 +69,8 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     query = {"disease": args.disease} if args.disease is not None else {"drug": args.drug}
     table = rank_candidates(model, dataset, **query, top=args.top,
                             exclude_known=not args.include_known)
+    if other is not None:
+        table = mark_known_in(table, other)
     steps.update()
     explanations = []
     if args.explain:
@@ -82,6 +89,9 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     print(f"{dataset.name}: {kind} candidates for {attrs['kind']} {query}; "
           f"model {model.name}, seed {model.seed}, {origin}; "
           f"{'known pairs included' if args.include_known else 'known pairs excluded'}")
+    if other is not None:
+        print(f"in_{other.name}: the pair is a known association of {other.name} (<NA>: "
+              f"{other.name} does not hold the drug or the {dataset.disease_kind})")
     print_table(table, {"score": "{:.4f}"})
     for explanation in explanations:
         print()
@@ -129,7 +139,8 @@ def _repurpose_outside(args: argparse.Namespace) -> int:
                                          ("--explain", args.explain),
                                          ("--predictions", args.predictions),
                                          ("--include-known", args.include_known),
-                                         ("--plot", args.plot)) if value]
+                                         ("--plot", args.plot),
+                                         ("--confirm-with", args.confirm_with)) if value]
     if args.drug_name is not None and flag != "--new-drug":
         not_here.append("--drug-name")
     if args.model is not None and flag == "--new-drug":
@@ -217,6 +228,9 @@ def register(sub) -> None:
     rep.add_argument("--save", help="write the fitted model to this checkpoint file")
     rep.add_argument("--load", help="use a model saved with --save instead of fitting one")
     rep.add_argument("--out", type=table_file, help="write the table to a .csv or .parquet file")
+    rep.add_argument("--confirm-with", metavar="DATASET",
+                     help="another data set with the same drug and disease ids (e.g. cdataset "
+                          "for fdataset): mark each candidate pair it lists")
     rep.add_argument("--predictions", type=table_file,
                      help="write the score of every unknown pair (every pair with --include-known) "
                           "to a .csv or .parquet file")

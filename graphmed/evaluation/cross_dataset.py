@@ -68,10 +68,12 @@ def shared_entities(source: DrugDiseaseDataset, target: DrugDiseaseDataset) -> S
     if not source_drugs.size or not source_diseases.size:
         raise DataFormatError(
             f"{source.name} and {target.name} share {source_drugs.size} drug ids and "
-            f"{source_diseases.size} {source.disease_kind} ids; cross-data-set validation needs "
-            f"both (e.g. {source.name} drug {source.drugs['id'].iloc[0]!r}, {source.disease_kind} "
-            f"{source.diseases['id'].iloc[0]!r}; {target.name} drug {target.drugs['id'].iloc[0]!r}, "
-            f"{target.disease_kind} {target.diseases['id'].iloc[0]!r})")
+            f"{source_diseases.size} {source.disease_kind} ids; pairs can be matched across data "
+            f"sets only when they share both (e.g. {source.name} drug "
+            f"{source.drugs['id'].iloc[0]!r}, {source.disease_kind} "
+            f"{source.diseases['id'].iloc[0]!r}; {target.name} drug "
+            f"{target.drugs['id'].iloc[0]!r}, {target.disease_kind} "
+            f"{target.diseases['id'].iloc[0]!r})")
     return SharedEntities(source_drugs, target_drugs, source_diseases, target_diseases)
 
 
@@ -216,3 +218,21 @@ def _names(table: pd.DataFrame) -> np.ndarray:
     if "name" not in table:
         return table["id"].astype(str).to_numpy()
     return table["name"].astype("string").fillna(table["id"].astype(str)).to_numpy()
+
+
+def listed_in(target: DrugDiseaseDataset, drug_ids, disease_ids) -> pd.array:
+    """Whether ``target`` lists each ``(drug id, disease id)`` pair: a nullable boolean
+    array, ``<NA>`` where ``target`` does not hold the drug or the disease.
+
+    For marking ranked candidates of one data set (e.g. from
+    :func:`~graphmed.repurpose.rank_candidates`) with what another data set knows.
+    """
+    drugs = pd.Index(target.drugs["id"].astype(str)).get_indexer(pd.Index(drug_ids).astype(str))
+    diseases = pd.Index(target.diseases["id"].astype(str)).get_indexer(
+        pd.Index(disease_ids).astype(str))
+    if drugs.shape != diseases.shape:
+        raise ValueError(f"{drugs.size} drug ids and {diseases.size} disease ids; one per pair")
+    held = (drugs >= 0) & (diseases >= 0)
+    listed = np.zeros(drugs.size, dtype=bool)
+    listed[held] = target.associations[drugs[held], diseases[held]]
+    return pd.array(np.where(held, listed, None), dtype="boolean")

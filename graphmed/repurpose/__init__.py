@@ -5,10 +5,11 @@
 >>> data = load_dataset("fdataset")                                  # doctest: +SKIP
 >>> model = fit_for_repurposing(data, "kronrls", seed=0)             # doctest: +SKIP
 >>> rank_candidates(model, data, disease="alzheimer disease", top=10)  # doctest: +SKIP
+>>> mark_known_in(rank_candidates(model, data, drug="levodopa"), load_dataset("cdataset"))  # doctest: +SKIP
 >>> explain_pair(model, data, drug="galantamine", disease="alzheimer disease").plot()  # doctest: +SKIP
 >>> rank_for_new_disease(data, "frontotemporal dementia", top=10)    # doctest: +SKIP
 """
-from graphmed.repurpose.candidates import CANDIDATE_COLUMNS, rank_candidates, resolve
+from graphmed.repurpose.candidates import CANDIDATE_COLUMNS, mark_known_in, rank_candidates, resolve
 from graphmed.repurpose.explain import (Explanation, PathExplainer, explain_candidates, explain_pair,
                                         explanations_frame)
 from graphmed.repurpose.model import RepurposingModel, fit_for_repurposing, repurposing_part
@@ -19,6 +20,6 @@ from graphmed.repurpose.new_drug import rank_for_new_drug, swap_roles, with_new_
 
 __all__ = ["CANDIDATE_COLUMNS", "Explanation", "NameIndex", "PathExplainer", "RepurposingModel",
            "disease_held_out_part", "explain_candidates", "explain_pair", "explanations_frame",
-           "fit_for_repurposing", "normalise_name", "rank_candidates", "rank_for_new_disease",
+           "fit_for_repurposing", "mark_known_in", "normalise_name", "rank_candidates", "rank_for_new_disease",
            "rank_for_new_drug", "repurposing_part", "resolve", "swap_roles", "with_new_disease",
            "with_new_drug"]

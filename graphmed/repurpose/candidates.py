@@ -6,6 +6,7 @@ import pandas as pd
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.errors import DataFormatError
+from graphmed.evaluation.cross_dataset import listed_in
 from graphmed.repurpose.names import NameIndex
 
 #: Columns of :func:`rank_candidates`' table.
@@ -103,3 +104,17 @@ def rank_candidates(model_or_scores, dataset: DrugDiseaseDataset, *, disease: st
                         "exclude_known": bool(exclude_known),
                         "model": getattr(model_or_scores, "name", None)})
     return table
+
+
+def mark_known_in(table: pd.DataFrame, other: DrugDiseaseDataset) -> pd.DataFrame:
+    """A copy of a :func:`rank_candidates` table with a column ``in_<other.name>``: whether
+    ``other`` (a data set with the same drug and disease ids) lists each candidate pair,
+    ``<NA>`` where it does not hold the drug or the disease."""
+    query = [table.attrs["id"]] * len(table)
+    if table.attrs["candidates"] == "drug":
+        marks = listed_in(other, table["id"], query)
+    else:
+        marks = listed_in(other, query, table["id"])
+    marked = table.assign(**{f"in_{other.name}": marks})
+    marked.attrs = dict(table.attrs)
+    return marked

@@ -9,7 +9,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from graphmed.datasets import DrugDiseaseDataset
 from graphmed.errors import DataFormatError
 from graphmed.evaluation.cross_dataset import (cross_dataset_validation, expected_top_k_hits,
-                                               shared_entities)
+                                               listed_in, shared_entities)
 from graphmed.models import KronRLS, Popularity
 from graphmed.repurpose import fit_for_repurposing
 
@@ -114,3 +114,13 @@ def test_fdataset_candidates_confirmed_by_cdataset(fdataset, cdataset):
     popularity = cross_dataset_validation(fit_for_repurposing(fdataset, Popularity(), seed=0),
                                           fdataset, cdataset)
     assert result.auroc > popularity.auroc + 0.1
+
+
+def test_listed_in_marks_pairs_and_unknown_entities():
+    marks = listed_in(TARGET, ["a", "a", "b", "x", "c"], ["q", "r", "s", "p", "p"])
+    assert marks.dtype == "boolean"
+    # a-q and c-p listed; a-r and b-s held but not listed; x is no drug of the target
+    assert marks.fillna(False).tolist() == [True, False, False, False, True]
+    assert marks.isna().tolist() == [False, False, False, True, False]
+    with pytest.raises(ValueError, match="one per pair"):
+        listed_in(TARGET, ["a"], ["p", "q"])

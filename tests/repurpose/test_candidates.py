@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from graphmed.errors import AmbiguousNameError, DataFormatError, UnknownNameError
-from graphmed.repurpose import CANDIDATE_COLUMNS, rank_candidates
+from graphmed.repurpose import CANDIDATE_COLUMNS, mark_known_in, rank_candidates
 
 
 @pytest.fixture()
@@ -38,6 +38,28 @@ def test_diseases_for_a_drug(small, scores):
     best = max((s for s in range(4) if not small.associations[0, s]), key=lambda s: scores[0, s])
     assert table["id"].tolist() == [small.diseases["id"][best]]
     assert table.attrs["kind"] == "drug" and table.attrs["candidates"] == "disease"
+
+
+def test_candidates_marked_with_what_another_data_set_lists(small):
+    import pandas as pd
+
+    from graphmed.datasets import DrugDiseaseDataset
+
+    # another curation: same ids for DB01-DB03 and D1-D3, plus its own; lists DB02-D3, DB01-D3
+    other = DrugDiseaseDataset.from_tables(
+        "other", pd.DataFrame({"drug_id": ["DB02", "DB01", "DB09"], "disease_id": ["D3", "D3", "D1"]}),
+        drugs=pd.DataFrame({"id": ["DB09", "DB02", "DB01", "DB03"]}),
+        diseases=pd.DataFrame({"id": ["D3", "D1", "D2"]}))
+    drugs = rank_candidates(np.zeros((5, 4)), small, disease="D3", top=None)
+    marked = mark_known_in(drugs, other)
+    assert marked["id"].tolist() == ["DB01", "DB02", "DB05"]
+    assert marked["in_other"].fillna(False).tolist() == [True, True, False]
+    assert marked["in_other"].isna().tolist() == [False, False, True]  # no DB05 in other
+    assert marked.attrs == drugs.attrs and "in_other" not in drugs  # a copy
+    diseases = mark_known_in(rank_candidates(np.zeros((5, 4)), small, drug="DB01", top=None), other)
+    assert diseases["id"].tolist() == ["D3", "D4"]
+    assert diseases["in_other"].isna().tolist() == [False, True]  # no D4 in other
+    assert bool(diseases["in_other"].iloc[0])
 
 
 def test_ties_keep_data_order(small):
