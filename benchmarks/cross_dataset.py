@@ -57,6 +57,10 @@ def run(source_name: str, target_name: str, data_root, seeds: list[int], models)
     return out
 
 
+def _named(name: str, entity_id: str) -> str:
+    return entity_id if name == entity_id else f"{name} ({entity_id})"
+
+
 def _mean_std(runs, key) -> str:
     values = [r[key] for r in runs]
     return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
@@ -98,8 +102,9 @@ def render(record: dict) -> str:
             lines += ["", f"Best-ranked confirmed candidates of `{DEFAULT_MODEL}` (seed "
                       f"{record['seeds'][0]}), rank among {first['n_candidates']:,}:", "",
                       "| rank | drug | disease |", "|---|---|---|"]
-            lines += [f"| {c['rank']:g} | {c['drug']} ({c['drug_id']}) | {c['disease']} "
-                      f"({c['disease_id']}) |" for c in default["runs"][0]["confirmed"]]
+            lines += [f"| {c['rank']:g} | {_named(c['drug'], c['drug_id'])} | "
+                      f"{_named(c['disease'], c['disease_id'])} |"
+                      for c in default["runs"][0]["confirmed"]]
         lines.append("")
     return "\n".join(lines)
 

@@ -197,11 +197,13 @@ def cross_dataset_validation(scores, source: DrugDiseaseDataset, target: DrugDis
     ks = tuple(int(k) for k in ks)
     rank = (n_candidates + 1) - average_ranks(values)  # 1 = best
     hit = labels.nonzero()[0]
-    drugs = source.drugs.iloc[shared.source_drugs[drug_of[hit]]]
-    diseases = source.diseases.iloc[shared.source_diseases[disease_of[hit]]]
+    drugs, diseases = drug_of[hit], disease_of[hit]
     confirmed = pd.DataFrame({
-        "drug_id": drugs["id"].to_numpy(), "drug": _names(drugs),
-        "disease_id": diseases["id"].to_numpy(), "disease": _names(diseases),
+        "drug_id": source.drugs["id"].to_numpy()[shared.source_drugs[drugs]],
+        "drug": _names(source.drugs, target.drugs, shared.source_drugs, shared.target_drugs)[drugs],
+        "disease_id": source.diseases["id"].to_numpy()[shared.source_diseases[diseases]],
+        "disease": _names(source.diseases, target.diseases, shared.source_diseases,
+                          shared.target_diseases)[diseases],
         "score": values[hit], "rank": rank[hit]}).sort_values("rank", kind="stable")
     return CrossDatasetResult(
         source=source.name, target=target.name, n_drugs=int(shared.source_drugs.size),
@@ -214,10 +216,15 @@ def cross_dataset_validation(scores, source: DrugDiseaseDataset, target: DrugDis
         confirmed=confirmed.reset_index(drop=True))
 
 
-def _names(table: pd.DataFrame) -> np.ndarray:
-    if "name" not in table:
-        return table["id"].astype(str).to_numpy()
-    return table["name"].astype("string").fillna(table["id"].astype(str)).to_numpy()
+def _names(source: pd.DataFrame, target: pd.DataFrame, in_source: np.ndarray,
+           in_target: np.ndarray) -> np.ndarray:
+    """Names of shared entities: the source's, else the target's, else the id."""
+    def names(table: pd.DataFrame, rows: np.ndarray) -> pd.Series:
+        column = table["name"] if "name" in table else pd.Series(pd.NA, index=table.index)
+        return column.astype("string").iloc[rows].reset_index(drop=True)
+
+    ids = source["id"].astype(str).iloc[in_source].reset_index(drop=True)
+    return names(source, in_source).fillna(names(target, in_target)).fillna(ids).to_numpy()
 
 
 def listed_in(target: DrugDiseaseDataset, drug_ids, disease_ids) -> pd.array:

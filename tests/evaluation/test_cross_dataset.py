@@ -124,3 +124,18 @@ def test_listed_in_marks_pairs_and_unknown_entities():
     assert marks.isna().tolist() == [False, False, False, True, False]
     with pytest.raises(ValueError, match="one per pair"):
         listed_in(TARGET, ["a"], ["p", "q"])
+
+
+def test_confirmed_candidates_take_names_from_either_data_set():
+    unnamed = DrugDiseaseDataset("unnamed", SOURCE.associations,
+                                 pd.DataFrame({"id": ["a", "b", "c", "x"]}),
+                                 pd.DataFrame({"id": ["p", "q", "r"],
+                                               "name": ["disease p", None, "disease r"]}))
+    result = cross_dataset_validation(np.arange(12.0).reshape(4, 3), unnamed, TARGET)
+    assert list(result.confirmed["drug"]) == ["drug c", "drug b", "drug a"]  # the target's
+    assert list(result.confirmed["disease"]) == ["disease p", "disease r", "disease q"]
+    bare = DrugDiseaseDataset("bare", TARGET.associations, TARGET.drugs[["id"]],
+                              TARGET.diseases[["id"]])
+    result = cross_dataset_validation(np.arange(12.0).reshape(4, 3), unnamed, bare)
+    assert list(result.confirmed["drug"]) == ["c", "b", "a"]  # no name anywhere: the id
+    assert list(result.confirmed["disease"]) == ["disease p", "disease r", "q"]
