@@ -10,12 +10,14 @@ out=benchmarks/results
 tmp=$(mktemp -d)
 bench="python benchmarks/drug_disease.py --seeds 3 --threads 1 --out $tmp"
 (
+  $bench --datasets fdataset --protocols A B new-disease --models popularity --name f_pop
   $bench --datasets fdataset --protocols A --models knn kronrls gnn gnn-kronrls multimodal --name f_a
   $bench --datasets fdataset --protocols B new-disease --models knn kronrls gnn-kronrls multimodal \
     --name f_rest
   $bench --datasets fdataset --protocols new-disease --models text-match multimodal-text-match --name f_tm
 ) > "$tmp/f.log" 2>&1 &
 (
+  $bench --datasets cdataset --protocols A B new-disease --models popularity --name c_pop
   $bench --datasets cdataset --protocols A --models knn kronrls gnn-kronrls multimodal --name c_a
   $bench --datasets cdataset --protocols B --models knn kronrls --name c_b
   $bench --datasets cdataset --protocols new-disease --models knn kronrls multimodal --name c_nd
@@ -23,6 +25,6 @@ bench="python benchmarks/drug_disease.py --seeds 3 --threads 1 --out $tmp"
 ) > "$tmp/c.log" 2>&1 &
 wait
 python benchmarks/drug_disease.py --out "$out" --name drug_disease \
-  --combine "$tmp/f_a.json" "$tmp/c_a.json" "$tmp/f_rest.json" "$tmp/c_b.json" "$tmp/c_nd.json" \
+  --combine "$tmp/f_pop.json" "$tmp/c_pop.json" "$tmp/f_a.json" "$tmp/c_a.json" "$tmp/f_rest.json" "$tmp/c_b.json" "$tmp/c_nd.json" \
   "$tmp/f_tm.json" "$tmp/c_tm.json"
 echo "logs in $tmp"
