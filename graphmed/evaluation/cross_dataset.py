@@ -222,7 +222,8 @@ def _names(source: pd.DataFrame, target: pd.DataFrame, in_source: np.ndarray,
     only repeats the id counts as none)."""
     def names(table: pd.DataFrame, rows: np.ndarray) -> pd.Series:
         ids = table["id"].astype("string")
-        column = table["name"].astype("string") if "name" in table else ids.where(False)
+        column = (table["name"].astype("string") if "name" in table
+                  else pd.Series(pd.NA, index=table.index, dtype="string"))
         return column.mask(column == ids).iloc[rows].reset_index(drop=True)
 
     ids = source["id"].astype(str).iloc[in_source].reset_index(drop=True)
