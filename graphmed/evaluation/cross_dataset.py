@@ -51,10 +51,10 @@ class SharedEntities:
 
 
 def _matched(source_ids: pd.Series, target_ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    position = {key: i for i, key in enumerate(target_ids.astype(str))}
-    pairs = [(i, position[key]) for i, key in enumerate(source_ids.astype(str)) if key in position]
-    return (np.array([p[0] for p in pairs], dtype=np.int64),
-            np.array([p[1] for p in pairs], dtype=np.int64))
+    """Positions of the ids both hold: ``(in source, in target)``, in source order."""
+    at = pd.Index(target_ids.astype(str)).get_indexer(source_ids.astype(str))
+    held = np.flatnonzero(at >= 0)
+    return held.astype(np.int64), at[held].astype(np.int64)
 
 
 def shared_entities(source: DrugDiseaseDataset, target: DrugDiseaseDataset) -> SharedEntities:
