@@ -338,3 +338,44 @@ def test_repurpose_for_a_compound_outside_the_data_set(data_root, capsys):
     assert main(["repurpose", "--dataset", "fdataset", "--new-disease", "gout", "--model", "gnn",
                  "--seed", "0", "--data-root", str(data_root)]) == 2
     assert "unknown model 'gnn' for a disease outside the data set" in _one_line_error(capsys)
+
+
+def _interaction_table(tmp_path):
+    """Two groups of 15 drugs; pairs within a group interact with probability .6."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    rows = [(f"G{g}D{i:02d}", f"G{g}D{j:02d}") for g in range(2) for i in range(15)
+            for j in range(i + 1, 15) if rng.random() < 0.6]
+    table = pd.DataFrame(rows, columns=["drug_a", "drug_b"])
+    table["drug_a_name"] = table["drug_a"].str.replace("D", " drug ")
+    path = tmp_path / "my_interactions.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_interactions_on_a_table_of_pairs(tmp_path, capsys):
+    path, out_file = _interaction_table(tmp_path), tmp_path / "partners.csv"
+    assert main(["interactions", "--graph", str(path), "--drug", "g0 drug 00", "--seed", "0",
+                 "--top", "4", "--out", str(out_file), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("my_interactions: interaction candidates for G0 drug 00 (G0D00); "
+                          "spectral model (a ")
+    assert "chosen on the validation seed 0" in out and "known interactions excluded" in out
+    import pandas as pd
+
+    table = pd.read_csv(out_file)
+    assert list(table.columns) == ["rank", "id", "name", "score", "known"]
+    assert len(table) == 4 and table["id"].str.startswith("G0").all() and not table["known"].any()
+
+
+def test_interactions_names_an_unknown_drug_before_fitting(tmp_path, capsys, monkeypatch):
+    import graphmed.repurpose.interactions
+
+    monkeypatch.setattr(graphmed.repurpose.interactions, "fit_interactions", None)  # never reached
+    assert main(["interactions", "--graph", str(_interaction_table(tmp_path)), "--drug",
+                 "aspirin", "--no-progress"]) == 2
+    assert "unknown drug 'aspirin'" in _one_line_error(capsys)
+    assert main(["interactions", "--graph", "hetionet", "--drug", "x", "--no-progress"]) == 2
+    assert "unknown interaction graph 'hetionet'" in _one_line_error(capsys)

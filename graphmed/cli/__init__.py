@@ -1,4 +1,4 @@
-"""Command line: ``graphmed datasets | benchmark | repurpose | diagnose | pretrain-smiles``.
+"""Command line: graphmed datasets, benchmark, repurpose, interactions, diagnose, pretrain-smiles.
 
 Thin: parses arguments, calls the library, prints. Errors graphmed raises on purpose
 are printed as one line (exit status 2); anything else is a bug and shows a traceback.
@@ -11,7 +11,7 @@ import logging
 import sys
 
 from graphmed._version import __version__
-from graphmed.cli import data, diagnose, pretrain, repurpose
+from graphmed.cli import data, diagnose, interactions, pretrain, repurpose
 from graphmed.errors import GraphmedError
 
 
@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"graphmed {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True)
-    for command in (data, repurpose, diagnose, pretrain):
+    for command in (data, repurpose, interactions, diagnose, pretrain):
         command.register(sub)
     return parser
 

@@ -84,6 +84,36 @@ def _entities(table: pd.DataFrame, kind: str, id_col: str, path: Path) -> pd.Dat
     return out
 
 
+def read_pair_table(path: str | os.PathLike, id_columns: tuple[str, str], *,
+                    sep: str | None = None) -> pd.DataFrame:
+    """A table of pairs as text columns: a ``.csv`` / ``.tsv`` / ``.txt`` file (optionally
+    gzipped) or a ``.parquet`` file, with both ``id_columns`` present and filled (stripped of
+    surrounding blanks).
+
+    Raises:
+        DataFormatError: no such file, no rows, a missing column or a missing id (file, row,
+            column).
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise DataFormatError("no such file", source=path)
+    id_columns = list(id_columns)
+    if path.suffix.lower() == ".parquet":
+        table = _read_parquet(path, id_columns)
+    else:
+        table = read_table(path, sep=sep or _separator(path), required=id_columns, dtype=str,
+                           keep_default_na=True)
+    if table.empty:
+        raise DataFormatError("the table has no rows", source=path)
+    for col in id_columns:
+        missing = table[col].isna() | (table[col].astype(str).str.strip() == "")
+        if missing.any():
+            raise DataFormatError("missing id", source=path, row=int(np.flatnonzero(missing)[0]),
+                                  column=col)
+    table[id_columns] = table[id_columns].apply(lambda s: s.str.strip())
+    return table
+
+
 def load_association_table(path: str | os.PathLike, *, drug_col: str = "drug_id",
                            disease_col: str = "disease_id", sep: str | None = None,
                            disease_kind: str = "disease") -> DrugDiseaseDataset:
@@ -101,21 +131,7 @@ def load_association_table(path: str | os.PathLike, *, drug_col: str = "drug_id"
             or an entity with two different names.
     """
     path = Path(path).expanduser()
-    if not path.is_file():
-        raise DataFormatError("no such file", source=path)
-    if path.suffix.lower() == ".parquet":
-        table = _read_parquet(path, [drug_col, disease_col])
-    else:
-        table = read_table(path, sep=sep or _separator(path), required=[drug_col, disease_col],
-                           dtype=str, keep_default_na=True)
-    if table.empty:
-        raise DataFormatError("the table has no rows", source=path)
-    for col in (drug_col, disease_col):
-        missing = table[col].isna() | (table[col].astype(str).str.strip() == "")
-        if missing.any():
-            raise DataFormatError("missing id", source=path, row=int(np.flatnonzero(missing)[0]),
-                                  column=col)
-    table[[drug_col, disease_col]] = table[[drug_col, disease_col]].apply(lambda s: s.str.strip())
+    table = read_pair_table(path, (drug_col, disease_col), sep=sep)
     drugs = _entities(table, "drug", drug_col, path).sort_values("id", ignore_index=True)
     diseases = _entities(table, "disease", disease_col, path).sort_values("id", ignore_index=True)
     try:
