@@ -11,6 +11,7 @@ from typing import Callable
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.datasets.files import DataFile, locate, resolve_data_root
+from graphmed.datasets.interactions import InteractionGraph, load_interactions
 from graphmed.errors import UnknownNameError
 
 
@@ -99,5 +100,6 @@ def load_ogbl_ddi(root: str | os.PathLike | None = None, *, download: bool = Tru
     return load(root, download=download, verify=verify)
 
 
-__all__ = ["DataFile", "DatasetInfo", "DrugDiseaseDataset", "dataset_info", "list_datasets",
-           "load_dataset", "load_ogbl_ddi", "locate", "resolve_data_root"]
+__all__ = ["DataFile", "DatasetInfo", "DrugDiseaseDataset", "InteractionGraph", "dataset_info",
+           "list_datasets", "load_dataset", "load_interactions", "load_ogbl_ddi", "locate",
+           "resolve_data_root"]

@@ -12,14 +12,17 @@
 from graphmed.repurpose.candidates import CANDIDATE_COLUMNS, mark_known_in, rank_candidates, resolve
 from graphmed.repurpose.explain import (Explanation, PathExplainer, explain_candidates, explain_pair,
                                         explanations_frame)
+from graphmed.repurpose.interactions import InteractionModel, fit_interactions, rank_interactions
 from graphmed.repurpose.model import RepurposingModel, fit_for_repurposing, repurposing_part
 from graphmed.repurpose.names import NameIndex, normalise_name
 from graphmed.repurpose.new_disease import (disease_held_out_part, rank_for_new_disease,
                                             with_new_disease)
 from graphmed.repurpose.new_drug import rank_for_new_drug, swap_roles, with_new_drug
 
-__all__ = ["CANDIDATE_COLUMNS", "Explanation", "NameIndex", "PathExplainer", "RepurposingModel",
-           "disease_held_out_part", "explain_candidates", "explain_pair", "explanations_frame",
-           "fit_for_repurposing", "mark_known_in", "normalise_name", "rank_candidates", "rank_for_new_disease",
-           "rank_for_new_drug", "repurposing_part", "resolve", "swap_roles", "with_new_disease",
+__all__ = ["CANDIDATE_COLUMNS", "disease_held_out_part", "explain_candidates", "explain_pair",
+           "Explanation", "explanations_frame", "fit_for_repurposing",
+           "fit_interactions", "InteractionModel", "mark_known_in", "NameIndex",
+           "normalise_name", "PathExplainer", "rank_candidates", "rank_for_new_disease",
+           "rank_for_new_drug", "rank_interactions", "repurposing_part",
+           "RepurposingModel", "resolve", "swap_roles", "with_new_disease",
            "with_new_drug"]
