@@ -49,3 +49,11 @@ def print_table(table, formats: dict[str, str]) -> None:
     with pd.option_context("display.max_rows", None, "display.width", 200,
                            "display.max_colwidth", 60):
         print(table.to_string(index=False, formatters={k: f.format for k, f in formats.items()}))
+
+
+def write_out(table, path: str, what: str = "table") -> None:
+    """Write a DataFrame to ``path`` (``.csv`` / ``.parquet``) and say so."""
+    from graphmed.interop import write_table
+
+    write_table(table, path)
+    print(f"{what} written to {path}")

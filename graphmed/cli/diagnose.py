@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from graphmed.cli.common import add_common_options, at_least, print_table, table_file
+from graphmed.cli.common import add_common_options, at_least, print_table, table_file, write_out
 from graphmed.errors import GraphmedError
 
 
@@ -58,10 +58,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     if units.size > args.show:
         print(f"... {units.size - args.show} more {task.unit}(s); --out writes them all")
     if args.out:
-        from graphmed.interop import write_table
-
-        write_table(table, args.out)
-        print(f"every category of every {task.unit} written to {args.out}")
+        write_out(table, args.out, f"every category of every {task.unit}")
     return 0
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from graphmed.cli.common import add_common_options, at_least, print_table, table_file
+from graphmed.cli.common import add_common_options, at_least, print_table, table_file, write_out
 
 
 def _cmd_interactions(args: argparse.Namespace) -> int:
@@ -40,10 +40,7 @@ def _cmd_interactions(args: argparse.Namespace) -> int:
           f"{'known interactions included' if args.include_known else 'known interactions excluded'}")
     print_table(table, {"score": "{:.4f}"})
     if args.out:
-        from graphmed.interop import write_table
-
-        write_table(table, args.out)
-        print(f"table written to {args.out}")
+        write_out(table, args.out)
     return 0
 
 

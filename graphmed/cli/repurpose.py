@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from graphmed.cli.common import add_common_options, at_least, print_table, table_file
+from graphmed.cli.common import add_common_options, at_least, print_table, table_file, write_out
 from graphmed.errors import GraphmedError
 
 
@@ -104,8 +104,6 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
         figure.savefig(args.plot, dpi=120)
         print(f"\npath plot of {explanations[0].title} written to {args.plot}")
     if args.out:
-        from graphmed.interop import write_table
-
         if explanations:
             top_path = {(e.drug["id"] if kind == "drug" else e.disease["id"]): e for e in explanations}
             table = table.assign(
@@ -114,8 +112,7 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
                 top_path_share=[float(top_path[i].paths["contribution"].iloc[0])
                                 if i in top_path and len(top_path[i].paths) else np.nan
                                 for i in table["id"]])
-        write_table(table, args.out)
-        print(f"table written to {args.out}")
+        write_out(table, args.out)
     if args.predictions:
         from graphmed.interop import write_predictions
 
@@ -177,10 +174,7 @@ def _repurpose_outside(args: argparse.Namespace) -> int:
         print(f"  {similarity:.3f}  {name} ({entity_id})")
     print_table(table, {"score": "{:.4f}"})
     if args.out:
-        from graphmed.interop import write_table
-
-        write_table(table, args.out)
-        print(f"table written to {args.out}")
+        write_out(table, args.out)
     return 0
 
 
