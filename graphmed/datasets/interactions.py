@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from graphmed.datasets.files import DataFile, locate
+from graphmed.datasets.readers import read_table
 from graphmed.datasets.table import is_association_table, read_pair_table
 from graphmed.errors import DataFormatError, DataNotFoundError, UnknownNameError
 
@@ -21,6 +23,14 @@ logger = logging.getLogger(__name__)
 
 #: Drug–disease data sets whose drug tables name DrugBank ids (read for ogbl-ddi's names).
 NAME_SOURCES = ("fdataset", "cdataset", "bdataset", "deepdr")
+
+#: Hetionet v1.0's node table, whose 1,552 compounds are DrugBank ids with names (Himmelstein
+#: DS et al., Systematic integration of biomedical knowledge prioritizes drugs for
+#: repurposing, eLife 6:e26726, 2017); read for names when present, never required.
+HETIONET_NODES = DataFile(
+    "hetionet/hetionet-v1.0-nodes.tsv.gz",
+    "https://github.com/hetio/hetionet/raw/8a6cc0c5604d/hetnet/tsv/hetionet-v1.0-nodes.tsv",
+    "3ad9eb86c031df8bc7d5efefa6edc93562182eb9a6a71e5129d3f18b9d42c50e", required=False)
 
 
 @dataclass(frozen=True)
@@ -68,23 +78,37 @@ def unique_pairs(pairs: np.ndarray) -> np.ndarray:
 
 def drug_names(ids, root: str | os.PathLike | None = None) -> pd.Series:
     """Names of DrugBank ``ids`` from the drug tables of the data sets in
-    :data:`NAME_SOURCES` found under the data root (none is downloaded); ``<NA>`` where
-    none names the drug."""
+    :data:`NAME_SOURCES`, then Hetionet's compounds, as far as they are under the data root
+    (nothing is downloaded); ``<NA>`` where none names the drug."""
     from graphmed.datasets import load_dataset
 
     ids = pd.Index(pd.Series(ids, dtype=str))
     names = pd.Series(pd.NA, index=ids, dtype="string")
+    tables = []
     for source in NAME_SOURCES:
         try:
-            drugs = load_dataset(source, root, download=False).drugs
+            tables.append(load_dataset(source, root, download=False).drugs)
         except DataNotFoundError:
             continue
+    tables.append(_hetionet_compounds(root))
+    for drugs in tables:
         if "name" not in drugs:
             continue
         known = drugs.assign(name=drugs["name"].astype("string"))
         known = known[known["name"].notna() & (known["name"] != known["id"])]
         names = names.fillna(known.drop_duplicates("id").set_index("id")["name"].reindex(ids))
     return names.reset_index(drop=True)
+
+
+def _hetionet_compounds(root) -> pd.DataFrame:
+    """``id`` (DrugBank) and ``name`` of Hetionet's compounds; empty when the file is absent."""
+    path = locate(HETIONET_NODES, root, download=False)
+    if path is None:
+        return pd.DataFrame({"id": [], "name": []})
+    nodes = read_table(path, sep="\t", required=["id", "name", "kind"])
+    compounds = nodes[nodes["kind"] == "Compound"]
+    return pd.DataFrame({"id": compounds["id"].str.removeprefix("Compound::"),
+                         "name": compounds["name"]})
 
 
 def load_ogbl_ddi_interactions(root: str | os.PathLike | None = None, *, download: bool = True,
