@@ -23,7 +23,8 @@ def test_datasets_found(data_root, capsys):
     for name in list_datasets():
         assert f"  {name} " in out
     status = [line.strip().split()[0] for line in out.splitlines()[2::2]]
-    assert status == ["found"] * len(list_datasets())
+    assert status == ["found"] * (len(list_datasets()) + 1)  # and ogbl-ddi
+    assert "  ogbl-ddi  OGB drug-drug interactions" in out
     assert out.splitlines()[-1].startswith("your own associations: give the path of a .csv")
 
 
@@ -33,8 +34,8 @@ def test_datasets_missing(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert f"data root: {tmp_path}" in out
     status = [line.strip().split()[0] for line in out.splitlines()[2::2]]
-    assert status == ["missing"] * len(list_datasets())
-    assert "fdataset/Fdataset.mat" in out
+    assert status == ["missing"] * (len(list_datasets()) + 1)
+    assert "fdataset/Fdataset.mat" in out and "ogbl_ddi/mapping/nodeidx2drugid.csv.gz" in out
     assert list(tmp_path.iterdir()) == []  # listing downloads nothing
 
 

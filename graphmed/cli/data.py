@@ -10,22 +10,29 @@ from graphmed.cli.common import add_common_options, at_least
 def _cmd_datasets(args: argparse.Namespace) -> int:
     from graphmed.datasets import dataset_info, list_datasets, resolve_data_root
 
+    from graphmed.datasets.ogbl_ddi import OGBL_DDI_FILES
+
     root = resolve_data_root(args.data_root)
     print(f"data root: {root}")
-    rows = []
-    for name in list_datasets():
-        info = dataset_info(name)
-        required = [f for f in info.files if f.required]
-        missing = [f.path for f in required if not (root / f.path).is_file()]
-        folder = root / Path(required[0].path).parts[0] if required else root
-        where = f"found in {folder}" if not missing else f"missing {', '.join(missing)}"
-        rows.append((name, where, info.description))
+    rows = [(name, _where(root, [f for f in dataset_info(name).files if f.required]),
+             dataset_info(name).description) for name in list_datasets()]
+    ddi_files = [f for key, f in OGBL_DDI_FILES.items() if f.required or key == "drug_ids"]
+    rows.append(("ogbl-ddi", _where(root, ddi_files),
+                 "OGB drug-drug interactions: 4,267 DrugBank drugs, official split "
+                 "(graphmed interactions; benchmarks/ogbl_ddi.py)"))
     width = max(len(r[0]) for r in rows)
     for name, where, description in rows:
         print(f"  {name:<{width}}  {description}\n  {'':<{width}}  {where}")
     print("your own associations: give the path of a .csv / .tsv / .parquet (drug_id, disease_id, "
           "optional drug_name, disease_name) wherever a data set name is taken")
     return 0
+
+
+def _where(root: Path, needed) -> str:
+    """``found in <folder>``, or which of the ``needed`` files are missing under ``root``."""
+    missing = [f.path for f in needed if not (root / f.path).is_file()]
+    folder = root / Path(needed[0].path).parts[0] if needed else root
+    return f"found in {folder}" if not missing else f"missing {', '.join(missing)}"
 
 
 def _cmd_benchmark(args: argparse.Namespace) -> int:
