@@ -24,6 +24,7 @@ import torch
 
 from graphmed.datasets.interactions import InteractionGraph, unique_pairs
 from graphmed.errors import DataFormatError
+from graphmed.evaluation.metrics import hits_at_k
 from graphmed.models.spectral_link import SpectralLinkModel
 from graphmed.repurpose.names import NameIndex
 from graphmed.seed import resolve_seed
@@ -111,7 +112,10 @@ def fit_interactions(graph: InteractionGraph, *, seed: int | None = None,
         split = validation_split(graph, seed=seed, val_fraction=val_fraction)
     selector.fit(split["train"], graph.n_drugs, split["valid_pos"], split["valid_neg"])
     setting = (selector.normalization, selector.degree_exponent, selector.tau)
-    hits = selector.selection.get(setting, float("nan"))
+    hits = selector.selection.get(setting)
+    if hits is None:  # a single candidate is not swept: score the validation pairs with it
+        hits = hits_at_k(selector.score(split["valid_pos"]), selector.score(split["valid_neg"]),
+                         selector.k)
     final = SpectralLinkModel(thresholds=(setting[2],), normalizations=(setting[0],),
                               degree_exponents=(setting[1],), k=selector.k,
                               max_rank=selector.max_rank, device=selector.device)

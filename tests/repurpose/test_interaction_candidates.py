@@ -68,6 +68,19 @@ def test_partners_ranked_from_the_own_group(groups):
     assert everyone["known"].iloc[:5].all()  # known partners score highest
 
 
+def test_a_single_setting_is_scored_on_validation_too(groups):
+    single = SpectralLinkModel(normalizations=(0.4,), degree_exponents=(0.3,), thresholds=(0.03,))
+    model = fit_interactions(groups, seed=1, selector=single)
+    assert model.setting == (0.4, 0.3, 0.03) and model.seed == 1
+    split = validation_split(groups, seed=1)
+    check = SpectralLinkModel(normalizations=(0.4,), degree_exponents=(0.3,), thresholds=(0.03,))
+    check.fit(split["train"], groups.n_drugs)
+    from graphmed.evaluation import hits_at_k
+
+    assert model.validation_hits == pytest.approx(
+        hits_at_k(check.score(split["valid_pos"]), check.score(split["valid_neg"]), 20))
+
+
 def test_rank_errors(groups):
     model = fit_interactions(groups, seed=0)
     with pytest.raises(UnknownNameError):
@@ -96,6 +109,7 @@ def test_held_out_ogbl_ddi_interactions_rank_high(data_root):
     graph = _graph(inside[~removed], 600, name="ddi-600")
     model = fit_interactions(graph, seed=0,
                              selector=SpectralLinkModel(normalizations=(0.4,), thresholds=(0.02, 0.03, 0.05)))
+    assert 0 < model.validation_hits <= 1
     negatives = unique_pairs(rng.integers(0, 600, size=(40_000, 2)))
     key = lambda p: p[:, 0] * 600 + p[:, 1]  # noqa: E731
     negatives = negatives[~np.isin(key(negatives), key(inside))][:5000]
