@@ -380,3 +380,16 @@ def test_interactions_names_an_unknown_drug_before_fitting(tmp_path, capsys, mon
     assert "unknown drug 'aspirin'" in _one_line_error(capsys)
     assert main(["interactions", "--graph", "hetionet", "--drug", "x", "--no-progress"]) == 2
     assert "unknown interaction graph 'hetionet'" in _one_line_error(capsys)
+
+
+@pytest.mark.parametrize("command", [
+    ["repurpose", "--dataset", "fdataset", "--drug", "levodopa"],
+    ["interactions", "--drug", "warfarin"],
+    ["diagnose", "mimic4"],
+])
+@pytest.mark.parametrize("value", ["0", "1.5", "half"])
+def test_val_fraction_outside_0_1_is_a_usage_error(command, value, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([*command, "--val-fraction", value])
+    assert exit_.value.code == 2
+    assert "--val-fraction" in capsys.readouterr().err

@@ -21,6 +21,17 @@ def at_least(minimum: int):
     return parse
 
 
+def fraction(text: str) -> float:
+    """An argparse type: a share strictly between 0 and 1 (e.g. ``--val-fraction``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {value:g}")
+    return value
+
+
 def table_file(text: str) -> str:
     """An argparse type: a path ending in a table suffix graphmed writes (.csv, .parquet)."""
     from graphmed.interop import TABLE_SUFFIXES

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from graphmed.cli.common import add_common_options, at_least, print_table, table_file, write_out
+from graphmed.cli.common import (add_common_options, at_least, fraction, print_table, table_file,
+                                  write_out)
 from graphmed.errors import GraphmedError
 
 
@@ -85,7 +86,7 @@ def register(sub) -> None:
     diag.add_argument("--show", type=at_least(1), default=10, help="units printed (default 10)")
     diag.add_argument("--seed", type=at_least(0),
                       help="seed of the validation split and the model (default: drawn and printed)")
-    diag.add_argument("--val-fraction", type=float, default=0.2,
+    diag.add_argument("--val-fraction", type=fraction, default=0.2,
                       help="share of the diagnosed patients kept for validation (default 0.2)")
     diag.add_argument("--no-text", action="store_true",
                       help="no text embeddings of code titles and drug names on the graph")

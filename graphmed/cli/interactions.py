@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from graphmed.cli.common import add_common_options, at_least, print_table, table_file, write_out
+from graphmed.cli.common import (add_common_options, at_least, fraction, print_table, table_file,
+                                  write_out)
 
 
 def _cmd_interactions(args: argparse.Namespace) -> int:
@@ -63,7 +64,7 @@ def register(sub) -> None:
                      help="list known interactions too (marked known=True)")
     cmd.add_argument("--seed", type=at_least(0),
                      help="seed of the validation part of a table (ogbl-ddi has an official one)")
-    cmd.add_argument("--val-fraction", type=float, default=0.1,
+    cmd.add_argument("--val-fraction", type=fraction, default=0.1,
                      help="share of a table's interactions held out to choose the setting "
                           "(default 0.1)")
     cmd.add_argument("--out", type=table_file, help="write the table to a .csv or .parquet file")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from graphmed.cli.common import add_common_options, at_least, print_table, table_file, write_out
+from graphmed.cli.common import (add_common_options, at_least, fraction, print_table, table_file,
+                                  write_out)
 from graphmed.errors import GraphmedError
 
 
@@ -217,7 +218,7 @@ def register(sub) -> None:
                                      "--new-disease: multimodal or kronrls)")
     rep.add_argument("--seed", type=at_least(0),
                      help="seed of the validation part and the model (default: drawn and printed)")
-    rep.add_argument("--val-fraction", type=float, default=0.1,
+    rep.add_argument("--val-fraction", type=fraction, default=0.1,
                      help="share of pairs carved for the model's choices (default 0.1)")
     rep.add_argument("--save", help="write the fitted model to this checkpoint file")
     rep.add_argument("--load", help="use a model saved with --save instead of fitting one")
