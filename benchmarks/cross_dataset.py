@@ -22,10 +22,9 @@ import numpy as np
 
 from graphmed.datasets import load_dataset
 from graphmed.evaluation import cross_dataset_validation
-from graphmed.io import atomic_write_json, atomic_write_text
 from graphmed.models import DEFAULT_MODEL, make_model
 from graphmed.repurpose import fit_for_repurposing
-from graphmed.results import environment
+from graphmed.results import environment, save_report
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DIRECTIONS = (("fdataset", "cdataset"), ("bdataset", "kdataset"), ("kdataset", "bdataset"))
@@ -120,10 +119,7 @@ def main(argv=None) -> int:
     record = {"benchmark": "cross-dataset", "seeds": seeds, "models": args.models,
               "directions": [run(s, t, args.data_root, seeds, args.models) for s, t in DIRECTIONS],
               "environment": environment()}
-    atomic_write_json(args.out.with_suffix(".json"), record)
-    text = render(record)
-    atomic_write_text(args.out.with_suffix(".md"), text)
-    print(text)
+    print(save_report(args.out, record, render))
     return 0
 
 

@@ -31,9 +31,9 @@ import torch
 
 from graphmed.ehr import add_text_features, load_mimic3, load_mimic4, load_synthea
 from graphmed.evaluation.multilabel import MULTILABEL_METRICS, MultiLabelEvaluator
-from graphmed.io import atomic_write_json, atomic_write_text, sha256_file
+from graphmed.io import atomic_write_text, sha256_file
 from graphmed.models.diagnosis import DIAGNOSIS_MODELS, make_diagnosis_model
-from graphmed.results import environment
+from graphmed.results import environment, save_report
 from graphmed.tasks.diagnosis import DEFAULT_MIN_COUNT, patient_folds
 from graphmed.training.diagnosis import fit_diagnosis_fold
 
@@ -245,10 +245,7 @@ def main(argv=None) -> int:
     record["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     if args.update and out.with_suffix(".json").exists():
         record = merge(json.loads(out.with_suffix(".json").read_text()), record)
-    atomic_write_json(out.with_suffix(".json"), record)
-    text = render(record)
-    atomic_write_text(out.with_suffix(".md"), text)
-    print(text)
+    print(save_report(out, record, render))
     return 0
 
 

@@ -31,7 +31,6 @@ import gc
 import math
 import multiprocessing
 import os
-import platform
 import resource
 import threading
 import time
@@ -380,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    from graphmed.io import atomic_write_json, atomic_write_text
+    from graphmed.results import save_report
 
     record = measure(args.rows, args.replicas, args.nx_rows, args.threads)
     table = markdown(record)
@@ -390,8 +389,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{m['peak_rss_gb']:.2f} GB (target <= {t['peak_rss_gb']:.0f} GB) for "
           f"{record['graphmed']['edge_rows']:,} edge rows; load average "
           f"{record['load_average']['before_graphmed']}")
-    atomic_write_json(args.out / f"{args.name}.json", record)
-    atomic_write_text(args.out / f"{args.name}.md", table)
+    save_report(args.out / args.name, record, markdown)
     print(f"wrote {args.out / (args.name + '.json')} and {args.out / (args.name + '.md')}")
     return 0
 

@@ -26,7 +26,7 @@ import numpy as np
 from graphmed._version import __version__
 from graphmed.datasets import load_dataset
 from graphmed.features import TextEncoder, entity_texts, morgan_fingerprints
-from graphmed.io import atomic_write_json, atomic_write_text
+from graphmed.results import save_report
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"text_first_run_s": 60.0, "text_cached_run_s": 1.0}
@@ -158,8 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     record = measure(args.data_root, args.datasets, args.model_path, args.batch_size, threads)
     table = markdown(record)
     print(table)
-    atomic_write_json(args.out / f"{args.name}.json", record)
-    atomic_write_text(args.out / f"{args.name}.md", table)
+    save_report(args.out / args.name, record, markdown)
     print(f"wrote {args.out / (args.name + '.json')} and {args.out / (args.name + '.md')}")
     return 0
 

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from graphmed.datasets import load_dataset
-from graphmed.io import atomic_write_json, atomic_write_text
+from graphmed.io import atomic_write_json
 from graphmed.models import DiseaseNamesOnly, Ensemble, GNNLinkPredictor, KronRLS
-from graphmed.results import environment
+from graphmed.results import environment, save_report
 from graphmed.training import cross_validate
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -177,10 +177,7 @@ def main(argv=None) -> int:
                 args.out.mkdir(parents=True, exist_ok=True)
                 atomic_write_json(args.out / f"{args.name}.json", record)  # nothing lost if stopped
     args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(args.out / f"{args.name}.json", record)
-    table = render(record)
-    atomic_write_text(args.out / f"{args.name}.md", table)
-    print("\n" + table)
+    print("\n" + save_report(args.out / args.name, record, render))
     return 0
 
 

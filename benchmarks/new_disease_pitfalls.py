@@ -42,10 +42,10 @@ from sklearn.linear_model import LogisticRegression
 from graphmed.datasets import load_dataset
 from graphmed.evaluation.evaluator import Evaluator
 from graphmed.features.entity_modalities import with_text_similarity
-from graphmed.io import atomic_write_json, atomic_write_text
+from graphmed.io import atomic_write_json
 from graphmed.models.base import PairScorer
 from graphmed.models.kronrls import KronRLS, kron_rls
-from graphmed.results import environment
+from graphmed.results import environment, save_report
 from graphmed.similarity import gip_kernel, mean_view, topk_similarity
 from graphmed.splits import make_folds
 from graphmed.training.cross_validation import fit_fold
@@ -220,9 +220,7 @@ def main(argv=None) -> int:
             print(f"{name:9s} {variant:30s} AUROC {auroc:.4f}  AUPR {aupr:.4f}  unseen-drug "
                   f"positives {rows[variant]['unseen_drug_positive_quantile']:.3f}", flush=True)
             atomic_write_json(args.out / "new_disease_pitfalls.json", record)  # nothing lost if stopped
-    table = render(record)
-    atomic_write_text(args.out / "new_disease_pitfalls.md", table)
-    print("\n" + table)
+    print("\n" + save_report(args.out / "new_disease_pitfalls", record, render))
     return 0
 
 

@@ -20,10 +20,9 @@ from pathlib import Path
 
 from graphmed.datasets import load_dataset
 from graphmed.features.entity_modalities import with_text_similarity
-from graphmed.io import atomic_write_json, atomic_write_text
 from graphmed.models import KronRLS, SimilarityKNN
 from graphmed.repurpose.new_drug import new_drug_views, swap_roles
-from graphmed.results import environment
+from graphmed.results import environment, save_report
 from graphmed.training import cross_validate
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -84,10 +83,7 @@ def main(argv=None) -> int:
     record = {"benchmark": "new-drug", "seeds": seeds,
               "datasets": {name: run(name, args.data_root, seeds) for name in args.datasets},
               "environment": environment()}
-    atomic_write_json(args.out.with_suffix(".json"), record)
-    text = render(record)
-    atomic_write_text(args.out.with_suffix(".md"), text)
-    print(text)
+    print(save_report(args.out, record, render))
     return 0
 
 

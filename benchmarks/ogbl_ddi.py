@@ -34,10 +34,9 @@ import numpy as np
 import torch
 
 from graphmed.datasets.ogbl_ddi import load_ogbl_ddi
-from graphmed.io import atomic_write_json, atomic_write_text
 from graphmed.models.ddi import DDI_RECIPES, SPMM_STATS, fit_link_model
 from graphmed.models.spectral_link import SpectralLinkModel
-from graphmed.results import environment
+from graphmed.results import environment, save_report
 from graphmed.training.memory import PeakMemory
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -456,10 +455,7 @@ def main(argv: list[str] | None = None) -> int:
         merge_earlier(result, path)
     result["summary"] = summarise(result["records"], result["models"])
     args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(args.out / "ogbl_ddi.json", result)
-    text = markdown(result)
-    atomic_write_text(args.out / "ogbl_ddi.md", text)
-    print(text)
+    print(save_report(args.out / "ogbl_ddi", result, markdown))
     print(f"wrote {args.out / 'ogbl_ddi'}.{{json,md}}")
     return 0
 

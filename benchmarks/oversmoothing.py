@@ -31,9 +31,9 @@ import torch.nn.functional as F
 
 from graphmed.datasets.planetoid import load_planetoid
 from graphmed.evaluation.oversmoothing import dirichlet_energy, layerwise, mad
-from graphmed.io import atomic_write_bytes, atomic_write_json, atomic_write_text
+from graphmed.io import atomic_write_bytes
 from graphmed.nn import GNNStack
-from graphmed.results import environment
+from graphmed.results import environment, save_report
 from graphmed.seed import seed_everything
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -331,9 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(args.out / f"{stem}.json", result)
-    text = markdown(result)
-    atomic_write_text(args.out / f"{stem}.md", text)
+    text = save_report(args.out / stem, result, markdown)
     atomic_write_bytes(args.out / f"{stem}.png", figure(result))
     print(text)
     print(f"wrote {args.out / stem}.{{json,md,png}}")

@@ -23,9 +23,9 @@ import torch
 from graphmed.datasets import load_dataset
 from graphmed.evaluation import aupr, auroc
 from graphmed.evaluation.oversmoothing import dirichlet_energy, mad
-from graphmed.io import atomic_write_bytes, atomic_write_json, atomic_write_text
+from graphmed.io import atomic_write_bytes
 from graphmed.models import GNNLinkPredictor
-from graphmed.results import environment
+from graphmed.results import environment, save_report
 from graphmed.splits import make_folds
 from graphmed.training import fit_fold
 
@@ -121,9 +121,8 @@ def main(argv=None) -> int:
               "data_checksum": dataset.checksum, "protocol": "A", "seed": 0, "folds": args.folds,
               "epochs": args.epochs, "hidden": args.hidden, "results": results,
               "environment": environment()}
-    atomic_write_json(args.out / "oversmoothing_fdataset.json", record)
-    table = markdown(results, args)
-    atomic_write_text(args.out / "oversmoothing_fdataset.md", table)
+    table = save_report(args.out / "oversmoothing_fdataset", record,
+                        lambda r: markdown(r["results"], args))
     atomic_write_bytes(args.out / "oversmoothing_fdataset.png", plot(results))
     print("\n" + table)
     return 0

@@ -9,10 +9,11 @@ import datetime as _dt
 import platform
 import subprocess
 from pathlib import Path
+from typing import Any, Callable
 
 from graphmed._version import __version__
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
-from graphmed.io import atomic_write_json
+from graphmed.io import atomic_write_json, atomic_write_text
 from graphmed.training.cross_validation import CrossValidationResult
 
 
@@ -60,3 +61,17 @@ def make_record(dataset: DrugDiseaseDataset, model_name: str, model_config: dict
 def save_records(records: list[dict] | dict, path: str | Path) -> Path:
     """Write one record or a list of records as JSON, atomically."""
     return atomic_write_json(path, records)
+
+
+def save_report(stem: str | Path, record: Any, render: Callable[[Any], str]) -> str:
+    """Write a benchmark's ``record`` to ``<stem>.json``, then ``render(record)`` (its
+    Markdown tables) to ``<stem>.md``, each atomically; the JSON is written first, so a
+    failing ``render`` loses no measurement. A ``.json`` / ``.md`` suffix on ``stem`` is
+    dropped. Returns the Markdown."""
+    stem = Path(stem)
+    if stem.suffix in (".json", ".md"):
+        stem = stem.with_suffix("")
+    atomic_write_json(stem.with_name(stem.name + ".json"), record)
+    text = render(record)
+    atomic_write_text(stem.with_name(stem.name + ".md"), text)
+    return text

@@ -55,3 +55,23 @@ def test_save_records_writes_valid_json(tmp_path, record):
     loaded = json.loads(both.read_text())
     assert len(loaded) == 2 and loaded[1] == {"extra": 0.5, "array": [0, 1]}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["l.json", "out"]
+
+
+def test_save_report_writes_json_then_markdown(tmp_path):
+    from graphmed.results import save_report
+
+    record = {"rows": {"knn": 0.87}}
+    text = save_report(tmp_path / "bench.v2", record, lambda r: f"| knn | {r['rows']['knn']} |")
+    assert text == "| knn | 0.87 |"
+    assert json.loads((tmp_path / "bench.v2.json").read_text()) == record
+    assert (tmp_path / "bench.v2.md").read_text() == text
+
+    def broken(_):
+        raise KeyError("a column")
+
+    with pytest.raises(KeyError):
+        save_report(tmp_path / "kept", record, broken)
+    assert json.loads((tmp_path / "kept.json").read_text()) == record  # nothing measured is lost
+    assert not (tmp_path / "kept.md").exists()
+    save_report(tmp_path / "named.json", record, str)
+    assert sorted(p.name for p in tmp_path.glob("named*")) == ["named.json", "named.md"]
