@@ -371,6 +371,22 @@ def test_interactions_on_a_table_of_pairs(tmp_path, capsys):
     assert len(table) == 4 and table["id"].str.startswith("G0").all() and not table["known"].any()
 
 
+def test_interactions_save_and_load(tmp_path, capsys, monkeypatch):
+    path, model_file = _interaction_table(tmp_path), tmp_path / "ddi.npz"
+    args = ["interactions", "--graph", str(path), "--drug", "G1D03", "--top", "5", "--no-progress"]
+    assert main([*args, "--seed", "2", "--save", str(model_file)]) == 0
+    first = capsys.readouterr().out
+    assert f"model saved to {model_file}" in first
+    import graphmed.repurpose.interactions
+
+    monkeypatch.setattr(graphmed.repurpose.interactions, "fit_interactions", None)  # not refitted
+    assert main([*args, "--load", str(model_file)]) == 0
+    second = capsys.readouterr().out
+    assert first.splitlines()[:7] == second.splitlines()[:7]  # header and table
+    assert main([*args, "--load", str(model_file), "--seed", "1"]) == 2
+    assert "--load takes a fitted model" in _one_line_error(capsys)
+
+
 def test_interactions_names_an_unknown_drug_before_fitting(tmp_path, capsys, monkeypatch):
     import graphmed.repurpose.interactions
 

@@ -11,21 +11,32 @@ def _cmd_interactions(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from graphmed.datasets.interactions import load_interactions
-    from graphmed.repurpose.interactions import fit_interactions, rank_interactions
+    from graphmed.errors import GraphmedError
+    from graphmed.repurpose.interactions import (InteractionModel, fit_interactions,
+                                                 rank_interactions)
     from graphmed.repurpose.names import NameIndex
     from graphmed.threads import cpu_threads
 
+    if args.load and (args.seed is not None or args.save):
+        raise GraphmedError("--load takes a fitted model: --seed and --save do not apply")
     if args.out:
         from graphmed.interop import check_table_path
 
         check_table_path(args.out)  # fail before fitting, not after
     steps = tqdm(total=3, desc="loading interactions", disable=args.no_progress, leave=False)
     graph = load_interactions(args.graph, args.data_root)
-    NameIndex.from_table(graph.drugs, "drug").find(args.drug)  # an unknown drug fails before the fit
+    # an unknown drug fails here, before the fit
+    NameIndex.from_table(graph.drugs, "drug").find(args.drug)
     steps.update()
-    steps.set_description("choosing the setting on validation pairs, then fitting")
-    with cpu_threads(args.threads):
-        model = fit_interactions(graph, seed=args.seed, val_fraction=args.val_fraction)
+    if args.load:
+        steps.set_description(f"loading {args.load}")
+        model = InteractionModel.load(args.load, graph)
+    else:
+        steps.set_description("choosing the setting on validation pairs, then fitting")
+        with cpu_threads(args.threads):
+            model = fit_interactions(graph, seed=args.seed, val_fraction=args.val_fraction)
+        if args.save:
+            model.save(args.save)
     steps.update()
     table = rank_interactions(model, graph, args.drug, top=args.top,
                               exclude_known=not args.include_known)
@@ -38,8 +49,10 @@ def _cmd_interactions(args: argparse.Namespace) -> int:
     print(f"{graph.name}: interaction candidates for {query}; spectral model (a {a:g}, b {b:g}, "
           f"tau {tau:g}, chosen on the {origin}: Hits@20 {model.validation_hits:.3f}), fitted on "
           f"all {graph.n_interactions:,} known interactions; "
-          f"{'known interactions included' if args.include_known else 'known interactions excluded'}")
+          f"known interactions {'included' if args.include_known else 'excluded'}")
     print_table(table, {"score": "{:.4f}"})
+    if args.save:
+        print(f"model saved to {args.save} (load it with --load {args.save})")
     if args.out:
         write_out(table, args.out)
     return 0
@@ -67,6 +80,9 @@ def register(sub) -> None:
     cmd.add_argument("--val-fraction", type=fraction, default=0.1,
                      help="share of a table's interactions held out to choose the setting "
                           "(default 0.1)")
+    cmd.add_argument("--save", help="write the fitted model to this checkpoint file")
+    cmd.add_argument("--load", help="use a model saved with --save (on the same graph) instead of "
+                                    "fitting one")
     cmd.add_argument("--out", type=table_file, help="write the table to a .csv or .parquet file")
     add_common_options(cmd)
     cmd.set_defaults(func=_cmd_interactions)

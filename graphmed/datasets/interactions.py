@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from dataclasses import dataclass, field
@@ -61,6 +62,13 @@ class InteractionGraph:
     @property
     def n_interactions(self) -> int:
         return len(self.edges)
+
+    @property
+    def checksum(self) -> str:
+        """SHA-256 over the drug ids and the known interactions (what a model was fitted on)."""
+        digest = hashlib.sha256("\x1f".join(self.drugs["id"].astype(str)).encode())
+        digest.update(np.ascontiguousarray(self.edges, dtype=np.int64).tobytes())
+        return digest.hexdigest()
 
     def partners(self, index: int) -> np.ndarray:
         """``(n_drugs,)`` bool: the drugs known to interact with drug ``index``."""
@@ -171,8 +179,8 @@ def load_interaction_table(path: str | os.PathLike, *, drug_a: str = "drug_a",
                                   f"{second['name']!r}", source=path,
                                   row=int(distinct.index[clash][0]), column=second["column"])
         names = distinct.set_index("id")["name"].reindex(ids).astype("string")
-    drugs = pd.DataFrame({"id": ids.astype(str),
-                          "name": names.fillna(pd.Series(ids, index=ids, dtype="string")).to_numpy()})
+    names = names.fillna(pd.Series(ids, index=ids, dtype="string"))  # no name: the id
+    drugs = pd.DataFrame({"id": ids.astype(str), "name": names.to_numpy()})
     return InteractionGraph(path.name.split(".")[0], drugs, unique_pairs(pairs),
                             sources={"interactions": str(path)})
 

@@ -306,6 +306,29 @@ class SpectralLinkModel:
         pairs = _check_pairs(pairs, self.num_nodes, "pairs")
         return _rescaled(_products(self._left, self._right, pairs), pairs, self._scale)
 
+    def factors(self) -> dict[str, torch.Tensor]:
+        """``{"left" (N, r), "right" (N, r), "scale" (N,)}``: everything :meth:`score` reads
+        (``score(i, j) = scale_i scale_j <left_i, right_j>``); see :meth:`from_factors`."""
+        if self._left is None:
+            raise RuntimeError("SpectralLinkModel: call fit() first")
+        return {"left": self._left, "right": self._right, "scale": self._scale}
+
+    @classmethod
+    def from_factors(cls, left, right, scale, *, normalization: float, degree_exponent: float,
+                     tau: float, k: int = 20) -> "SpectralLinkModel":
+        """A fitted model from the :meth:`factors` of another (e.g. read from a checkpoint)."""
+        left, right, scale = (torch.as_tensor(x, dtype=torch.float64) for x in (left, right, scale))
+        if left.ndim != 2 or left.shape != right.shape or scale.shape != left.shape[:1]:
+            raise ValueError(f"factors of shapes {tuple(left.shape)}, {tuple(right.shape)}, "
+                             f"{tuple(scale.shape)}: need (N, r), (N, r), (N,)")
+        model = cls(thresholds=(tau,), normalizations=(normalization,),
+                    degree_exponents=(degree_exponent,), k=k)
+        model.num_nodes, model.rank = int(left.shape[0]), int(left.shape[1])
+        model._left, model._right, model._scale = left, right, scale
+        model.normalization, model.degree_exponent, model.tau = (
+            float(normalization), float(degree_exponent), float(tau))
+        return model
+
     def embeddings(self) -> tuple[torch.Tensor, torch.Tensor]:
         """``(left, right)``, both ``(N, rank)``: ``score(i, j) = <left_i, right_j>``
         (``D^b U f(Λ)`` and ``D^b U``)."""

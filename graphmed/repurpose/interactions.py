@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ import torch
 from graphmed.datasets.interactions import InteractionGraph, unique_pairs
 from graphmed.errors import DataFormatError
 from graphmed.evaluation.metrics import hits_at_k
+from graphmed.models.checkpoint import load_checkpoint, save_checkpoint
 from graphmed.models.spectral_link import SpectralLinkModel
 from graphmed.repurpose.names import NameIndex
 from graphmed.seed import resolve_seed
@@ -35,12 +37,15 @@ logger = logging.getLogger(__name__)
 MIN_INTERACTIONS = 20
 
 
+CHECKPOINT_KIND = "graphmed-interactions"
+
+
 @dataclass
 class InteractionModel:
     """A spectral link model fitted on every known interaction of a graph.
 
     Attributes:
-        graph_name / n_interactions: the graph it was fitted on.
+        graph_name / n_interactions / graph_checksum: the graph it was fitted on.
         setting: ``(a, b, τ)`` chosen on validation pairs.
         validation_hits: Hits@``k`` of that setting on the validation pairs.
         seed: seed of the validation part carved from a table (``None`` for a graph with
@@ -54,6 +59,55 @@ class InteractionModel:
     validation_hits: float
     seed: int | None
     model: SpectralLinkModel
+    graph_checksum: str = ""
+
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted factors and settings to one checkpoint (npz + JSON, no pickles)."""
+        config = {"kind": CHECKPOINT_KIND, "graph": self.graph_name,
+                  "graph_checksum": self.graph_checksum, "n_interactions": self.n_interactions,
+                  "setting": list(self.setting), "validation_hits": self.validation_hits,
+                  "seed": self.seed, "k": self.model.k}
+        return save_checkpoint(path, self.model.factors(), config)
+
+    @classmethod
+    def load(cls, path: str | Path, graph: InteractionGraph | None = None) -> "InteractionModel":
+        """Read a checkpoint written by :meth:`save`; with ``graph``, check it is the graph
+        the model was fitted on.
+
+        Raises:
+            DataFormatError: no such file, not an interaction-model checkpoint, malformed
+                content, or fitted on other interactions.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise DataFormatError("no such file", source=path)
+        state, config = load_checkpoint(path)
+        if not isinstance(config, dict) or config.get("kind") != CHECKPOINT_KIND:
+            raise DataFormatError("not an interaction model; save one with `graphmed interactions "
+                                  "--save` or InteractionModel.save", source=path)
+        try:
+            a, b, tau = (float(x) for x in config["setting"])
+            spectral = SpectralLinkModel.from_factors(state["left"], state["right"],
+                                                      state["scale"], normalization=a,
+                                                      degree_exponent=b, tau=tau,
+                                                      k=int(config["k"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataFormatError(f"malformed interaction model ({exc})", source=path) from None
+        model = cls(str(config["graph"]), int(config["n_interactions"]), (a, b, tau),
+                    float(config["validation_hits"]), config.get("seed"), spectral,
+                    str(config["graph_checksum"]))
+        if graph is not None:
+            model.check_graph(graph, source=path)
+        return model
+
+    def check_graph(self, graph: InteractionGraph, *, source: str | Path | None = None) -> None:
+        """Raise :class:`DataFormatError` unless ``graph`` is the one the model was fitted on."""
+        if graph.checksum != self.graph_checksum:
+            raise DataFormatError(
+                f"this model was fitted on {self.graph_name!r} ({self.n_interactions:,} "
+                f"interactions, checksum {self.graph_checksum[:12]}), not on the graph given, "
+                f"{graph.name!r} ({graph.n_interactions:,}, checksum {graph.checksum[:12]})",
+                source=source)
 
     def scores_for(self, index: int) -> np.ndarray:
         """``(n_drugs,)`` float64 scores of every drug as a partner of drug ``index``."""
@@ -123,7 +177,8 @@ def fit_interactions(graph: InteractionGraph, *, seed: int | None = None,
     logger.info("%s: spectral setting a=%g b=%g tau=%g chosen on validation (Hits@%d %.3f), "
                 "fitted on %d interactions", graph.name, *setting, selector.k, hits,
                 graph.n_interactions)
-    return InteractionModel(graph.name, graph.n_interactions, setting, hits, seed, final)
+    return InteractionModel(graph.name, graph.n_interactions, setting, float(hits), seed, final,
+                            graph.checksum)
 
 
 def rank_interactions(model: InteractionModel, graph: InteractionGraph, drug: str | int, *,
@@ -135,9 +190,7 @@ def rank_interactions(model: InteractionModel, graph: InteractionGraph, drug: st
         interaction). ``df.attrs`` holds the query (``index``, ``id``, ``name``), the graph's
         name and the model's setting.
     """
-    if model.graph_name != graph.name or model.model.num_nodes != graph.n_drugs:
-        raise ValueError(f"the model was fitted on {model.graph_name!r} "
-                         f"({model.model.num_nodes} drugs), not on {graph.name!r}")
+    model.check_graph(graph)
     if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer))
                             or top < 1):
         raise ValueError(f"top must be a positive integer or None, got {top!r}")

@@ -159,6 +159,22 @@ def test_use_candidate_switches_without_decomposing_again():
         next(fresh.candidate_scores(all_pairs(n)))
 
 
+def test_a_model_rebuilt_from_its_factors_scores_the_same():
+    edges = random_graph()
+    model = SpectralLinkModel(normalizations=(0.4,), degree_exponents=(0.3,), thresholds=(0.05,))
+    model.fit(edges, 40)
+    factors = {k: v.numpy() for k, v in model.factors().items()}
+    rebuilt = SpectralLinkModel.from_factors(**factors, normalization=0.4, degree_exponent=0.3,
+                                             tau=0.05)
+    torch.testing.assert_close(rebuilt.score(all_pairs(40)), model.score(all_pairs(40)))
+    assert (rebuilt.rank, rebuilt.num_nodes, rebuilt.tau) == (model.rank, 40, 0.05)
+    with pytest.raises(ValueError, match=r"need \(N, r\), \(N, r\), \(N,\)"):
+        SpectralLinkModel.from_factors(factors["left"], factors["right"][:, :2], factors["scale"],
+                                       normalization=0.4, degree_exponent=0.3, tau=0.05)
+    with pytest.raises(RuntimeError, match="fit"):
+        SpectralLinkModel().factors()
+
+
 def test_soft_threshold():
     values = torch.tensor([-5.0, -1.0, 0.5, 3.0])
     torch.testing.assert_close(soft_threshold(values, 1.0), torch.tensor([-4.0, 0.0, 0.0, 2.0]))

@@ -9,8 +9,8 @@ from graphmed.datasets.interactions import InteractionGraph, unique_pairs
 from graphmed.errors import DataFormatError, UnknownNameError
 from graphmed.evaluation import auroc
 from graphmed.models.spectral_link import SpectralLinkModel
-from graphmed.repurpose.interactions import (fit_interactions, rank_interactions,
-                                             validation_split)
+from graphmed.repurpose.interactions import (InteractionModel, fit_interactions,
+                                             rank_interactions, validation_split)
 
 
 def _graph(pairs, n, name="toy") -> InteractionGraph:
@@ -87,9 +87,31 @@ def test_rank_errors(groups):
         rank_interactions(model, groups, "aspirin")
     with pytest.raises(ValueError, match="top must be"):
         rank_interactions(model, groups, 0, top=0)
-    other = _graph(groups.edges, 40, name="other")
-    with pytest.raises(ValueError, match="fitted on 'toy'"):
+    other = _graph(groups.edges[1:], 40, name="other")  # one interaction fewer
+    with pytest.raises(DataFormatError, match="fitted on 'toy'"):
         rank_interactions(model, other, 0)
+
+
+def test_save_and_load_give_the_same_ranking(groups, tmp_path):
+    model = fit_interactions(groups, seed=0)
+    path = model.save(tmp_path / "ddi.npz")
+    loaded = InteractionModel.load(path, groups)
+    assert (loaded.setting, loaded.seed, loaded.validation_hits) == (
+        model.setting, 0, pytest.approx(model.validation_hits))
+    pd.testing.assert_frame_equal(rank_interactions(loaded, groups, 5, top=None),
+                                  rank_interactions(model, groups, 5, top=None))
+    with pytest.raises(DataFormatError, match="fitted on 'toy'"):
+        InteractionModel.load(path, _graph(groups.edges[1:], 40))
+    with pytest.raises(DataFormatError, match="no such file"):
+        InteractionModel.load(tmp_path / "absent.npz")
+    (tmp_path / "text.npz").write_text("not an archive")
+    with pytest.raises(DataFormatError, match="not a graphmed checkpoint"):
+        InteractionModel.load(tmp_path / "text.npz")
+    from graphmed.models.checkpoint import save_checkpoint
+
+    save_checkpoint(tmp_path / "other.npz", {"w": np.zeros(2)}, {"model": "gnn"})
+    with pytest.raises(DataFormatError, match="not an interaction model"):
+        InteractionModel.load(tmp_path / "other.npz")
 
 
 def test_held_out_ogbl_ddi_interactions_rank_high(data_root):
@@ -107,8 +129,8 @@ def test_held_out_ogbl_ddi_interactions_rank_high(data_root):
     rng = np.random.default_rng(0)
     removed = rng.random(len(inside)) < 0.05
     graph = _graph(inside[~removed], 600, name="ddi-600")
-    model = fit_interactions(graph, seed=0,
-                             selector=SpectralLinkModel(normalizations=(0.4,), thresholds=(0.02, 0.03, 0.05)))
+    selector = SpectralLinkModel(normalizations=(0.4,), thresholds=(0.02, 0.03, 0.05))
+    model = fit_interactions(graph, seed=0, selector=selector)
     assert 0 < model.validation_hits <= 1
     negatives = unique_pairs(rng.integers(0, 600, size=(40_000, 2)))
     key = lambda p: p[:, 0] * 600 + p[:, 1]  # noqa: E731
