@@ -35,8 +35,7 @@ logger = logging.getLogger(__name__)
 
 #: Fewest known interactions a table needs for a validation part to choose a setting on.
 MIN_INTERACTIONS = 20
-
-
+#: The ``kind`` of :meth:`InteractionModel.save` checkpoints.
 CHECKPOINT_KIND = "graphmed-interactions"
 
 
