@@ -55,6 +55,30 @@ def resolve(dataset: DrugDiseaseDataset, kind: str, query: str | int) -> int:
     return index.find(query)
 
 
+def ranked_table(scores: np.ndarray, entities: pd.DataFrame, kind: str, top: int | None, *,
+                 rows: np.ndarray | None = None, flags: dict[str, np.ndarray] | None = None
+                 ) -> pd.DataFrame:
+    """``rank`` (1 = best), ``id``, ``name`` (the id where there is none), ``score`` of the
+    ``top`` ``entities`` (all when ``None``) by ``(n,)`` ``scores``, best first; ties keep the
+    table's order.
+
+    Args:
+        rows: the entity indices that may be listed (default: all).
+        flags: column name -> ``(n,)`` values per entity, added after ``score``.
+    """
+    rows = np.arange(len(scores)) if rows is None else np.asarray(rows, dtype=np.int64)
+    rows = rows[np.argsort(-np.asarray(scores)[rows], kind="stable")]
+    if top is not None:
+        rows = rows[:int(top)]
+    names = np.asarray(NameIndex.from_table(entities, kind).names, dtype=object)
+    table = pd.DataFrame({"rank": np.arange(1, rows.size + 1),
+                          "id": entities["id"].astype(str).to_numpy()[rows],
+                          "name": names[rows], "score": np.asarray(scores)[rows]})
+    for column, values in (flags or {}).items():
+        table[column] = np.asarray(values)[rows]
+    return table
+
+
 def rank_candidates(model_or_scores, dataset: DrugDiseaseDataset, *, disease: str | int | None = None,
                     drug: str | int | None = None, top: int | None = 20,
                     exclude_known: bool = True) -> pd.DataFrame:
@@ -86,18 +110,9 @@ def rank_candidates(model_or_scores, dataset: DrugDiseaseDataset, *, disease: st
         query_kind, index = "drug", resolve(dataset, "drug", drug)
         column, known = scores[index], dataset.associations[index]
         candidates, query_table, candidate_kind = dataset.diseases, dataset.drugs, dataset.disease_kind
-    rows = np.flatnonzero(~known) if exclude_known else np.arange(len(column))
-    rows = rows[np.argsort(-column[rows], kind="stable")]
-    if top is not None:
-        rows = rows[:top]
-    names = NameIndex.from_table(candidates, candidate_kind).names
-    table = pd.DataFrame({
-        "rank": np.arange(1, len(rows) + 1),
-        "id": candidates["id"].astype(str).to_numpy()[rows],
-        "name": np.asarray(names, dtype=object)[rows],
-        "score": column[rows],
-        "known": known[rows].astype(bool),
-    })
+    table = ranked_table(column, candidates, candidate_kind, top,
+                         rows=np.flatnonzero(~known) if exclude_known else None,
+                         flags={"known": known.astype(bool)})
     query_names = NameIndex.from_table(query_table, query_kind)
     table.attrs.update({"kind": query_kind, "index": int(index), "id": query_names.ids[index],
                         "name": query_names.names[index], "candidates": candidate_kind,

@@ -28,6 +28,7 @@ from graphmed.errors import DataFormatError
 from graphmed.evaluation.metrics import hits_at_k
 from graphmed.models.checkpoint import load_checkpoint, save_checkpoint
 from graphmed.models.spectral_link import SpectralLinkModel
+from graphmed.repurpose.candidates import ranked_table
 from graphmed.repurpose.names import NameIndex
 from graphmed.seed import resolve_seed
 
@@ -198,15 +199,11 @@ def rank_interactions(model: InteractionModel, graph: InteractionGraph, drug: st
         else names.find(drug)
     if not 0 <= index < graph.n_drugs:
         raise IndexError(f"drug index {index} out of range [0, {graph.n_drugs})")
-    scores = model.scores_for(index)
     known = graph.partners(index)
-    rows = np.flatnonzero(~known if exclude_known else np.ones_like(known))
-    rows = rows[rows != index]
-    rows = rows[np.argsort(-scores[rows], kind="stable")][:top]
-    table = pd.DataFrame({"rank": np.arange(1, len(rows) + 1),
-                          "id": graph.drugs["id"].to_numpy()[rows],
-                          "name": np.asarray(names.names, dtype=object)[rows],
-                          "score": scores[rows], "known": known[rows]})
+    listed = ~known if exclude_known else np.ones_like(known)
+    listed[index] = False  # not a partner of itself
+    table = ranked_table(model.scores_for(index), graph.drugs, "drug", top,
+                         rows=np.flatnonzero(listed), flags={"known": known})
     table.attrs.update({"index": index, "id": names.ids[index], "name": names.names[index],
                         "graph": graph.name, "setting": model.setting,
                         "exclude_known": bool(exclude_known)})

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
-from graphmed.errors import DataFormatError
-from graphmed.repurpose.names import NameIndex
+from graphmed.errors import DataFormatError, UnknownNameError
+from graphmed.repurpose.candidates import ranked_table
 from graphmed.seed import resolve_seed, seed_everything
 from graphmed.splits.fold import TrainPart
 
@@ -81,23 +81,8 @@ def fit_held_out_column(data: DrugDiseaseDataset, new: int, model, *, seed: int,
     return np.asarray(model.score_matrix(), dtype=np.float64)[:, new]
 
 
-def ranked_table(scores: np.ndarray, entities: pd.DataFrame, kind: str,
-                 top: int | None) -> pd.DataFrame:
-    """``rank``, ``id``, ``name`` (the id where there is none), ``score`` of the ``top``
-    ``entities`` (all when ``None``) by ``scores``, best first; ties keep the table's order."""
-    rows = np.argsort(-scores, kind="stable")
-    if top is not None:
-        rows = rows[:int(top)]
-    names = np.asarray(NameIndex.from_table(entities, kind).names, dtype=object)
-    return pd.DataFrame({"rank": np.arange(1, rows.size + 1),
-                         "id": entities["id"].astype(str).to_numpy()[rows],
-                         "name": names[rows], "score": scores[rows]})
-
-
 def new_disease_model(name: str):
     """A fresh model of :data:`NEW_DISEASE_MODELS` (the cold-start models that read names)."""
-    from graphmed.errors import UnknownNameError
-
     if name not in NEW_DISEASE_MODELS:
         raise UnknownNameError(f"unknown model {name!r} for a disease outside the data set; "
                                f"known: {', '.join(NEW_DISEASE_MODELS)}")

@@ -18,7 +18,8 @@ import pandas as pd
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.errors import DataFormatError
-from graphmed.repurpose.new_disease import fit_held_out_column, ranked_table
+from graphmed.repurpose.candidates import ranked_table
+from graphmed.repurpose.new_disease import fit_held_out_column
 from graphmed.seed import resolve_seed
 
 #: Id of the added drug in the augmented data set.
