@@ -62,6 +62,16 @@ def print_table(table, formats: dict[str, str]) -> None:
         print(table.to_string(index=False, formatters={k: f.format for k, f in formats.items()}))
 
 
+def check_out(*paths: str | None) -> None:
+    """Fail now, before any fitting, if a table could not be written to one of ``paths``
+    (``None`` entries are skipped): see :func:`graphmed.interop.check_table_path`."""
+    from graphmed.interop import check_table_path
+
+    for path in paths:
+        if path:
+            check_table_path(path)
+
+
 def write_out(table, path: str, what: str = "table") -> None:
     """Write a DataFrame to ``path`` (``.csv`` / ``.parquet``) and say so."""
     from graphmed.interop import write_table

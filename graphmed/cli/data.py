@@ -9,13 +9,13 @@ from graphmed.cli.common import add_common_options, at_least
 
 def _cmd_datasets(args: argparse.Namespace) -> int:
     from graphmed.datasets import dataset_info, list_datasets, resolve_data_root
-
     from graphmed.datasets.ogbl_ddi import OGBL_DDI_FILES
 
     root = resolve_data_root(args.data_root)
     print(f"data root: {root}")
-    rows = [(name, _where(root, [f for f in dataset_info(name).files if f.required]),
-             dataset_info(name).description) for name in list_datasets()]
+    infos = [dataset_info(name) for name in list_datasets()]
+    rows = [(info.name, _where(root, [f for f in info.files if f.required]), info.description)
+            for info in infos]
     ddi_files = [f for key, f in OGBL_DDI_FILES.items() if f.required or key == "drug_ids"]
     rows.append(("ogbl-ddi", _where(root, ddi_files),
                  "OGB drug-drug interactions: 4,267 DrugBank drugs, official split "

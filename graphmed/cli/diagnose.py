@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from graphmed.cli.common import (add_common_options, at_least, fraction, print_table, table_file,
-                                  write_out)
+from graphmed.cli.common import (add_common_options, at_least, check_out, fraction, print_table,
+                                  table_file, write_out)
 from graphmed.errors import GraphmedError
 
 
@@ -18,10 +18,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     from graphmed.models.diagnosis import make_diagnosis_model
     from graphmed.tasks.diagnosis_prediction import predict_diagnoses
 
-    if args.out:
-        from graphmed.interop import check_table_path
-
-        check_table_path(args.out)  # fail before fitting, not after
+    check_out(args.out)
     make_diagnosis_model(args.model)  # an unknown model name fails before loading
     loader, default_unit = EHR_SOURCES[args.source]
     allowed = ("encounter", "patient") if args.source == "synthea" else ("admission", "patient")

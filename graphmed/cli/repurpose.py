@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from graphmed.cli.common import (add_common_options, at_least, fraction, print_table, table_file,
-                                  write_out)
+from graphmed.cli.common import (add_common_options, at_least, check_out, fraction, print_table,
+                                  table_file, write_out)
 from graphmed.errors import GraphmedError
 
 
@@ -31,11 +31,7 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
         raise GraphmedError("--dataset is needed (unless --load names a saved model)")
     if args.plot and not args.explain:
         raise GraphmedError("--plot draws an explanation: add --explain")
-    for path in (args.out, args.predictions):
-        if path:
-            from graphmed.interop import check_table_path
-
-            check_table_path(path)  # fail before fitting, not after
+    check_out(args.out, args.predictions)
     progress = not args.no_progress
     steps = tqdm(total=4 if args.explain else 3, desc="repurpose", disable=not progress, leave=False)
     other = load_dataset(args.confirm_with, args.data_root) if args.confirm_with else None
@@ -148,10 +144,7 @@ def _repurpose_outside(args: argparse.Namespace) -> int:
                             f"{', '.join(not_here)} {'does' if len(not_here) == 1 else 'do'} not apply")
     if args.dataset is None:
         raise GraphmedError("--dataset is needed")
-    if args.out:
-        from graphmed.interop import check_table_path
-
-        check_table_path(args.out)
+    check_out(args.out)
     dataset = load_dataset(args.dataset, args.data_root)
     with cpu_threads(args.threads):
         if flag == "--new-disease":

@@ -54,5 +54,4 @@ def make_model(name: str | None = None, **kwargs) -> PairScorer:
 
 __all__ = ["DEFAULT_MODEL", "DiseaseNamesOnly", "MODELS", "Ensemble", "GNNLinkPredictor",
            "KronRLS", "PairScorer", "Popularity", "SimilarityKNN", "TextMatch", "gnn_kronrls",
-           "make_model",
-           "multimodal", "multimodal_text_match"]
+           "make_model", "multimodal", "multimodal_text_match"]
