@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from published import PUBLISHED  # noqa: E402
 
 from graphmed.datasets import load_dataset  # noqa: E402
+from graphmed.evaluation import metric_cell  # noqa: E402
 from graphmed.models import MODELS, make_model  # noqa: E402
 from graphmed.results import environment, make_record, save_records  # noqa: E402
 from graphmed.training import cross_validate  # noqa: E402
@@ -28,8 +29,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _cell(metric: dict, which: str) -> str:
-    mean, std = metric[f"{which}_mean"], metric[f"{which}_std"]
-    return "n/a" if mean is None else f"{mean:.3f} ± {std:.3f}"
+    return metric_cell(metric, which, digits=3)
 
 
 def markdown(records: list[dict], seeds: list[int], n_folds: int) -> str:

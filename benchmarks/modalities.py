@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from graphmed.datasets import load_dataset
+from graphmed.evaluation import metric_cell
 from graphmed.io import atomic_write_json
 from graphmed.models import DiseaseNamesOnly, Ensemble, GNNLinkPredictor, KronRLS
 from graphmed.results import environment, save_report
@@ -121,10 +122,9 @@ def render(record: dict) -> str:
         lines += [f"## {dataset}", "", "| model | what | AUROC | AUPR | modality weights | s / fold |",
                   "|---|---|---|---|---|---|"]
         for name, r in rows.items():
-            auroc, auroc_std = _metric(r, "fold_mean", "auroc")
-            aupr, aupr_std = _metric(r, "fold_mean", "aupr")
-            lines.append(f"| `{name}` | {r['description']} | {auroc:.4f} ± {auroc_std:.4f} | "
-                         f"{aupr:.4f} ± {aupr_std:.4f} | {_weights_text(r)} | "
+            m = r["metrics"]["metrics"]
+            lines.append(f"| `{name}` | {r['description']} | {metric_cell(m['auroc'])} | "
+                         f"{metric_cell(m['aupr'])} | {_weights_text(r)} | "
                          f"{r['seconds_per_fold']:.1f} |")
         missing = [name for name in VARIANTS if name not in rows]
         if missing:

@@ -40,7 +40,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from graphmed.datasets import load_dataset
-from graphmed.evaluation.evaluator import Evaluator
+from graphmed.evaluation.evaluator import Evaluator, metric_cell
 from graphmed.features.entity_modalities import with_text_similarity
 from graphmed.io import atomic_write_json
 from graphmed.models.base import PairScorer
@@ -190,10 +190,9 @@ def render(record: dict) -> str:
         lines += [f"## {name}", "", "| model | | AUROC | AUPR | unseen-drug positives | what |",
                   "|---|---|---|---|---|---|"]
         for variant, row in rows.items():
-            (auroc, auroc_sd), (aupr, aupr_sd) = _metric(row, "auroc"), _metric(row, "aupr")
-            quantile = row["unseen_drug_positive_quantile"]
+            m, quantile = row["metrics"]["metrics"], row["unseen_drug_positive_quantile"]
             lines.append(f"| `{variant}` | {'honest' if row['honest'] else '**leaky**'} | "
-                         f"{auroc:.4f} ± {auroc_sd:.4f} | {aupr:.4f} ± {aupr_sd:.4f} | "
+                         f"{metric_cell(m['auroc'])} | {metric_cell(m['aupr'])} | "
                          f"{'' if quantile is None else f'{quantile:.3f}'} | {row['description']} |")
         lines.append("")
     return "\n".join(lines)

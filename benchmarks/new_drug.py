@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from graphmed.datasets import load_dataset
+from graphmed.evaluation import metric_cell
 from graphmed.features.entity_modalities import with_text_similarity
 from graphmed.models import KronRLS, SimilarityKNN
 from graphmed.repurpose.new_drug import new_drug_views, swap_roles
@@ -65,9 +66,8 @@ def render(record: dict) -> str:
         lines += [f"## {name}", "", "| model | what | AUROC | AUPR | time (s) |", "|---|---|---|---|---|"]
         for row, r in result["rows"].items():
             m = r["metrics"]["metrics"]
-            lines.append(f"| `{row}` | {r['description']} | {m['auroc']['fold_mean']:.4f} ± "
-                         f"{m['auroc']['fold_std']:.4f} | {m['aupr']['fold_mean']:.4f} ± "
-                         f"{m['aupr']['fold_std']:.4f} | {r['seconds']:.0f} |")
+            lines.append(f"| `{row}` | {r['description']} | {metric_cell(m['auroc'])} | "
+                         f"{metric_cell(m['aupr'])} | {r['seconds']:.0f} |")
         lines.append("")
     return "\n".join(lines)
 

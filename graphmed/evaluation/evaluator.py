@@ -132,6 +132,14 @@ def _nan_if_none(x: float | None) -> float:
     return math.nan if x is None else float(x)
 
 
+def metric_cell(metric: Mapping[str, Any], which: str = "fold", digits: int = 4) -> str:
+    """``"mean ± std"`` of one metric of :meth:`EvaluationSummary.to_dict` (e.g. a results
+    JSON's ``["metrics"]["auroc"]``); ``which`` is ``"fold"`` or ``"pooled"``; ``"n/a"`` when
+    the mean is missing."""
+    return _fmt(_nan_if_none(metric[f"{which}_mean"]), _nan_if_none(metric[f"{which}_std"]),
+                digits)
+
+
 def _fmt(mean: float, std: float, digits: int) -> str:
     if not math.isfinite(mean):
         return "n/a"

@@ -169,3 +169,13 @@ def test_errors():
     grouped = Evaluator()
     with pytest.raises(ValueError, match="no group"):
         grouped.add(0, 0, [1, 0], [0.1, 0.2], groups=[0, 1])
+
+
+def test_metric_cell_formats_a_saved_metric():
+    from graphmed.evaluation import metric_cell
+
+    saved = {"fold_mean": 0.91234, "fold_std": 0.0123, "pooled_mean": None, "pooled_std": None}
+    assert metric_cell(saved) == "0.9123 ± 0.0123"
+    assert metric_cell(saved, "fold", digits=3) == "0.912 ± 0.012"
+    assert metric_cell(saved, "pooled") == "n/a"
+    assert metric_cell({"fold_mean": 0.5, "fold_std": None}) == "0.5000"
