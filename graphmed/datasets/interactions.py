@@ -103,7 +103,7 @@ def drug_names(ids, root: str | os.PathLike | None = None) -> pd.Series:
         if "name" not in drugs:
             continue
         known = drugs.assign(name=drugs["name"].astype("string"))
-        known = known[known["name"].notna() & (known["name"] != known["id"])]
+        known = known[known["name"].notna()]
         names = names.fillna(known.drop_duplicates("id").set_index("id")["name"].reindex(ids))
     return names.reset_index(drop=True)
 

@@ -1,7 +1,8 @@
 """Kdataset (REDDA): 894 drugs x 454 diseases, 2,704 associations.
 
-Gu et al., Comput Biol Med 150:106127 (2022). Drugs are DrugBank ids with SMILES (no names
-are shipped, so the name is the DrugBank id); diseases are MeSH descriptor ids (no names).
+Gu et al., Comput Biol Med 150:106127 (2022). Drugs are DrugBank ids with SMILES; diseases
+are MeSH descriptor ids. No names are shipped, so both name columns are missing (``<NA>``):
+outputs show the ids, and text features treat the names as a missing modality.
 Files (0-based ids = row numbers): ``omics/drug.csv``, ``omics/disease.csv``,
 ``associations/Kdataset.csv`` (drug, disease pairs) and ``disease_disease_baseline.csv``
 (disease view ``"mesh"``, MeSH similarity; like the B-dataset's REDDA view it is nearly
@@ -58,7 +59,7 @@ def load_kdataset(root: str | os.PathLike | None = None, *, download: bool = Tru
     if ecfp4 is not None:
         drug_views["ecfp4"] = ecfp4
         sources["drug_similarity:ecfp4"] = f"{path['drugs']} (ECFP4 of column 'SMILES')"
-    drugs = drugs.assign(id=drugs["Drug"], name=drugs["Drug"], smiles=drugs["SMILES"])
+    drugs = drugs.assign(id=drugs["Drug"], smiles=drugs["SMILES"])
     diseases = diseases.assign(id=diseases["Disease"])
     return DrugDiseaseDataset(
         name="kdataset", associations=associations,

@@ -218,13 +218,11 @@ def cross_dataset_validation(scores, source: DrugDiseaseDataset, target: DrugDis
 
 def _names(source: pd.DataFrame, target: pd.DataFrame, in_source: np.ndarray,
            in_target: np.ndarray) -> np.ndarray:
-    """Names of shared entities: the source's, else the target's, else the id (a name that
-    only repeats the id counts as none)."""
+    """Names of shared entities: the source's, else the target's, else the id."""
     def names(table: pd.DataFrame, rows: np.ndarray) -> pd.Series:
-        ids = table["id"].astype("string")
         column = (table["name"].astype("string") if "name" in table
                   else pd.Series(pd.NA, index=table.index, dtype="string"))
-        return column.mask(column == ids).iloc[rows].reset_index(drop=True)
+        return column.iloc[rows].reset_index(drop=True)
 
     ids = source["id"].astype(str).iloc[in_source].reset_index(drop=True)
     return names(source, in_source).fillna(names(target, in_target)).fillna(ids).to_numpy()

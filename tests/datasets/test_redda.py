@@ -27,7 +27,7 @@ def test_orientation_matches_baseline_matrix(kdataset, data_root):
 def test_ids_names_and_smiles(kdataset, data_root):
     drugs = pd.read_csv(data_root / FOLDER / "omics" / "drug.csv.gz")
     assert kdataset.drugs["id"].tolist() == drugs["Drug"].tolist()
-    assert kdataset.drugs["name"].tolist() == kdataset.drugs["id"].tolist()  # no names shipped
+    assert kdataset.drugs["name"].isna().all()  # no names shipped
     assert kdataset.drugs["id"].str.match(r"^DB\d{5}$").all()
     assert kdataset.drugs["smiles"].tolist() == drugs["SMILES"].tolist()
     assert kdataset.diseases["id"].str.match(r"^D\d{6}(\d{3})?$").all()  # MeSH descriptors

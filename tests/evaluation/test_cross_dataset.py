@@ -128,8 +128,7 @@ def test_listed_in_marks_pairs_and_unknown_entities():
 
 def test_confirmed_candidates_take_names_from_either_data_set():
     unnamed = DrugDiseaseDataset("unnamed", SOURCE.associations,
-                                 pd.DataFrame({"id": ["a", "b", "c", "x"],
-                                               "name": ["a", None, "c", "x"]}),  # ids only
+                                 pd.DataFrame({"id": ["a", "b", "c", "x"]}),
                                  pd.DataFrame({"id": ["p", "q", "r"],
                                                "name": ["disease p", None, "disease r"]}))
     result = cross_dataset_validation(np.arange(12.0).reshape(4, 3), unnamed, TARGET)
