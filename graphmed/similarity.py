@@ -48,5 +48,11 @@ def gip_kernel(profiles: np.ndarray, bandwidth: float = 1.0) -> np.ndarray:
 
 def mean_view(views: dict[str, np.ndarray], names: list[str] | None = None) -> np.ndarray:
     """Element-wise mean of the chosen similarity views."""
-    names = sorted(views) if names is None else names
+    if isinstance(names, str):
+        names = [names]
+    names = sorted(views) if names is None else list(names)
+    unknown = [name for name in names if name not in views]
+    if unknown or not names:
+        raise ValueError(f"unknown similarity view(s) {unknown}; the views are {sorted(views)}"
+                         if unknown else "no similarity view chosen")
     return np.mean([np.asarray(views[name], dtype=np.float64) for name in names], axis=0)

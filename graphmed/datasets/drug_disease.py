@@ -186,6 +186,31 @@ def entity_columns(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out
 
 
+def pair_indices(pairs, shape: tuple[int, int], *, source: str = "pairs") -> np.ndarray:
+    """``pairs`` as an ``(n, 2)`` int64 array of (drug, disease) rows in ``[0, shape)``, in
+    their order.
+
+    Raises:
+        DataFormatError: wrong shape, non-integer values, or an index out of range (the
+            first such row).
+    """
+    array = np.asarray(pairs)
+    if array.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    if array.ndim != 2 or array.shape[1] != 2:
+        raise DataFormatError(f"pairs must have shape (n, 2), got {array.shape}", source=source)
+    if not np.issubdtype(array.dtype, np.integer):
+        raise DataFormatError(f"pairs must be integer indices, got dtype {array.dtype}",
+                              source=source)
+    for column, (label, n) in enumerate(zip(("drug", "disease"), shape)):
+        bad = np.flatnonzero((array[:, column] < 0) | (array[:, column] >= n))
+        if len(bad):
+            row = int(bad[0])
+            raise DataFormatError(f"{label} index {int(array[row, column])} out of range [0, {n}) "
+                                  f"({len(bad)} such rows)", source=source, row=row, column=column)
+    return array.astype(np.int64)
+
+
 def plural(kind: str) -> str:
     """``"disease"`` -> ``"diseases"``, ``"virus"`` -> ``"viruses"``."""
     return kind + ("es" if kind.endswith(("s", "x", "z", "ch", "sh")) else "s")

@@ -1,6 +1,7 @@
 """Readers for the file formats of the benchmarks; every failure names the file."""
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Iterable
 
@@ -40,7 +41,14 @@ def mat_strings(cell: np.ndarray) -> list[str]:
 def read_table(path: Path, *, sep: str = "\t", required: Iterable[str] = (), **kwargs) -> pd.DataFrame:
     """Read a delimited table, checking that ``required`` columns are present."""
     try:
-        table = pd.read_csv(path, sep=sep, **kwargs)
+        with warnings.catch_warnings():
+            # with index_col=False pandas only warns of rows longer than the header, and
+            # drops their extra fields
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            table = pd.read_csv(path, sep=sep, **kwargs)
+    except pd.errors.ParserWarning:
+        raise DataFormatError("rows have more fields than the header names (is the separator "
+                              "right, or a column name missing?)", source=path) from None
     except Exception as exc:
         raise DataFormatError(f"cannot be parsed as a table ({type(exc).__name__}: {exc})",
                               source=path) from None

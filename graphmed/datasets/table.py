@@ -98,11 +98,13 @@ def read_pair_table(path: str | os.PathLike, id_columns: tuple[str, str], *,
     if not path.is_file():
         raise DataFormatError("no such file", source=path)
     id_columns = list(id_columns)
+    if id_columns[0] == id_columns[1]:
+        raise ValueError(f"the two id columns must differ, got {id_columns[0]!r} twice")
     if path.suffix.lower() == ".parquet":
         table = _read_parquet(path, id_columns)
     else:
         table = read_table(path, sep=sep or _separator(path), required=id_columns, dtype=str,
-                           keep_default_na=True)
+                           keep_default_na=True, index_col=False)
     if table.empty:
         raise DataFormatError("the table has no rows", source=path)
     for col in id_columns:

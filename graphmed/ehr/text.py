@@ -32,6 +32,8 @@ class HashingTextEncoder:
     """
 
     def __init__(self, dim: int = 384):
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
+            raise ValueError(f"HashingTextEncoder: dim must be an integer >= 1, got {dim!r}")
         self.dim = int(dim)
 
     def encode(self, texts: Sequence[str | None], *, name: str = "text_hashing"):

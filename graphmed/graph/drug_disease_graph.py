@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from torch_geometric.data import HeteroData
 
-from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.datasets.drug_disease import DrugDiseaseDataset, pair_indices
 from graphmed.errors import DataFormatError, UnknownNameError
 from graphmed.graph.knn import similarity_edges
 from graphmed.graph.medgraph import MedGraph, close_matches
@@ -71,22 +71,7 @@ def check_pairs(pairs, shape: tuple[int, int]) -> np.ndarray:
     pairs = getattr(pairs, "train_pos", pairs)
     if torch.is_tensor(pairs):
         pairs = pairs.detach().cpu().numpy()
-    array = np.asarray(pairs)
-    if array.size == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    if array.ndim != 2 or array.shape[1] != 2:
-        raise DataFormatError(f"pairs must have shape (n, 2), got {array.shape}", source="train_pairs")
-    if not np.issubdtype(array.dtype, np.integer):
-        raise DataFormatError(f"pairs must be integer indices, got dtype {array.dtype}",
-                              source="train_pairs")
-    for column, (label, n) in enumerate(zip(("drug", "disease"), shape)):
-        bad = np.flatnonzero((array[:, column] < 0) | (array[:, column] >= n))
-        if len(bad):
-            row = int(bad[0])
-            raise DataFormatError(f"{label} index {int(array[row, column])} out of range [0, {n}) "
-                                  f"({len(bad)} such rows)", source="train_pairs", row=row,
-                                  column=column)
-    return np.unique(array.astype(np.int64), axis=0)
+    return np.unique(pair_indices(pairs, shape, source="train_pairs"), axis=0)
 
 
 def _select_views(dataset: DrugDiseaseDataset, wanted: Iterable[str] | None):

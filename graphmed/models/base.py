@@ -5,8 +5,22 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.datasets.drug_disease import DrugDiseaseDataset, pair_indices
 from graphmed.splits.fold import TrainPart
+
+
+def check_fit_inputs(data, part) -> None:
+    """Raise ``TypeError`` / ``ValueError`` unless ``data`` is a :class:`DrugDiseaseDataset`
+    and ``part`` a :class:`TrainPart` of its shape (what every :meth:`PairScorer.fit` takes)."""
+    if not isinstance(data, DrugDiseaseDataset):
+        raise TypeError(f"fit: data must be a DrugDiseaseDataset, got {type(data).__name__}")
+    if not isinstance(part, TrainPart):
+        hint = " (pass fold.train_part())" if hasattr(part, "train_part") else ""
+        raise TypeError(f"fit: part must be a TrainPart{hint}, got {type(part).__name__}")
+    if part.shape != data.associations.shape:
+        raise ValueError(f"fit: the training part is for {part.shape[0]} drugs x "
+                         f"{part.shape[1]} {data.disease_kind}s, the data set has "
+                         f"{data.n_drugs} x {data.n_diseases}")
 
 
 class PairScorer(ABC):
@@ -46,8 +60,9 @@ class PairScorer(ABC):
 
     def score(self, pairs: np.ndarray) -> np.ndarray:
         """Scores ``(n,)`` of ``(n, 2)`` (drug, disease) pairs."""
-        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-        return self.score_matrix()[pairs[:, 0], pairs[:, 1]]
+        scores = self.score_matrix()
+        pairs = pair_indices(pairs, scores.shape, source=f"{type(self).__name__}.score")
+        return scores[pairs[:, 0], pairs[:, 1]]
 
     def config(self) -> dict:
         """Hyperparameters as a JSON-serialisable dict (saved with every result)."""

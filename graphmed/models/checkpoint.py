@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -53,6 +54,7 @@ def load_checkpoint(path: str | Path) -> tuple[dict[str, torch.Tensor | np.ndarr
     try:
         with np.load(path, allow_pickle=False) as archive:
             meta = json.loads(str(archive[_CONFIG_KEY]))
+            config = meta["config"]
             dtypes = json.loads(str(archive[_DTYPES_KEY]))
             state: dict[str, torch.Tensor | np.ndarray] = {}
             for name in archive.files:
@@ -63,7 +65,7 @@ def load_checkpoint(path: str | Path) -> tuple[dict[str, torch.Tensor | np.ndarr
                     state[name] = torch.from_numpy(array.copy()).to(getattr(torch, dtypes[name]))
                 else:
                     state[name] = array
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise DataFormatError(f"not a graphmed checkpoint ({type(exc).__name__}: {exc})",
                               source=path) from None
-    return state, meta["config"]
+    return state, config

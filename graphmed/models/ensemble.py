@@ -8,7 +8,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
-from graphmed.models.base import PairScorer
+from graphmed.models.base import PairScorer, check_fit_inputs
 from graphmed.splits.fold import TrainPart
 
 
@@ -54,6 +54,7 @@ class Ensemble(PairScorer):
         self.weights: np.ndarray | None = None
 
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "Ensemble":
+        check_fit_inputs(data, part)
         self.members, validation, final = [], [], []
         val_pairs, val_labels = part.val_pairs()
         for index, factory in enumerate(self.factories):

@@ -9,7 +9,8 @@ import pandas as pd
 import torch
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
-from graphmed.models.base import PairScorer
+from graphmed.errors import DataFormatError
+from graphmed.models.base import PairScorer, check_fit_inputs
 from graphmed.models.checkpoint import load_checkpoint, save_checkpoint
 from graphmed.features.entity_modalities import (NODE_MODALITIES, check_text_views,
                                                  drug_disease_modalities, with_text_similarity)
@@ -248,6 +249,7 @@ class GNNLinkPredictor(PairScorer):
         self.modality_weights: dict | None = None
 
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "GNNLinkPredictor":
+        check_fit_inputs(data, part)
         torch.manual_seed(seed)
         c = self.settings
         if c.text_views:
@@ -319,8 +321,15 @@ class GNNLinkPredictor(PairScorer):
         """A model with the saved weights; call :meth:`predict_task` on a task built for it
         (with :meth:`~graphmed.tasks.LinkTask.with_modalities` when it fuses modalities)."""
         state, meta = load_checkpoint(path)
-        model = cls(GNNConfig.from_dict(meta["settings"]))
-        model.net = LinkPredictionNet(model.settings, meta["in_channels"], meta["n_drugs"],
-                                      meta.get("modality_dims"))
-        model.net.load_state_dict(state)
+        if not isinstance(meta, dict) or meta.get("model") != cls.name:
+            raise DataFormatError(f"not the weights of a {cls.name} model; save them with "
+                                  f"{cls.__name__}.save", source=path)
+        try:
+            model = cls(GNNConfig.from_dict(meta["settings"]))
+            model.net = LinkPredictionNet(model.settings, meta["in_channels"], meta["n_drugs"],
+                                          meta.get("modality_dims"))
+            model.net.load_state_dict(state)
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise DataFormatError(f"malformed {cls.name} checkpoint ({type(exc).__name__}: "
+                                  f"{exc})", source=path) from None
         return model

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
-from graphmed.models.base import PairScorer
+from graphmed.models.base import PairScorer, check_fit_inputs
 from graphmed.similarity import mean_view, topk_similarity
 from graphmed.splits.fold import TrainPart
 
@@ -27,13 +27,14 @@ class SimilarityKNN(PairScorer):
 
     def __init__(self, k: int = 15, drug_views: list[str] | None = None,
                  disease_views: list[str] | None = None):
-        if k < 1:
-            raise ValueError(f"k must be positive, got {k}")
-        self.k = k
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"k must be a positive integer, got {k!r}")
+        self.k = int(k)
         self.drug_views = drug_views
         self.disease_views = disease_views
 
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "SimilarityKNN":
+        check_fit_inputs(data, part)
         labels = part.train_matrix().astype(np.float64)
         sides = []
         if data.drug_similarities:

@@ -14,7 +14,7 @@ import numpy as np
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.features.entity_modalities import check_text_views, with_text_similarity
-from graphmed.models.base import PairScorer
+from graphmed.models.base import PairScorer, check_fit_inputs
 from graphmed.similarity import gip_kernel
 from graphmed.splits.fold import TrainPart
 
@@ -60,6 +60,9 @@ class KronRLS(PairScorer):
 
     def __init__(self, lambdas=DEFAULT_LAMBDAS, use_gip: bool = True, text_views=()):
         self.lambdas = tuple(float(lam) for lam in lambdas)
+        if not self.lambdas or not all(np.isfinite(lam) and lam > 0 for lam in self.lambdas):
+            raise ValueError(f"lambdas must be a non-empty sequence of finite values > 0, got "
+                             f"{self.lambdas}")
         self.use_gip = use_gip
         self.text_views = check_text_views(text_views)
         self.best_lambda: float | None = None
@@ -67,6 +70,7 @@ class KronRLS(PairScorer):
         self._validation_scores: np.ndarray | None = None
 
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "KronRLS":
+        check_fit_inputs(data, part)
         if self.text_views:
             data = with_text_similarity(data, self.text_views)
         labels = part.train_matrix().astype(np.float64)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
-from graphmed.models.base import PairScorer
+from graphmed.models.base import PairScorer, check_fit_inputs
 from graphmed.splits.fold import TrainPart
 
 
@@ -22,6 +22,7 @@ class Popularity(PairScorer):
     uses_validation = False
 
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "Popularity":
+        check_fit_inputs(data, part)
         labels = part.train_matrix()
         drug_degree = labels.sum(axis=1, dtype=np.float64)
         disease_degree = labels.sum(axis=0, dtype=np.float64)

@@ -5,7 +5,7 @@ import numpy as np
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.features.entity_modalities import drug_disease_modalities
-from graphmed.models.base import PairScorer
+from graphmed.models.base import PairScorer, check_fit_inputs
 from graphmed.splits.fold import TrainPart
 
 
@@ -34,6 +34,7 @@ class TextMatch(PairScorer):
         self.text_encoder = text_encoder
 
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "TextMatch":
+        check_fit_inputs(data, part)
         text = drug_disease_modalities(data, ["text"], text_encoder=self.text_encoder)["text"]
         values = text.values.astype(np.float64)
         norms = np.linalg.norm(values, axis=1, keepdims=True)

@@ -86,6 +86,19 @@ def test_missing_or_empty_files(tmp_path):
         load_association_table(empty)
 
 
+def test_rows_longer_than_the_header_are_refused(tmp_path):
+    # pandas would take the first field of such rows as an index and shift the ids
+    shifted = tmp_path / "shifted.csv"
+    shifted.write_text("drug_id,disease_id\nDB01,D1,extra\nDB02,D2,extra\n")
+    with pytest.raises(DataFormatError, match="shifted.csv: rows have more fields than the header"):
+        load_association_table(shifted)
+    trailing = tmp_path / "trailing.csv"  # a separator at the end of every line, header too
+    trailing.write_text("drug_id,disease_id,\nDB01,D1,\nDB02,D2,\n")
+    assert list(load_association_table(trailing).drugs["id"]) == ["DB01", "DB02"]
+    with pytest.raises(ValueError, match="must differ"):
+        load_association_table(trailing, disease_col="drug_id")
+
+
 def test_parquet(tmp_path, pairs, fdataset):
     pytest.importorskip("pyarrow")
     path = tmp_path / "pairs.parquet"

@@ -62,3 +62,10 @@ def test_transformer_text_features(tmp_path):
     assert x.shape == (3, 384)
     np.testing.assert_allclose(np.linalg.norm(x, axis=1), [1.0, 0.0, 1.0], atol=1e-5)
     assert float(x[0] @ x[2]) > 0.7                       # two kinds of essential hypertension
+
+
+@pytest.mark.parametrize("dim", [0, -1, 2.5, True])
+def test_hashing_encoder_dim_is_checked(dim):
+    # dim 0 reached a division by zero in compiled code that killed the interpreter
+    with pytest.raises(ValueError, match="dim must be an integer >= 1"):
+        HashingTextEncoder(dim=dim)

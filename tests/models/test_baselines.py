@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from graphmed.datasets import DrugDiseaseDataset
-from graphmed.errors import UnknownNameError
+from graphmed.errors import DataFormatError, UnknownNameError
 from graphmed.models import DEFAULT_MODEL, KronRLS, Popularity, SimilarityKNN, make_model
 from graphmed.models.kronrls import DEFAULT_LAMBDAS, kron_rls
 from graphmed.splits import TrainPart
@@ -69,7 +69,7 @@ def test_knn_reads_labels_from_the_part_only():
 
 
 def test_knn_errors():
-    with pytest.raises(ValueError, match="k must be positive"):
+    with pytest.raises(ValueError, match="k must be a positive integer"):
         SimilarityKNN(k=0)
     with pytest.raises(RuntimeError, match="fit"):
         SimilarityKNN().score_matrix()
@@ -181,3 +181,44 @@ def test_popularity_is_the_product_of_training_degrees():
     train[3, 2] = False
     scores = Popularity().fit(_dataset(train, {}, {}), _part(train, val_pos=val_pos)).score_matrix()
     np.testing.assert_array_equal(scores, np.outer([3, 2, 1, 3], [3, 4, 1]))
+
+
+def test_fit_refuses_a_part_of_another_shape_or_kind():
+    data = _dataset(TOY_LABELS, {"chem": TOY_DRUG}, {"pheno": TOY_DISEASE})
+    smaller = _part(TOY_LABELS[:2])
+    for model in (SimilarityKNN(k=1), KronRLS(), Popularity()):
+        with pytest.raises(ValueError, match=r"2 drugs x 2 diseases, the data set has 3 x 2"):
+            model.fit(data, smaller)
+        with pytest.raises(TypeError, match="part must be a TrainPart"):
+            model.fit(data, TOY_LABELS)
+        with pytest.raises(TypeError, match="data must be a DrugDiseaseDataset"):
+            model.fit(TOY_LABELS, _part(TOY_LABELS))
+
+
+def test_score_checks_the_pairs():
+    data = _dataset(TOY_LABELS, {"chem": TOY_DRUG}, {"pheno": TOY_DISEASE})
+    model = Popularity().fit(data, _part(TOY_LABELS))
+    np.testing.assert_array_equal(model.score([[2, 1], [0, 0]]),
+                                  model.score_matrix()[[2, 0], [1, 0]])  # order kept
+    with pytest.raises(DataFormatError, match=r"drug index 3 out of range \[0, 3\)"):
+        model.score([[0, 0], [3, 0]])
+    with pytest.raises(DataFormatError, match=r"disease index -1 out of range"):
+        model.score([[0, -1]])
+    with pytest.raises(DataFormatError, match="integer indices"):
+        model.score([[1.7, 0.2]])
+    with pytest.raises(DataFormatError, match=r"shape \(n, 2\)"):
+        model.score([[0, 1, 1]])
+
+
+def test_knn_views_and_kronrls_lambdas_are_checked():
+    data = _dataset(TOY_LABELS, {"chem": TOY_DRUG}, {"pheno": TOY_DISEASE})
+    with pytest.raises(ValueError, match=r"unknown similarity view\(s\) \['nope'\]; the views are \['chem'\]"):
+        SimilarityKNN(k=1, drug_views=["nope"]).fit(data, _part(TOY_LABELS))
+    one = SimilarityKNN(k=1, drug_views="chem").fit(data, _part(TOY_LABELS)).score_matrix()
+    np.testing.assert_array_equal(one, SimilarityKNN(k=1, drug_views=["chem"]).fit(
+        data, _part(TOY_LABELS)).score_matrix())  # a single name is one view, not letters
+    with pytest.raises(ValueError, match="k must be a positive integer"):
+        SimilarityKNN(k=2.5)
+    for lambdas in ((), (1.0, -0.5), (float("nan"),)):
+        with pytest.raises(ValueError, match="lambdas must be a non-empty sequence"):
+            KronRLS(lambdas=lambdas)

@@ -29,3 +29,13 @@ def test_pickled_content_is_refused(tmp_path):
 def test_reserved_names(tmp_path):
     with pytest.raises(ValueError):
         save_checkpoint(tmp_path / "c.npz", {"__config__": np.zeros(1)}, {})
+
+
+def test_damaged_files_are_refused(tmp_path):
+    path = save_checkpoint(tmp_path / "c.npz", {"w": torch.ones(2)}, {"hidden": 2})
+    data = path.read_bytes()
+    for name, content in (("cut.npz", data[:len(data) // 2]), ("empty.npz", b""),
+                          ("text.npz", b"x")):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(DataFormatError, match=f"{name}: not a graphmed checkpoint"):
+            load_checkpoint(tmp_path / name)

@@ -4,6 +4,7 @@ import torch
 
 from graphmed.errors import DataFormatError
 from graphmed.models import GNNLinkPredictor, make_model
+from graphmed.models.checkpoint import save_checkpoint
 from graphmed.models.gnn import GNNConfig
 from graphmed.splits import make_folds
 from graphmed.training import fit_fold
@@ -56,6 +57,15 @@ def test_load_rejects_non_checkpoint(tmp_path):
     bad.write_bytes(b"not a checkpoint")
     with pytest.raises(DataFormatError, match="bad.npz"):
         GNNLinkPredictor.load(bad)
+    bad.write_bytes(b"PK\x03\x04 cut short")  # a damaged archive
+    with pytest.raises(DataFormatError, match="bad.npz: not a graphmed checkpoint"):
+        GNNLinkPredictor.load(bad)
+    other = save_checkpoint(tmp_path / "other.npz", {"scores": np.zeros((2, 2))}, {"kind": "x"})
+    with pytest.raises(DataFormatError, match="other.npz: not the weights of a gnn model"):
+        GNNLinkPredictor.load(other)
+    broken = save_checkpoint(tmp_path / "broken.npz", {}, {"model": "gnn", "settings": {}})
+    with pytest.raises(DataFormatError, match="broken.npz: malformed gnn checkpoint"):
+        GNNLinkPredictor.load(broken)
 
 
 def test_settings_validation():
