@@ -74,5 +74,6 @@ def test_mean_view():
     views = {"b": np.full((2, 2), 3.0), "a": np.ones((2, 2))}
     assert np.array_equal(mean_view(views), np.full((2, 2), 2.0))
     assert np.array_equal(mean_view(views, ["b"]), views["b"])
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match=r"unknown similarity view\(s\) \['c'\]; the views are \['a', 'b'\]"):
         mean_view(views, ["c"])
+    assert np.array_equal(mean_view(views, "a"), views["a"])  # one name, not its letters

@@ -254,6 +254,29 @@ def _check_ids(ids: pd.Series, source: str) -> None:
                               source=source, row=row, column="id")
 
 
+def binary_matrix(values, source: str = "associations") -> np.ndarray:
+    """``values`` as a bool matrix, after checking every entry is 0 or 1 (``True`` / ``False``).
+
+    Raises:
+        DataFormatError: a value that is not numeric, or not 0 / 1 (NaN included), naming
+            the first one's row and column.
+    """
+    array = np.asarray(values)
+    if array.dtype == bool:
+        return array
+    try:
+        numeric = array.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DataFormatError(f"association matrix is not numeric ({exc})", source=source) from None
+    bad = np.argwhere(~np.isin(numeric, (0.0, 1.0)))
+    if len(bad):
+        place = tuple(int(i) for i in bad[0])
+        row, column = (place + (None, None))[:2]
+        raise DataFormatError(f"association values must be 0 or 1, found {numeric[place]:g} "
+                              f"({len(bad)} such entries)", source=source, row=row, column=column)
+    return numeric.astype(bool)
+
+
 def validate(dataset: DrugDiseaseDataset) -> None:
     """Check shapes, values and ids; raise :class:`DataFormatError` naming the file and place."""
     src = dict(dataset.sources)
@@ -262,16 +285,7 @@ def validate(dataset: DrugDiseaseDataset) -> None:
     if assoc.ndim != 2:
         raise DataFormatError(f"association matrix must be 2-D, got shape {assoc.shape}", source=where)
     if assoc.dtype != bool:
-        try:
-            numeric = assoc.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise DataFormatError(f"association matrix is not numeric ({exc})", source=where) from None
-        bad = np.argwhere(~np.isin(numeric, (0.0, 1.0)))
-        if len(bad):
-            r, c = map(int, bad[0])
-            raise DataFormatError(f"association values must be 0 or 1, found {numeric[r, c]:g} "
-                                  f"({len(bad)} such entries)", source=where, row=r, column=c)
-        object.__setattr__(dataset, "associations", numeric.astype(bool))
+        object.__setattr__(dataset, "associations", binary_matrix(assoc, where))
         assoc = dataset.associations
     if assoc.size == 0 or not assoc.any():
         raise DataFormatError(f"the association matrix {assoc.shape} has no known pair; "

@@ -253,6 +253,9 @@ def _seconds(table: pd.DataFrame, column: str | None, source: str) -> np.ndarray
         return None
     series = table[column]
     if pd.api.types.is_integer_dtype(series.dtype):
+        missing = series.isna().to_numpy()  # nullable Int64 columns may hold <NA>
+        if missing.any():
+            _fail("times are missing", series, missing, source, column)
         return series.to_numpy(dtype=np.int64)
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         times = series.dt.tz_convert("UTC").dt.tz_localize(None)

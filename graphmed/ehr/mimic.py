@@ -36,6 +36,7 @@ from graphmed.ehr.files import (MIMIC3_DEMO_FILES, MIMIC4_DEMO_FILES, MIMIC4_DEM
                                 table_paths)
 from graphmed.ehr.icd import diagnosis_categories, icd_chapters, normalise_icd_code
 from graphmed.ehr.schema import EdgeTable, GraphSchema, NodeTable
+from graphmed.errors import DataFormatError
 
 logger = logging.getLogger(__name__)
 
@@ -100,9 +101,7 @@ def mimic4_from_tables(tables: Mapping[str, pd.DataFrame], *, unit: Unit = "admi
         name: the name of the data and of its graph.
         sources: table -> where it came from, kept in :attr:`EHRData.sources`.
     """
-    missing = [t for t in MIMIC4_TABLES if t not in tables]
-    if missing:
-        raise KeyError(f"missing MIMIC-IV tables {missing}; expected {list(MIMIC4_TABLES)}")
+    tables = _checked_mimic4_tables(tables)
     patients = tables["patients"]
     patients = pd.DataFrame({"subject_id": patients["subject_id"],
                              "is_female": (patients["gender"] == "F").fillna(False).astype(float),
@@ -116,6 +115,48 @@ def mimic4_from_tables(tables: Mapping[str, pd.DataFrame], *, unit: Unit = "admi
         {k: tables[f"d_icd_{k}"].rename(columns={**icd, "long_title": "title"})
          for k in ("diagnoses", "procedures")},
         dict(sources or {}))
+
+
+def _checked_mimic4_tables(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """``tables`` with the :data:`MIMIC4_TABLES` columns converted to their dtypes.
+
+    Raises:
+        DataFormatError: a missing table or column, or a column that does not convert,
+            naming the table and column.
+    """
+    missing = [t for t in MIMIC4_TABLES if t not in tables]
+    if missing:
+        raise DataFormatError(f"missing MIMIC-IV tables {missing}; expected {list(MIMIC4_TABLES)}")
+    checked = {}
+    for name, columns in MIMIC4_TABLES.items():
+        table = tables[name]
+        if not isinstance(table, pd.DataFrame):
+            raise DataFormatError(f"expected a pandas DataFrame, got {type(table).__name__}",
+                                  source=f"MIMIC-IV table {name!r}")
+        absent = [c for c in columns if c not in table.columns]
+        if absent:
+            raise DataFormatError(f"missing columns {absent} (MIMIC-IV names, lower case); "
+                                  f"columns are {list(table.columns)}",
+                                  source=f"MIMIC-IV table {name!r}", column=absent[0])
+        converted = {}  # only the columns of another dtype: no copy of 10-million-row tables
+        for column, dtype in columns.items():
+            if str(table[column].dtype) == dtype:
+                continue
+            try:
+                converted[column] = table[column].astype(dtype)
+            except (TypeError, ValueError) as exc:
+                raise DataFormatError(f"values do not convert to {dtype} ({exc})",
+                                      source=f"MIMIC-IV table {name!r}", column=column) from None
+        checked[name] = table.assign(**converted) if converted else table
+    for name in ("diagnoses_icd", "procedures_icd"):
+        versions = checked[name]["icd_version"]
+        unknown = ~versions.isin((9, 10))
+        if unknown.any():
+            raise DataFormatError(f"ICD version {int(versions[unknown].iloc[0])}; MIMIC-IV codes "
+                                  "are ICD-9 or ICD-10", source=f"MIMIC-IV table {name!r}",
+                                  row=int(np.flatnonzero(unknown.to_numpy())[0]),
+                                  column="icd_version")
+    return checked
 
 
 def load_mimic3(root: str | os.PathLike | None = None, *, unit: Unit = "admission",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import numbers
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -16,10 +17,12 @@ from graphmed.features.entity_modalities import (NODE_MODALITIES, check_text_vie
                                                  drug_disease_modalities, with_text_similarity)
 from graphmed.nn.decoders import BilinearDecoder, DistMultDecoder, InnerProductDecoder, MLPDecoder
 from graphmed.nn.fusion import FUSIONS, LateFusion, make_fusion
-from graphmed.nn.gnn_stack import GNNStack
+from graphmed.nn.gnn_stack import RESIDUALS, GNNStack
+from graphmed.nn.jumping_knowledge import check_jk
+from graphmed.nn.norm import check_norm
 from graphmed.nn.relational_stack import RelationalStack
 from graphmed.splits.fold import TrainPart
-from graphmed.tasks.link_prediction import LinkTask, build_link_task
+from graphmed.tasks.link_prediction import FEATURES, LinkTask, build_link_task
 from graphmed.training.fit import FitConfig, FitResult, fit_link_model
 
 ENCODERS = ("relational", "gcn", "gat", "gcngat", "transformer", "gcnii")
@@ -209,6 +212,28 @@ class LinkPredictionNet(torch.nn.Module):
         return out
 
 
+def _check_architecture(config: GNNConfig) -> None:
+    """Raise ``ValueError`` for the first architecture setting out of its range."""
+    for name in ("hidden", "layers", "top_k"):
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    for name in ("dropout", "drop_edge"):
+        value = getattr(config, name)
+        if not (isinstance(value, numbers.Real) and 0.0 <= value < 1.0):
+            raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    if config.residual not in (None, *RESIDUALS):
+        raise ValueError(f"unknown residual {config.residual!r}; known: {', '.join(RESIDUALS)}")
+    check_norm(config.norm)
+    check_jk(config.jumping_knowledge)
+    if config.features not in FEATURES:
+        raise ValueError(f"unknown features {config.features!r}; known: {', '.join(FEATURES)}")
+    weight = config.pos_weight
+    if weight != "balanced" and not (isinstance(weight, numbers.Real) and not isinstance(weight, bool)
+                                     and weight > 0):
+        raise ValueError(f"pos_weight must be 'balanced' or a number > 0, got {weight!r}")
+
+
 class GNNLinkPredictor(PairScorer):
     """Graph neural network over drugs and diseases, trained on a fold's training pairs.
 
@@ -242,6 +267,8 @@ class GNNLinkPredictor(PairScorer):
             raise ValueError(f"disease_dropout must be in [0, 1), got {config.disease_dropout}")
         if config.decoder not in DECODERS:
             raise ValueError(f"unknown decoder {config.decoder!r}; known: {', '.join(DECODERS)}")
+        _check_architecture(config)
+        config.fit.check()
         self.settings = config
         self.net: LinkPredictionNet | None = None
         self.task: LinkTask | None = None

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
 
+from graphmed.datasets.drug_disease import binary_matrix
 from graphmed.errors import DataFormatError, UnknownNameError
 from graphmed.splits.fold import Fold
 
@@ -33,13 +34,15 @@ def _carve(pairs: np.ndarray, fraction: float, rng: np.random.Generator) -> tupl
 
 
 def _check(associations: np.ndarray, n_folds: int, val_fraction: float) -> np.ndarray:
-    associations = np.asarray(associations).astype(bool)
+    associations = getattr(associations, "associations", associations)  # a data set's matrix
+    associations = np.asarray(associations)
     if associations.ndim != 2:
         raise ValueError(f"associations must be a 2-D drug x disease matrix, got {associations.shape}")
     if n_folds < 2:
         raise ValueError(f"n_folds must be at least 2, got {n_folds}")
     if not 0.0 <= val_fraction < 1.0:
         raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction}")
+    associations = binary_matrix(associations)
     n_pos = int(associations.sum())
     if n_pos < n_folds or associations.size - n_pos < n_folds:
         raise DataFormatError(f"{n_pos} known and {associations.size - n_pos} unknown pairs "
@@ -138,6 +141,8 @@ def new_disease(associations: np.ndarray, *, n_folds: int = 10, seed: int = 0,
 def make_folds(protocol: str, associations: np.ndarray, *, n_folds: int = 10, seed: int = 0,
                val_fraction: float = 0.1) -> list[Fold]:
     """Folds of ``protocol`` (``"A"``, ``"B"`` or ``"new-disease"``)."""
+    if not isinstance(protocol, str):
+        raise UnknownNameError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
     key = protocol.strip().lower().replace("_", "-")
     builders = {"a": protocol_a, "b": protocol_b, "new-disease": new_disease,
                 "newdisease": new_disease, "cold-disease": new_disease}

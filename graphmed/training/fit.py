@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -10,6 +11,10 @@ import torch
 from tqdm.auto import tqdm
 
 from graphmed.tasks.link_prediction import LinkTask
+
+
+#: validation metrics (or their sum) :class:`FitConfig` can select the epoch by
+SELECTIONS = ("auroc", "aupr", "auroc+aupr")
 
 
 @dataclass
@@ -35,10 +40,35 @@ class FitConfig:
     device: str = "auto"
     amp: bool = True
 
+    def check(self) -> "FitConfig":
+        """Raise ``ValueError`` naming the first setting out of its range; returns ``self``.
+        The device is checked when training starts (:meth:`resolved_device`), so a model
+        saved on a GPU loads on a CPU."""
+        if self.selection not in SELECTIONS:
+            raise ValueError(f"unknown selection {self.selection!r}; known: {', '.join(SELECTIONS)}")
+        for name, lowest in (("epochs", 1), ("eval_every", 1), ("patience", 1)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < lowest:
+                raise ValueError(f"{name} must be an integer >= {lowest}, got {value!r}")
+        if not (isinstance(self.lr, numbers.Real) and self.lr > 0):
+            raise ValueError(f"lr must be a number > 0, got {self.lr!r}")
+        if not (isinstance(self.weight_decay, numbers.Real) and self.weight_decay >= 0):
+            raise ValueError(f"weight_decay must be a number >= 0, got {self.weight_decay!r}")
+        return self
+
     def resolved_device(self) -> torch.device:
+        """The device to train on; ``ValueError`` for an unknown or unavailable one."""
         if self.device == "auto":
             return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        return torch.device(self.device)
+        try:
+            device = torch.device(self.device)
+        except (RuntimeError, TypeError) as exc:
+            raise ValueError(f"unknown device {self.device!r} ({exc})") from None
+        if device.type == "cuda" and (not torch.cuda.is_available() or
+                                      (device.index or 0) >= torch.cuda.device_count()):
+            raise ValueError(f"device {self.device!r}: this machine has "
+                             f"{torch.cuda.device_count()} CUDA device(s); use 'cpu' or 'auto'")
+        return device
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,7 +98,7 @@ def fit_link_model(module: torch.nn.Module, task: LinkTask, config: FitConfig, *
     The module's weights are left at the best validation evaluation. Without
     validation pairs it trains for ``config.epochs`` and keeps the last weights.
     """
-    device = config.resolved_device()
+    device = config.check().resolved_device()
     module.to(device)
     task = task.to(device)
     autocast = config.amp and device.type == "cuda"

@@ -123,6 +123,9 @@ def test_bad_features_times_and_duplicate_edges():
     exc = error(schema(takes=takes.assign(start=["2100-01-01", "soon", None, "2100-01-01"]),
                        time="start"))
     assert (exc.column, exc.row) == ("start", 1)
+    exc = error(schema(takes=takes.assign(start=pd.array([0, 5, None, 7], dtype="Int64")),
+                       time="start"))  # integer seconds with a gap
+    assert (exc.column, exc.row) == ("start", 2) and "missing" in str(exc)
     exc = error(schema(duplicates="error"))
     assert exc.row == 1 and "(10, 'aspirin')" in str(exc)
 

@@ -114,3 +114,28 @@ def test_a_bad_id_is_named_by_file_row_and_column(mimic3_folder, tmp_path, value
 def test_missing_folder_names_it(tmp_path):
     with pytest.raises(DataNotFoundError, match="not a folder"):
         load_mimic4(tmp_path / "nowhere")
+
+
+def test_tables_in_memory_are_checked_by_table_and_column():
+    from graphmed.ehr.mimic import mimic4_from_tables, read_mimic4_tables
+
+    tables, _ = read_mimic4_tables()
+    assert mimic4_from_tables(tables, name="mimic4_demo").summary() == load_mimic4().summary()
+    as_text = {**tables, "patients": tables["patients"].astype({"anchor_age": str})}
+    assert mimic4_from_tables(as_text, name="mimic4_demo").summary() == load_mimic4().summary()
+    cases = [
+        ({"patients": tables["patients"].drop(columns="gender")},
+         r"'patients', column 'gender': missing columns \['gender'\]"),
+        ({"admissions": tables["admissions"].rename(columns=str.upper)},
+         r"'admissions', column 'hadm_id': missing columns"),
+        ({"patients": tables["patients"].assign(anchor_age="old")},
+         r"'patients', column 'anchor_age': values do not convert to float64"),
+        ({"diagnoses_icd": tables["diagnoses_icd"].assign(icd_version=11)},
+         r"'diagnoses_icd', row 0, column 'icd_version': ICD version 11"),
+        ({"prescriptions": None}, r"'prescriptions': expected a pandas DataFrame"),
+    ]
+    for change, message in cases:
+        with pytest.raises(DataFormatError, match=message):
+            mimic4_from_tables({**tables, **change})
+    with pytest.raises(DataFormatError, match=r"missing MIMIC-IV tables \['patients'\]"):
+        mimic4_from_tables({k: v for k, v in tables.items() if k != "patients"})

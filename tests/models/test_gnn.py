@@ -80,6 +80,32 @@ def test_settings_validation():
     assert GNNConfig.from_dict(config.to_dict()) == config
 
 
+@pytest.mark.parametrize("setting, message", [
+    ({"selection": "foo"}, "unknown selection 'foo'"),
+    ({"epochs": 0}, "epochs must be an integer >= 1"),
+    ({"lr": -1.0}, "lr must be a number > 0"),
+    ({"dropout": 2.0}, r"dropout must be in \[0, 1\)"),
+    ({"drop_edge": -0.1}, r"drop_edge must be in \[0, 1\)"),
+    ({"hidden": 0}, "hidden must be an integer >= 1"),
+    ({"norm": "xx"}, "unknown norm 'xx'"),
+    ({"jumping_knowledge": "xx"}, "unknown jumping_knowledge 'xx'"),
+    ({"residual": "xx"}, "unknown residual 'xx'"),
+    ({"features": "xx"}, "unknown features 'xx'"),
+    ({"pos_weight": "heavy"}, "pos_weight must be 'balanced' or a number > 0"),
+])
+def test_settings_out_of_range_fail_at_construction(setting, message):
+    with pytest.raises(ValueError, match=message):
+        GNNLinkPredictor(**setting)
+
+
+def test_an_unavailable_device_is_named_when_training_starts(fdataset, fold):
+    if torch.cuda.device_count() > 7:
+        pytest.skip("this machine has a cuda:7")
+    model = GNNLinkPredictor(hidden=8, epochs=1, device="cuda:7")  # a saved setting loads anywhere
+    with pytest.raises(ValueError, match="device 'cuda:7': this machine has"):
+        fit_fold(model, fdataset, fold, seed=0)
+
+
 def test_settings_passed_in_are_not_changed():
     config = GNNConfig(hidden=8)
     model = GNNLinkPredictor(config, hidden=16, epochs=5)

@@ -187,3 +187,18 @@ def test_invalid_matrices():
     matrix[:, :2] = True
     with pytest.raises(ValueError, match="2 diseases"):
         new_disease(matrix, n_folds=3)
+
+
+def test_associations_must_be_zero_or_one(fdataset):
+    matrix = np.zeros((6, 5))
+    matrix[:, 0] = 1.0
+    for value in (np.nan, 2.0):
+        bad = matrix.copy()
+        bad[4, 3] = value
+        with pytest.raises(GraphmedError, match=r"row 4, column 3: association values must be 0 or 1"):
+            make_folds("A", bad, n_folds=2)
+    # a data set stands for its matrix; a protocol that is not a name is named as such
+    assert [f.test_pos.tolist() for f in make_folds("A", fdataset, n_folds=3)] == \
+        [f.test_pos.tolist() for f in make_folds("A", fdataset.associations, n_folds=3)]
+    with pytest.raises(UnknownNameError, match="protocol must be one of"):
+        make_folds(None, matrix)
