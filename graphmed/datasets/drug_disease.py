@@ -284,22 +284,34 @@ def validate(dataset: DrugDiseaseDataset) -> None:
     where = src.get("associations", "associations")
     if assoc.ndim != 2:
         raise DataFormatError(f"association matrix must be 2-D, got shape {assoc.shape}", source=where)
-    if assoc.dtype != bool:
-        object.__setattr__(dataset, "associations", binary_matrix(assoc, where))
-        assoc = dataset.associations
+    object.__setattr__(dataset, "associations", binary_matrix(assoc, where))
+    assoc = dataset.associations
     if assoc.size == 0 or not assoc.any():
         raise DataFormatError(f"the association matrix {assoc.shape} has no known pair; "
                               "nothing can be learned or evaluated", source=where)
     n_drugs, n_diseases = assoc.shape
-    for table, expected, label in ((dataset.drugs, n_drugs, "drugs"),
-                                   (dataset.diseases, n_diseases, plural(dataset.disease_kind))):
-        tsrc = src.get(label, src.get("drugs" if label == "drugs" else "diseases", label))
+    for attribute, expected, label in (("drugs", n_drugs, "drugs"),
+                                       ("diseases", n_diseases, plural(dataset.disease_kind))):
+        table = getattr(dataset, attribute)
+        tsrc = src.get(label, src.get(attribute, label))
+        if not isinstance(table, pd.DataFrame) or "id" not in table.columns:
+            what = (f"columns are {list(table.columns)}" if isinstance(table, pd.DataFrame)
+                    else f"got {type(table).__name__}")
+            raise DataFormatError(f"{attribute} must be a DataFrame with an 'id' column; {what}",
+                                  source=tsrc, column="id")
         if len(table) != expected:
             raise DataFormatError(f"{len(table)} {label} listed but the association matrix "
                                   f"{assoc.shape} has {expected}", source=tsrc)
         _check_ids(table["id"], tsrc)
-    for views, n, label in ((dataset.drug_similarities, n_drugs, "drug"),
-                            (dataset.disease_similarities, n_diseases, "disease")):
+        if not table["id"].map(type).eq(str).all():  # ids are text everywhere (e.g. 7 -> "7")
+            object.__setattr__(dataset, attribute, table.assign(id=table["id"].astype(str)))
+            _check_ids(getattr(dataset, attribute)["id"], tsrc)  # 7 and "7" would now clash
+    for attribute, n, label in (("drug_similarities", n_drugs, "drug"),
+                                ("disease_similarities", n_diseases, "disease")):
+        views = getattr(dataset, attribute)
+        if not isinstance(views, Mapping):
+            raise DataFormatError(f"{attribute} must map view names to matrices, got "
+                                  f"{type(views).__name__}", source=attribute)
         for view, matrix in views.items():
             vsrc = src.get(f"{label}_similarity:{view}", f"{label} similarity {view!r}")
             matrix = np.asarray(matrix)

@@ -94,6 +94,8 @@ def add_text_features(graph: MedGraph, encoder=None, *,
     """
     encoder = default_text_encoder() if encoder is None else encoder
     data = copy.copy(graph.data)
+    if isinstance(node_types, str):
+        node_types = [node_types]
     for node_type in node_types:
         if node_type not in graph.nodes:
             logger.info("no %r nodes; no text features for them", node_type)

@@ -46,6 +46,12 @@ def build_smiles_tokenizer(corpus: Iterable[str], *, min_frequency: int = 1,
     """
     tokenizers = require("tokenizers", "The SMILES tokenizer")
     transformers = require("transformers", "The SMILES tokenizer")
+    if isinstance(corpus, str):
+        raise TypeError("corpus must be a collection of SMILES strings, got one string")
+    corpus = list(corpus)
+    bad = next((i for i, smiles in enumerate(corpus) if not isinstance(smiles, str)), None)
+    if bad is not None:
+        raise TypeError(f"corpus entry {bad} is {corpus[bad]!r}, not a SMILES string")
     counts = Counter(token for smiles in corpus for token in tokenize_smiles(smiles))
     vocab = {token: i for i, token in enumerate(SPECIAL_TOKENS)}
     for token, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):

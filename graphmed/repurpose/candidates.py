@@ -125,6 +125,9 @@ def mark_known_in(table: pd.DataFrame, other: DrugDiseaseDataset) -> pd.DataFram
     """A copy of a :func:`rank_candidates` table with a column ``in_<other.name>``: whether
     ``other`` (a data set with the same drug and disease ids) lists each candidate pair,
     ``<NA>`` where it does not hold the drug or the disease."""
+    if not {"id", "candidates"} <= set(table.attrs) or "id" not in table.columns:
+        raise ValueError("mark_known_in needs a table from rank_candidates (it names the "
+                         "query and its candidates)")
     query = [table.attrs["id"]] * len(table)
     if table.attrs["candidates"] == "drug":
         marks = listed_in(other, table["id"], query)

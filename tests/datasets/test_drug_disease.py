@@ -218,3 +218,20 @@ def test_without_drops_entities_everywhere(fdataset):
     assert fdataset.without().associations.shape == fdataset.associations.shape
     with pytest.raises(IndexError, match=r"drug indices must lie in \[0, 593\)"):
         fdataset.without(drugs=[593])
+
+
+def test_tables_views_and_ids_of_a_data_set_built_by_hand():
+    data = small()
+    as_numbers = small(drugs=data.drugs.assign(id=range(1, data.n_drugs + 1)))
+    assert as_numbers.drugs["id"].tolist() == [str(i) for i in range(1, data.n_drugs + 1)]
+    plain = small(associations=pd.DataFrame(data.associations.astype(int)))
+    assert plain.associations.dtype == bool and np.array_equal(plain.associations, data.associations)
+    with pytest.raises(DataFormatError, match="drugs must be a DataFrame with an 'id' column; got NoneType"):
+        small(drugs=None)
+    with pytest.raises(DataFormatError, match=r"diseases must be a DataFrame with an 'id' column; columns are \['name'\]"):
+        small(diseases=data.diseases[["name"]])
+    with pytest.raises(DataFormatError, match="drug_similarities must map view names to matrices"):
+        small(drug_similarities=[np.eye(data.n_drugs)])
+    clash = data.drugs.assign(id=["7", 7] + data.drugs["id"].tolist()[2:])
+    with pytest.raises(DataFormatError, match=r"row 1, column 'id': duplicate id '7'"):
+        small(drugs=clash)

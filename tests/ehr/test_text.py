@@ -69,3 +69,11 @@ def test_hashing_encoder_dim_is_checked(dim):
     # dim 0 reached a division by zero in compiled code that killed the interpreter
     with pytest.raises(ValueError, match="dim must be an integer >= 1"):
         HashingTextEncoder(dim=dim)
+
+
+def test_one_node_type_may_be_named_alone():
+    g = small_graph()
+    one = add_text_features(g, HashingTextEncoder(dim=16), node_types="drug")
+    listed = add_text_features(g, HashingTextEncoder(dim=16), node_types=["drug"])
+    assert torch.equal(one.data["drug"].x, listed.data["drug"].x)
+    assert one.data["drug"].x.shape == (2, 16)  # embedded, not skipped as letters

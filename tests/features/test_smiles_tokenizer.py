@@ -34,6 +34,10 @@ def test_vocabulary_and_unknown_tokens():
     assert {"C", "O", "N", "c", "1", "Cl"} <= set(vocab) and len(vocab) == 11
     assert tokenizer.convert_ids_to_tokens(tokenizer("CBr")["input_ids"]) == ["<s>", "C", "<unk>", "</s>"]
     assert len(build_smiles_tokenizer(["CCO", "CCN"], min_frequency=2)) == 6  # only C is frequent
+    with pytest.raises(TypeError, match="corpus entry 1 is None, not a SMILES string"):
+        build_smiles_tokenizer(["CCO", None])
+    with pytest.raises(TypeError, match="got one string"):
+        build_smiles_tokenizer("CCO")
 
 
 def test_save_and_load(tmp_path, corpus_sample):
