@@ -27,6 +27,11 @@ def _columns(value: str | Iterable[str] | None) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _check_table(table, label: str) -> None:
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"table {label!r}: expected a pandas DataFrame, got {type(table).__name__}")
+
+
 @dataclass(frozen=True, eq=False)
 class NodeTable:
     """One node type read from a table: one row per node.
@@ -52,6 +57,10 @@ class NodeTable:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "features", _columns(self.features))
+        if not isinstance(self.id, str):
+            raise TypeError(f"node table {self.source!r}: id must name the column of node ids, "
+                            f"got {self.id!r}")
+        _check_table(self.table, self.source)
 
     @property
     def source(self) -> str:
@@ -95,8 +104,17 @@ class EdgeTable:
     label: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "edge_type", tuple(self.edge_type))
+        edge_type = (self.edge_type,) if isinstance(self.edge_type, str) else tuple(self.edge_type)
+        if len(edge_type) != 3 or not all(isinstance(part, str) for part in edge_type):
+            raise TypeError("edge_type must be (source node type, relation, target node type), "
+                            f"got {self.edge_type!r}")
+        object.__setattr__(self, "edge_type", edge_type)
         object.__setattr__(self, "features", _columns(self.features))
+        for role in ("source", "target"):
+            if not isinstance(getattr(self, role), str):
+                raise TypeError(f"edge table {self.source_label!r}: {role} must name a column, "
+                                f"got {getattr(self, role)!r}")
+        _check_table(self.table, self.source_label)
 
     @property
     def source_label(self) -> str:

@@ -145,6 +145,18 @@ def test_schema_structure_errors():
     assert "comes from two tables" in str(error(clash))
 
 
+def test_table_declarations_are_checked_when_made():
+    patients, drugs, takes = tables()
+    with pytest.raises(TypeError, match=r"edge_type must be \(source node type, relation, target"):
+        EdgeTable(("patient", "drug"), takes, source="pid", target="drug")
+    with pytest.raises(TypeError, match="'patient-takes->drug': target must name a column"):
+        EdgeTable(("patient", "takes", "drug"), takes, source="pid", target=None)
+    with pytest.raises(TypeError, match="'patient': id must name the column of node ids"):
+        NodeTable("patient", patients, id=None)
+    with pytest.raises(TypeError, match="'drug': expected a pandas DataFrame, got dict"):
+        NodeTable("drug", drugs.to_dict(), id="drug")
+
+
 def test_many_rows_with_repeated_pairs():
     rng = np.random.default_rng(0)
     n = 200_000
