@@ -83,6 +83,9 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, download: 
     :func:`~graphmed.datasets.table.load_association_table`; ``root`` does not apply)."""
     from graphmed.datasets.table import is_association_table, load_association_table
 
+    if not isinstance(name, (str, os.PathLike)):
+        raise UnknownNameError(f"a data set name or the path of an association table is needed, "
+                               f"got {name!r}; see graphmed.datasets.list_datasets()")
     if is_association_table(name):
         return load_association_table(name)
     graphs = _graph_benchmarks()

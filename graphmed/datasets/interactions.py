@@ -190,7 +190,7 @@ def load_interactions(name: str | os.PathLike, root: str | os.PathLike | None = 
     """``"ogbl-ddi"`` (under the data root) or a path to a table of pairs."""
     if str(name).strip().lower() in ("ogbl-ddi", "ogbl_ddi", "ddi"):
         return load_ogbl_ddi_interactions(root, **kwargs)
-    if is_association_table(name):
+    if isinstance(name, (str, os.PathLike)) and is_association_table(name):
         return load_interaction_table(name, **kwargs)
     raise UnknownNameError(f"unknown interaction graph {str(name)!r}: give ogbl-ddi or a .csv / "
                            ".tsv / .parquet table of pairs (columns drug_a, drug_b)")

@@ -34,3 +34,12 @@ def test_unknown_name_lists_known_ones():
 
 def test_load_dataset_by_alias(data_root, hdvd):
     assert load_dataset("HDVD", data_root, download=False).checksum == hdvd.checksum
+
+
+def test_a_name_that_is_not_text_is_refused():
+    from graphmed.datasets import load_interactions
+
+    with pytest.raises(UnknownNameError, match="a data set name or the path"):
+        load_dataset(None)
+    with pytest.raises(UnknownNameError, match="unknown interaction graph 'None'"):
+        load_interactions(None)
