@@ -326,6 +326,15 @@ def per_group_values(metric: Callable[[np.ndarray, np.ndarray], float], labels: 
     g = _to_numpy(groups)
     if g.ndim != 1 or g.shape != y.shape:
         raise ValueError(f"groups must be 1-D with one id per item ({y.size}), got shape {g.shape}")
+    if g.dtype.kind == "f":
+        missing = np.isnan(g)
+    elif g.dtype == object:
+        missing = np.fromiter((v is None or v != v for v in g), dtype=bool, count=g.size)
+    else:
+        missing = np.zeros(g.size, dtype=bool)
+    if missing.any():
+        raise ValueError(f"groups: item {int(np.flatnonzero(missing)[0])} has no group id "
+                         f"({int(missing.sum())} such items)")
     ids, inverse = np.unique(g, return_inverse=True)
     size = np.bincount(inverse, minlength=ids.size)
     n_pos = np.bincount(inverse, weights=y, minlength=ids.size)

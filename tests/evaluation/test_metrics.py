@@ -247,3 +247,7 @@ def test_per_group_validation():
         per_group_mean(auroc, [1, 0], [0.1, 0.2], [0])
     with pytest.raises(ValueError, match="no group"):
         per_group_mean(auroc, [1, 0], [0.1, 0.2], [0, 1])
+    for groups in ([0, None, 1, 1], [0.0, float("nan"), 1.0, 1.0],
+                   np.array(["a", None, "b", "b"], dtype=object)):
+        with pytest.raises(ValueError, match=r"groups: item 1 has no group id \(1 such items\)"):
+            per_group_mean(auroc, [1, 0, 1, 0], [0.3, 0.2, 0.5, 0.1], groups)
