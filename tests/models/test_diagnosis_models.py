@@ -59,6 +59,18 @@ def test_every_model_scores_units_as_probabilities(request, name):
     again = small(name).fit(task, seed=0).predict(task, task.test_units)
     assert np.allclose(again, scores)                       # seeded: the same model twice
     assert isinstance(model.config(), dict)
+    # what it scores is checked: units, the task, being fitted
+    assert model.predict(task, []).shape == (0, task.num_categories)
+    for units, message in (([task.num_units], "out of range"), ([0, -1], r"-1 \(position 1\)"),
+                           ([1.5], "integer unit indices"), ([[0, 1]], "1-D")):
+        with pytest.raises(ValueError, match=message):
+            model.predict(task, units)
+    other = build_diagnosis_task(_toy.toy_graph(n_patients=30, seed=2),
+                                 patient_folds(30, 3, seed=0)[0], min_count=2)
+    with pytest.raises(ValueError, match=rf"fitted on a task with .* and {task.num_units} units"):
+        model.predict(other, other.test_units)
+    with pytest.raises(RuntimeError, match="fit the model first"):
+        small(name).predict(task, task.test_units)
 
 
 def test_label_prior_is_the_training_frequency(task):

@@ -17,14 +17,52 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from graphmed.errors import DataFormatError
 from graphmed.evaluation.multilabel import macro_auroc
 from graphmed.tasks.diagnosis import DiagnosisTask
 
 
 class DiagnosisModel(ABC):
-    """Scores diagnosis categories of units. Subclasses set :attr:`name`."""
+    """Scores diagnosis categories of units. Subclasses set :attr:`name`; their ``fit`` starts
+    with :meth:`_remember` and their ``predict`` with :meth:`_checked_units`."""
 
     name: str = "model"
+    _fitted_for: tuple[tuple[str, ...], int] | None = None  # the task's categories and units
+
+    def _remember(self, task: DiagnosisTask) -> None:
+        """Note what ``task`` is (its categories and units), for :meth:`_checked_units`."""
+        if task.num_categories == 0:
+            raise DataFormatError("the task has no diagnosis category to learn (none has enough "
+                                  "training units with and without it; lower min_count)")
+        self._fitted_for = (tuple(task.categories), int(task.num_units))
+
+    def _checked_units(self, task: DiagnosisTask, units) -> np.ndarray:
+        """``units`` as a 1-D int64 array of unit indices of ``task``, after checking the model
+        was fitted on this task.
+
+        Raises:
+            RuntimeError: not fitted. ValueError: another task, or units that are not
+            integer indices in ``[0, task.num_units)`` (the first one named).
+        """
+        if self._fitted_for is None:
+            raise RuntimeError(f"{type(self).__name__}: fit the model first")
+        categories, num_units = self._fitted_for
+        if tuple(task.categories) != categories or task.num_units != num_units:
+            raise ValueError(f"{type(self).__name__} was fitted on a task with {len(categories)} "
+                             f"categories and {num_units} units; this one has "
+                             f"{task.num_categories} and {task.num_units}: score the task it "
+                             "was fitted on")
+        array = np.asarray(units)
+        if array.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
+            raise ValueError(f"units must be a 1-D array of integer unit indices, got shape "
+                             f"{array.shape} and dtype {array.dtype}")
+        bad = np.flatnonzero((array < 0) | (array >= num_units))
+        if bad.size:
+            raise ValueError(f"unit index {int(array[bad[0]])} (position {int(bad[0])}) out of "
+                             f"range [0, {num_units})")
+        return array.astype(np.int64)
 
     @abstractmethod
     def fit(self, task: DiagnosisTask, *, seed: int = 0) -> "DiagnosisModel":
@@ -88,6 +126,7 @@ class TorchDiagnosisModel(DiagnosisModel):
         self.seed = 0
 
     def fit(self, task: DiagnosisTask, *, seed: int = 0) -> "TorchDiagnosisModel":
+        self._remember(task)
         cfg = self.train_config
         self.seed = int(seed)
         torch.manual_seed(self.seed)
@@ -119,10 +158,13 @@ class TorchDiagnosisModel(DiagnosisModel):
     @torch.no_grad()
     def predict(self, task: DiagnosisTask, units: np.ndarray) -> np.ndarray:
         if self.module is None:
-            raise RuntimeError("fit the model first")
+            raise RuntimeError(f"{type(self).__name__}: fit the model first")
+        units = self._checked_units(task, units)
+        if units.size == 0:
+            return np.zeros((0, task.num_categories))
         self.module.eval()
         generator = torch.Generator().manual_seed(self.seed + 1_000_003)  # same draws every call
-        units = torch.as_tensor(np.asarray(units, dtype=np.int64))
+        units = torch.as_tensor(units)
         return torch.sigmoid(self._logits(task, units, generator)).double().numpy()
 
     def config(self) -> dict:

@@ -73,6 +73,7 @@ class BagOfCodesLogistic(DiagnosisModel):
         return np.stack([m.predict_proba(x)[:, 1] for m in models], axis=1)
 
     def fit(self, task: DiagnosisTask, *, seed: int = 0) -> "BagOfCodesLogistic":
+        self._remember(task)
         x = self._features(task)
         x_train, x_val = x[task.train_units], x[task.val_units]
         self.validation_scores = {}
@@ -87,7 +88,10 @@ class BagOfCodesLogistic(DiagnosisModel):
         return self
 
     def predict(self, task: DiagnosisTask, units: np.ndarray) -> np.ndarray:
-        return self._proba(self.models, self._features(task)[np.asarray(units)])
+        units = self._checked_units(task, units)
+        if units.size == 0:
+            return np.zeros((0, task.num_categories))
+        return self._proba(self.models, self._features(task)[units])
 
     def config(self) -> dict:
         return {"cs": list(self.cs), "max_iter": self.max_iter, "text_weight": self.text_weight}

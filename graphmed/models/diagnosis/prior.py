@@ -14,8 +14,10 @@ class LabelPrior(DiagnosisModel):
     name = "label-prior"
 
     def fit(self, task: DiagnosisTask, *, seed: int = 0) -> "LabelPrior":
+        self._remember(task)
         self.prior = task.train_labels.mean(0).astype(np.float64)
         return self
 
     def predict(self, task: DiagnosisTask, units: np.ndarray) -> np.ndarray:
-        return np.tile(self.prior, (len(units), 1))
+        units = self._checked_units(task, units)
+        return np.tile(self.prior, (units.size, 1))
