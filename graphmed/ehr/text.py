@@ -41,10 +41,10 @@ class HashingTextEncoder:
         missing or blank text gives a zero row and ``mask=False``."""
         from sklearn.feature_extraction.text import HashingVectorizer
 
-        from graphmed.features.modality import ModalityFeatures
+        from graphmed.features.modality import ModalityFeatures, entity_list
 
         cleaned = ["" if t is None or (not isinstance(t, str) and pd.isna(t)) else str(t).strip()
-                   for t in texts]
+                   for t in entity_list(texts, "texts")]
         mask = np.array([bool(t) for t in cleaned], dtype=bool)
         vectorizer = HashingVectorizer(n_features=self.dim, analyzer="char_wb", ngram_range=(3, 5),
                                        alternate_sign=False, norm="l2", lowercase=True)

@@ -6,6 +6,15 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def entity_list(values, what: str) -> list:
+    """``values`` (one per entity) as a list; a single string is refused, since iterating it
+    would make one entity of each character."""
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{what}: expected a sequence with one entry per entity, got a single "
+                        f"string {values[:40]!r}; wrap it in a list")
+    return list(values)
+
+
 @dataclass(frozen=True, eq=False)
 class ModalityFeatures:
     """Features of one modality (fingerprints, descriptors, text, SMILES embeddings).

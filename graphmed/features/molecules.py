@@ -18,7 +18,7 @@ import pandas as pd
 
 from graphmed.errors import DataFormatError
 from graphmed.features.errors import require
-from graphmed.features.modality import ModalityFeatures
+from graphmed.features.modality import ModalityFeatures, entity_list
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +56,8 @@ def parse_smiles(smiles: Sequence[str | None], *, ids: Sequence | None = None,
     """
     if on_invalid not in ON_INVALID:
         raise ValueError(f"on_invalid must be one of {ON_INVALID}, got {on_invalid!r}")
+    smiles = entity_list(smiles, "SMILES")
     chem, quiet = _rdkit("SMILES parsing")
-    smiles = list(smiles)
     ids = None if ids is None else list(ids)
     if ids is not None and len(ids) != len(smiles):
         raise ValueError(f"{len(ids)} ids for {len(smiles)} SMILES")

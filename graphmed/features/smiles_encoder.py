@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from graphmed.features.modality import ModalityFeatures
+from graphmed.features.modality import ModalityFeatures, entity_list
 from graphmed.features.molecules import canonical_smiles, parse_smiles
 from graphmed.features.transformer_embedder import TransformerEmbedder, check_model_folder
 
@@ -59,6 +59,7 @@ class SmilesEncoder(TransformerEmbedder):
         Returns:
             :class:`ModalityFeatures` with ``values`` ``(n, dim)`` float32.
         """
+        smiles = entity_list(smiles, "SMILES")
         if self.canonicalise:
             texts, mask = canonical_smiles(smiles, ids=ids, on_invalid=on_invalid, source=source)
         else:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from graphmed.features.errors import ModelNotFoundError, require
-from graphmed.features.modality import ModalityFeatures
+from graphmed.features.modality import ModalityFeatures, entity_list
 from graphmed.features.transformer_embedder import TransformerEmbedder
 
 
@@ -62,7 +62,7 @@ class TextEncoder(TransformerEmbedder):
             missing or blank text gives a zero row and ``mask=False``.
         """
         cleaned = [None if t is None or (not isinstance(t, str) and pd.isna(t)) else str(t).strip()
-                   for t in texts]
+                   for t in entity_list(texts, "texts")]
         mask = np.array([bool(t) for t in cleaned], dtype=bool)
         values = np.zeros((len(cleaned), self.dim), dtype=np.float32)
         if mask.any():

@@ -139,3 +139,15 @@ def test_modality_features_checks_shapes():
         ModalityFeatures(np.zeros((3, 2)), np.ones(2, bool), "x")
     features = ModalityFeatures(np.zeros((3, 2)), np.ones(3, bool), "x")
     assert repr(features) == "ModalityFeatures('x', n=3, dim=2, missing=0)"
+
+
+def test_a_single_smiles_string_is_not_read_as_one_molecule_per_character():
+    from graphmed.ehr import HashingTextEncoder
+
+    for call in (lambda: morgan_fingerprints("CCO"), lambda: canonical_smiles("CCO"),
+                 lambda: molecular_descriptors("CCO")):
+        with pytest.raises(TypeError, match="got a single string 'CCO'; wrap it in a list"):
+            call()
+    with pytest.raises(TypeError, match="texts: expected a sequence"):
+        HashingTextEncoder(dim=8).encode("asthma")
+    assert morgan_fingerprints(["CCO"]).values.shape[0] == 1
