@@ -16,6 +16,11 @@ class DataNotFoundError(GraphmedError, FileNotFoundError):
     """A data file is missing and cannot be downloaded."""
 
 
+class OutputPathError(GraphmedError, FileExistsError):
+    """Where results or a model are to be written, something else stands (e.g. a file
+    where a folder must go)."""
+
+
 class DataIntegrityError(GraphmedError):
     """A data file exists but its content is not the expected one (checksum)."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import numbers
 import platform
 import time
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
+from graphmed.errors import OutputPathError
 from graphmed.features.errors import require
 from graphmed.features.smiles_corpus import DEFAULT_DATASETS, load_smiles_corpus
 from graphmed.features.smiles_tokenizer import SPECIAL_TOKENS, build_smiles_tokenizer
@@ -118,9 +120,19 @@ def pretrain_smiles_lm(out_dir: str | Path, corpus: str | Path | Sequence[str] |
 
     if num_threads is not None and num_threads < 1:
         raise ValueError(f"num_threads must be >= 1, got {num_threads}")
-    if epochs < 1 or batch_size < 1 or max_length < 3:
-        raise ValueError(f"need epochs >= 1, batch_size >= 1, max_length >= 3; got {epochs}, "
-                         f"{batch_size}, {max_length}")
+    for name, value, lowest in (("epochs", epochs, 1), ("batch_size", batch_size, 1),
+                                ("max_length", max_length, 3), ("hidden", hidden, 1),
+                                ("layers", layers, 1), ("heads", 1 if heads is None else heads, 1)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < lowest:
+            raise ValueError(f"{name} must be an integer >= {lowest}, got {value!r}")
+    if not (isinstance(lr, numbers.Real) and lr > 0):
+        raise ValueError(f"lr must be a number > 0, got {lr!r}")
+    if not (isinstance(mask_prob, numbers.Real) and 0 < mask_prob < 1):
+        raise ValueError(f"mask_prob must be in (0, 1), got {mask_prob!r}")
+    out = Path(out_dir)
+    if (out.exists() and not out.is_dir()) or any(p.exists() and not p.is_dir() for p in out.parents):
+        raise OutputPathError(f"out_dir {str(out)!r}: a file stands where the model folder "
+                              "would go; choose another folder")  # found before any training
     heads = heads or max(1, hidden // 64)
     if hidden % heads:
         raise ValueError(f"hidden ({hidden}) must be a multiple of heads ({heads})")
@@ -162,7 +174,6 @@ def pretrain_smiles_lm(out_dir: str | Path, corpus: str | Path | Sequence[str] |
     bar.close()
     wall = time.perf_counter() - start
 
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     with _quiet_transformers(transformers):
         model.eval().save_pretrained(out)

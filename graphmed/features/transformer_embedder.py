@@ -19,6 +19,9 @@ from graphmed.features.errors import ModelNotFoundError, check_installed, requir
 from graphmed.io import sha256_file
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".h5", ".msgpack")
+#: Files that hold a tokenizer's vocabulary; a model folder needs at least one.
+VOCABULARY_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "sentencepiece.bpe.model",
+                    "spiece.model", "tokenizer.model")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
                    "vocab.txt", "vocab.json", "merges.txt", "added_tokens.json")
 
@@ -49,6 +52,11 @@ def check_model_folder(path: str | Path) -> Path:
     if not any(p.suffix in WEIGHT_SUFFIXES for p in folder.iterdir() if p.is_file()):
         raise ModelNotFoundError(f"{str(folder)!r} has no weights file "
                                  f"({', '.join('*' + s for s in WEIGHT_SUFFIXES)})")
+    if not any((folder / name).is_file() for name in VOCABULARY_FILES):
+        # without them the tokenizer loads empty and every input gets the same tokens
+        raise ModelNotFoundError(f"{str(folder)!r} has no tokenizer vocabulary "
+                                 f"({', '.join(VOCABULARY_FILES)}); save the tokenizer with the "
+                                 "model (tokenizer.save_pretrained)")
     return folder.resolve()
 
 
@@ -123,8 +131,10 @@ class TransformerEmbedder:
                  use_cache: bool = True, progress: bool | None = None, num_threads: int | None = None,
                  namespace: str = "embeddings"):
         check_installed("transformers", self.purpose)
-        if batch_size < 1 or max_length < 1:
-            raise ValueError(f"batch_size and max_length must be >= 1, got {batch_size}, {max_length}")
+        if batch_size < 1 or max_length < 3:
+            # two places go to the start and end tokens: below 3 every input looks the same
+            raise ValueError(f"batch_size must be >= 1 and max_length >= 3, got {batch_size}, "
+                             f"{max_length}")
         self.model_path = check_model_folder(model_path)
         self.batch_size, self.max_length, self.device = int(batch_size), int(max_length), str(device)
         self.normalise, self.use_cache, self.progress = bool(normalise), bool(use_cache), progress

@@ -119,3 +119,15 @@ def test_threads_restored_and_arguments_checked(tmp_path, corpus_sample):
         pretrain_smiles_lm(tmp_path / "b", corpus_sample[:20], seed=0, **{**TINY, "hidden": 30, "heads": 4})
     with pytest.raises(ValueError, match="valid molecules"):
         pretrain_smiles_lm(tmp_path / "c", ["xx", "C1CC("], seed=0, **TINY)
+    for setting, message in (({"layers": 0}, "layers must be an integer >= 1"),
+                             ({"hidden": 0}, "hidden must be an integer >= 1"),
+                             ({"heads": 0}, "heads must be an integer >= 1"),
+                             ({"batch_size": 2.5}, "batch_size must be an integer"),
+                             ({"mask_prob": 1.5}, r"mask_prob must be in \(0, 1\)"),
+                             ({"lr": -1.0}, "lr must be a number > 0")):
+        with pytest.raises(ValueError, match=message):
+            pretrain_smiles_lm(tmp_path / "d", corpus_sample[:20], seed=0, **{**TINY, **setting})
+    (tmp_path / "file").write_text("x")
+    for out in (tmp_path / "file", tmp_path / "file" / "model"):  # refused before any training
+        with pytest.raises(FileExistsError, match="a file stands where the model folder"):
+            pretrain_smiles_lm(out, corpus_sample[:20], seed=0, **TINY)

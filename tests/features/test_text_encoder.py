@@ -67,6 +67,10 @@ def test_missing_model_path_is_a_clear_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ModelNotFoundError, match="no config.json"):
         TextEncoder(tmp_path / "empty")
+    (tmp_path / "empty" / "config.json").write_text("{}")
+    (tmp_path / "empty" / "model.safetensors").write_bytes(b"")
+    with pytest.raises(ModelNotFoundError, match="has no tokenizer vocabulary"):
+        TextEncoder(tmp_path / "empty")
 
 
 def test_missing_model_package_is_a_clear_error(monkeypatch):
