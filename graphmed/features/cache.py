@@ -43,6 +43,24 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _index_problem(index: dict) -> str | None:
+    """What is wrong with a cache index's structure (``None`` when nothing): ``dim`` an
+    integer (or ``None`` while empty), ``shards`` name -> row count, ``keys`` key ->
+    ``[shard, row]`` with the row inside its shard."""
+    dim, shards, keys = index.get("dim"), index.get("shards"), index.get("keys")
+    if not isinstance(shards, dict) or not isinstance(keys, dict):
+        return "shards and keys must be mappings"
+    if not (dim is None and not keys) and not (isinstance(dim, int) and dim >= 1):
+        return f"dim {dim!r} is not a positive integer"
+    if not all(isinstance(n, int) and n >= 0 for n in shards.values()):
+        return "a shard's row count is not a non-negative integer"
+    for key, entry in keys.items():
+        if not (isinstance(entry, list) and len(entry) == 2 and entry[0] in shards
+                and isinstance(entry[1], int) and 0 <= entry[1] < shards[entry[0]]):
+            return f"entry {entry!r} of {key[:40]!r} does not point into a shard"
+    return None
+
+
 class EmbeddingCache:
     """Embeddings of one model, keyed by :func:`text_key`.
 
@@ -71,8 +89,13 @@ class EmbeddingCache:
         try:
             index = json.loads(self.index_path.read_text())
             if index.get("format") == FORMAT and index.get("model_id") == self.model_id:
-                return index
-            logger.warning("%s: unexpected format or model id; starting a new index", self.index_path)
+                problem = _index_problem(index)
+                if problem is None:
+                    return index
+                logger.warning("%s: %s; starting a new index", self.index_path, problem)
+            else:
+                logger.warning("%s: unexpected format or model id; starting a new index",
+                               self.index_path)
         except FileNotFoundError:
             pass
         except (OSError, ValueError, AttributeError) as exc:
@@ -120,6 +143,10 @@ class EmbeddingCache:
         if array.dtype != np.float32 or array.shape != (rows, dim):
             logger.warning("cache shard %s has %s %s, expected float32 (%s, %d); its entries are "
                            "recomputed", path, array.dtype, array.shape, rows, dim)
+            return None
+        if not np.isfinite(array).all():
+            logger.warning("cache shard %s holds NaN or infinite values; its entries are "
+                           "recomputed", path)
             return None
         return array
 

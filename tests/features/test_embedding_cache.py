@@ -103,6 +103,34 @@ def test_cache_roundtrip_and_corrupt_index(tmp_path, caplog):
     assert "unreadable" in caplog.text
 
 
+@pytest.mark.parametrize("damage", [
+    lambda index: index.update(dim="abc"),
+    lambda index: index.update(keys=[]),
+    lambda index: index["keys"].update(a=[index["keys"]["a"][0]]),   # no row
+    lambda index: index["keys"].update(a=[index["keys"]["a"][0], 7]),  # row past the shard
+    lambda index: index["keys"].update(a=[index["keys"]["a"][0], -1]),  # would read row 1
+    lambda index: index["keys"].update(a=["elsewhere.npy", 0]),
+])
+def test_damaged_index_entries_mean_recomputing(tmp_path, caplog, damage):
+    cache = EmbeddingCache("model", tmp_path)
+    cache.put(["a", "b"], np.arange(6, dtype=np.float32).reshape(2, 3))
+    index = json.loads(cache.index_path.read_text())
+    damage(index)
+    cache.index_path.write_text(json.dumps(index))
+    with caplog.at_level(logging.WARNING, logger="graphmed.features.cache"):
+        values, found = cache.get(["a", "b"])
+    assert not found.any() and "starting a new index" in caplog.text
+
+
+def test_a_shard_of_nan_means_recomputing(tmp_path, caplog):
+    cache = EmbeddingCache("model", tmp_path)
+    cache.put(["a"], np.ones((1, 3), np.float32))
+    np.save(next(cache.folder.glob("*.npy")), np.full((1, 3), np.nan, np.float32))
+    with caplog.at_level(logging.WARNING, logger="graphmed.features.cache"):
+        assert not cache.get(["a"])[1].any()
+    assert "NaN or infinite" in caplog.text
+
+
 def test_default_cache_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("GRAPHMED_CACHE", str(tmp_path / "c"))
     assert default_cache_dir() == tmp_path / "c"
