@@ -26,6 +26,7 @@ a random subset of training patients and returns those patients' units as the ta
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -163,9 +164,15 @@ class PatientFold:
     test: np.ndarray
 
     def __post_init__(self) -> None:
-        parts = [np.asarray(p, dtype=np.int64) for p in (self.train, self.val, self.test)]
-        for name, p in zip(("train", "val", "test"), parts):
-            object.__setattr__(self, name, np.sort(p))
+        parts = []
+        for name in ("train", "val", "test"):
+            part = np.asarray(getattr(self, name))
+            if part.size and (part.ndim != 1 or not np.issubdtype(part.dtype, np.integer)
+                              or part.min() < 0):
+                raise ValueError(f"fold part {name!r} must hold patient indices (1-D integers "
+                                 f">= 0), got shape {part.shape}, dtype {part.dtype}")
+            parts.append(part.astype(np.int64).reshape(-1))
+            object.__setattr__(self, name, np.sort(parts[-1]))
         joined = np.concatenate(parts)
         if np.unique(joined).size != joined.size:
             raise ValueError("a patient is in more than one part of the fold")
@@ -324,10 +331,19 @@ def build_diagnosis_task(graph: MedGraph, fold: PatientFold, *, min_count: int =
     ``test_units``: indices of units of test patients to score instead of those with
     diagnoses (e.g. admissions not coded yet, :mod:`graphmed.tasks.diagnosis_prediction`).
     """
+    if isinstance(min_count, bool) or not isinstance(min_count, numbers.Integral) or min_count < 1:
+        raise ValueError(f"min_count must be an integer >= 1, got {min_count!r}")
+    n_patients = int(graph.data[PATIENT].num_nodes)
+    beyond = [int(p.max()) for p in (fold.train, fold.val, fold.test) if p.size and p.max() >= n_patients]
+    if beyond:
+        raise ValueError(f"patient index {beyond[0]} of the fold is out of range [0, {n_patients})")
+    if fold.train.size == 0 or fold.val.size == 0:
+        raise ValueError(f"the fold needs training and validation patients; it has "
+                         f"{fold.train.size} and {fold.val.size}")
     unit = unit_type(graph)
     patient_of = unit_patients(graph, unit)
     targets = target_units(graph, unit)
-    side = np.full(graph.data[PATIENT].num_nodes, -1)
+    side = np.full(n_patients, -1)
     for k, part in enumerate((fold.train, fold.val, fold.test)):
         side[part] = k
     if (side < 0).any():
@@ -336,6 +352,9 @@ def build_diagnosis_task(graph: MedGraph, fold: PatientFold, *, min_count: int =
     units = [targets[unit_side[targets] == k] for k in range(3)]
     if test_units is not None:
         units[2] = np.unique(np.asarray(test_units, dtype=np.int64))
+        bad = units[2][(units[2] < 0) | (units[2] >= patient_of.size)]
+        if bad.size:
+            raise ValueError(f"test unit {int(bad[0])} out of range [0, {patient_of.size})")
         outside = units[2][unit_side[units[2]] != 2]
         if outside.size:
             raise ValueError(f"test unit {int(outside[0])} belongs to a patient outside the "

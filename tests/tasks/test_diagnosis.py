@@ -75,6 +75,24 @@ def test_patient_folds_reject_bad_arguments():
         patient_folds(10, 5, val_fraction=0.0)
     with pytest.raises(ValueError, match="more than one part"):
         PatientFold(0, 0, np.array([1, 2]), np.array([2]), np.array([3]))
+    for bad in ([-1, 2], [1.5, 2]):  # -1 read the last patient; 1.5 was truncated
+        with pytest.raises(ValueError, match="fold part 'train' must hold patient indices"):
+            PatientFold(0, 0, np.array(bad), np.array([4]), np.array([3]))
+
+
+def test_task_arguments_are_checked(toy):
+    fold = patient_folds(12, 3, seed=0)[0]
+    for min_count in (0, -3, "5", 2.5):
+        with pytest.raises(ValueError, match="min_count must be an integer >= 1"):
+            build_diagnosis_task(toy, fold, min_count=min_count)
+    beyond = PatientFold(0, 0, np.append(fold.train, 99), fold.val, fold.test)
+    with pytest.raises(ValueError, match=r"patient index 99 of the fold is out of range \[0, 12\)"):
+        build_diagnosis_task(toy, beyond)
+    no_val = PatientFold(0, 0, np.concatenate([fold.train, fold.val]), np.array([], int), fold.test)
+    with pytest.raises(ValueError, match="needs training and validation patients"):
+        build_diagnosis_task(toy, no_val)
+    with pytest.raises(ValueError, match="test unit 9999 out of range"):
+        build_diagnosis_task(toy, fold, test_units=[9999])
 
 
 def test_units_patients_and_labels(toy):
