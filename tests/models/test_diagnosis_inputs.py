@@ -53,6 +53,8 @@ class _CodesTask:
         self.drug_bag[np.asarray(drug_of_unit) < 0] = 0.0
         self.train_units, self.val_units = np.asarray(train), np.asarray(val)
         self.train_labels, self.val_labels = labels[self.train_units], labels[self.val_units]
+        self.categories = [f"c{k}" for k in range(labels.shape[1])]
+        self.num_categories, self.num_units = labels.shape[1], len(self.drug_bag)
 
     def bag_of_codes(self, node_types=("drug", "procedure"), demographics=True, sparse=False):
         blocks = [self.drug_bag if t == "drug" else

@@ -254,3 +254,24 @@ def test_trans4dd_reads_units_in_batches_when_asked(task, monkeypatch):
     assert model.config()["batch_units"] == 3
     with pytest.raises(ValueError, match="batch_units"):
         Trans4DD(batch_units=0)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: TrainConfig(epochs=0), "TrainConfig: epochs must be an integer >= 1"),
+    (lambda: TrainConfig(lr=float("nan")), "TrainConfig: lr must be a finite number > 0"),
+    (lambda: TrainConfig(weight_decay=-1.0), "TrainConfig: weight_decay must be"),
+    (lambda: BagOfCodesLogistic(cs=()), "cs must be one or more finite numbers > 0"),
+    (lambda: BagOfCodesLogistic(cs=(1.0, 0.0)), "cs must be one or more finite numbers > 0"),
+    (lambda: make_diagnosis_model("mlp-bag-of-codes", hidden=0), "BagOfCodesMLP: hidden must be"),
+    (lambda: make_diagnosis_model("mlp-bag-of-codes", dropout=1.5), r"dropout must be in \[0, 1\)"),
+    (lambda: HeteroGraphClassifier(encoder="hgt", hidden=8, heads=3), "must be a multiple of heads"),
+    (lambda: HeteroGraphClassifier(heads=0), "HeteroGraphClassifier: heads must be"),
+    (lambda: make_diagnosis_model("trans4dd", heads=0), "Trans4DD: heads must be"),
+    (lambda: make_diagnosis_model("trans4dd", eval_samples=0), "Trans4DD: eval_samples must be"),
+    (lambda: make_diagnosis_model("trans4dd", context_layers=0), "Trans4DD: context_layers must be"),
+    (lambda: make_diagnosis_model("trans4dd", sizes=()), r"Trans4DD: len\(sizes\) must be"),
+    (lambda: make_diagnosis_model("trans4dd", target_fraction=5), r"target_fraction must be in \(0, 1\]"),
+])
+def test_settings_out_of_range_fail_at_construction(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch_geometric.nn import HGTConv
 
-from graphmed.models.diagnosis.base import TorchDiagnosisModel, TrainConfig, bce
+from graphmed.models.diagnosis.base import TorchDiagnosisModel, TrainConfig, bce, check_settings
 from graphmed.models.diagnosis.inputs import node_inputs
 from graphmed.nn.hetero_gnn_stack import HeteroGNNStack
 from graphmed.tasks.diagnosis import DiagnosisTask
@@ -58,6 +58,12 @@ class HeteroGraphClassifier(TorchDiagnosisModel):
         super().__init__(train)
         if encoder not in self.ENCODERS:
             raise ValueError(f"encoder must be one of {self.ENCODERS}, got {encoder!r}")
+        check_settings("HeteroGraphClassifier",
+                       at_least={"hidden": (hidden, 1), "layers": (layers, 1), "heads": (heads, 1)},
+                       fractions={"dropout": dropout}, shares={"target_fraction": target_fraction})
+        if encoder == "hgt" and hidden % heads:
+            raise ValueError(f"HeteroGraphClassifier: hidden ({hidden}) must be a multiple of "
+                             f"heads ({heads}) for HGT")
         self.encoder, self.hidden, self.layers, self.heads = encoder, int(hidden), int(layers), int(heads)
         self.dropout, self.target_fraction = float(dropout), float(target_fraction)
         self.unit_features = bool(unit_features)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from graphmed.models.diagnosis.base import TorchDiagnosisModel, TrainConfig, bce
+from graphmed.models.diagnosis.base import TorchDiagnosisModel, TrainConfig, bce, check_settings
 from graphmed.tasks.diagnosis import DiagnosisTask
 
 
@@ -17,6 +17,8 @@ class BagOfCodesMLP(TorchDiagnosisModel):
     def __init__(self, hidden: int = 64, layers: int = 1, dropout: float = 0.5,
                  train: TrainConfig | None = None):
         super().__init__(train)
+        check_settings("BagOfCodesMLP", at_least={"hidden": (hidden, 1), "layers": (layers, 0)},
+                       fractions={"dropout": dropout})
         self.hidden, self.layers, self.dropout = int(hidden), int(layers), float(dropout)
 
     def _build(self, task: DiagnosisTask) -> torch.nn.Module:

@@ -61,7 +61,8 @@ import torch
 import torch.nn.functional as F
 from scipy.special import expit, logit
 
-from graphmed.models.diagnosis.base import TorchDiagnosisModel, TrainConfig, bce, validation_score
+from graphmed.models.diagnosis.base import (TorchDiagnosisModel, TrainConfig, bce, check_settings,
+                                            validation_score)
 from graphmed.models.diagnosis.logistic import BagOfCodesLogistic
 from graphmed.models.diagnosis.inputs import node_inputs, unit_codes
 from graphmed.models.diagnosis.label_context import LabelContext
@@ -237,6 +238,12 @@ class Trans4DD(TorchDiagnosisModel):
             raise ValueError(f"blend must be 'probability' or 'logit', got {blend!r}")
         self.blend = blend
         self._fitted: list[tuple[torch.nn.Module, int]] = []
+        sizes = tuple(sizes)
+        check_settings("Trans4DD", at_least={
+            "hidden": (hidden, 1), "layers": (layers, 1), "heads": (heads, 1),
+            "context_layers": (context_layers, 1), "eval_samples": (eval_samples, 1),
+            "len(sizes)": (len(sizes), 1), **{f"sizes[{i}]": (n, 1) for i, n in enumerate(sizes)}},
+            fractions={"dropout": dropout}, shares={"target_fraction": target_fraction})
         self.hidden, self.layers, self.heads, self.dropout = int(hidden), int(layers), int(heads), float(dropout)
         self.sizes, self.context_layers = tuple(int(s) for s in sizes), int(context_layers)
         self.eval_samples, self.target_fraction = int(eval_samples), float(target_fraction)
