@@ -150,12 +150,24 @@ class TransformerEmbedder:
 
     @cached_property
     def config(self) -> dict:
-        return json.loads((self.model_path / "config.json").read_text())
+        path = self.model_path / "config.json"
+        try:
+            config = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise ModelNotFoundError(f"{str(path)!r} is not a readable model configuration "
+                                     f"({type(exc).__name__}: {exc})") from None
+        if not isinstance(config, dict):
+            raise ModelNotFoundError(f"{str(path)!r} is not a model configuration (a JSON object)")
+        return config
 
     @property
     def dim(self) -> int:
         """Embedding size (the model's hidden size)."""
-        return int(self.config.get("hidden_size") or self.config["d_model"])
+        size = self.config.get("hidden_size") or self.config.get("d_model")
+        if not isinstance(size, int) or size < 1:
+            raise ModelNotFoundError(f"{str(self.model_path / 'config.json')!r} gives no hidden "
+                                     f"size (hidden_size or d_model), found {size!r}")
+        return size
 
     @cached_property
     def _identity(self) -> tuple[str, dict]:
@@ -186,9 +198,9 @@ class TransformerEmbedder:
                         self.model_path, local_files_only=True)
                     self._model = transformers.AutoModel.from_pretrained(
                         self.model_path, local_files_only=True).to(self.device).eval()
-            except OSError as exc:
-                raise ModelNotFoundError(
-                    f"cannot load a model from {str(self.model_path)!r}: {exc}") from exc
+            except Exception as exc:  # OSError, a damaged weights file (SafetensorError), ...
+                raise ModelNotFoundError(f"cannot load a model from {str(self.model_path)!r} "
+                                         f"({type(exc).__name__}: {exc})") from exc
         return self
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

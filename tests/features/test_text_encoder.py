@@ -116,3 +116,18 @@ def test_num_threads_is_restored(minilm):
     assert torch.get_num_threads() == before
     with pytest.raises(ValueError, match="num_threads"):
         TextEncoder(minilm.model_path, num_threads=0)
+
+
+def test_damaged_model_folders_are_clear_errors(tmp_path, minilm):
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(minilm.model_path, folder)
+    (folder / "config.json").write_text("{not json")
+    with pytest.raises(ModelNotFoundError, match="not a readable model configuration"):
+        TextEncoder(folder, use_cache=False).dim
+    shutil.copy(minilm.model_path / "config.json", folder / "config.json")
+    for weights in folder.glob("*.safetensors"):
+        weights.write_bytes(b"damaged")
+    with pytest.raises(ModelNotFoundError, match="cannot load a model from"):
+        TextEncoder(folder, use_cache=False).encode(["asthma"])
