@@ -9,11 +9,12 @@ Drug SMILES are unlabelled text here, so using them leaks no association.
 from __future__ import annotations
 
 import logging
+import numbers
 import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,15 @@ def read_smiles_file(path: str | Path) -> list[str]:
     path = Path(path)
     if not path.is_file():
         raise DataNotFoundError(f"SMILES corpus {str(path)!r} does not exist")
+    try:
+        return _read_smiles_lines(path)
+    except (OSError, EOFError, UnicodeDecodeError, zipfile.BadZipFile, pd.errors.ParserError,
+            pd.errors.EmptyDataError) as exc:
+        raise DataFormatError(f"cannot be read as a SMILES corpus ({type(exc).__name__}: {exc})",
+                              source=path) from None
+
+
+def _read_smiles_lines(path: Path) -> list[str]:
     suffixes = [s for s in path.suffixes if s != ".gz"]
     kind = suffixes[-1] if suffixes else ""
     if kind in (".tsv", ".csv"):
@@ -56,6 +66,8 @@ def read_smiles_file(path: str | Path) -> list[str]:
         return table[column].dropna().tolist()
     if kind == ".zip":
         with zipfile.ZipFile(path) as archive:
+            if not archive.namelist():
+                raise DataFormatError("the zip archive is empty", source=path)
             lines = archive.read(archive.namelist()[0]).decode().splitlines()
     else:
         import gzip
@@ -83,6 +95,12 @@ def load_smiles_corpus(corpus: str | Path | Sequence[str] | None = None, *,
     """
     from graphmed.datasets.files import resolve_data_root
 
+    if max_molecules is not None and (isinstance(max_molecules, bool) or
+                                      not isinstance(max_molecules, numbers.Integral) or
+                                      max_molecules < 0):
+        raise ValueError(f"max_molecules must be an integer >= 0 or None, got {max_molecules!r}")
+    if isinstance(datasets, str) or not isinstance(datasets, Iterable):
+        raise TypeError(f"datasets must be a list of data set names, got {datasets!r}")
     root = resolve_data_root(data_root)
     if corpus is None:
         path = root / DEFAULT_CORPUS

@@ -107,6 +107,23 @@ def test_corpus_files(tmp_path):
     (tmp_path / "c.tsv").write_text("molecule\nCCO\n")
     with pytest.raises(DataFormatError, match="smiles"):
         load_smiles_corpus(tmp_path / "c.tsv", datasets=())
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "empty.zip", "w"):
+        pass
+    (tmp_path / "fake.zip").write_text("not a zip")
+    (tmp_path / "fake.smi.gz").write_bytes(b"not gzip")
+    (tmp_path / "latin.smi").write_bytes("CCO \xe9thanol\n".encode("latin-1"))
+    for name, message in (("empty.zip", "the zip archive is empty"),
+                          ("fake.zip", "cannot be read as a SMILES corpus"),
+                          ("fake.smi.gz", "cannot be read as a SMILES corpus"),
+                          ("latin.smi", r"cannot be read as a SMILES corpus \(UnicodeDecodeError")):
+        with pytest.raises(DataFormatError, match=f"{name}: {message}"):
+            load_smiles_corpus(tmp_path / name, datasets=())
+    with pytest.raises(ValueError, match="max_molecules must be an integer >= 0"):
+        load_smiles_corpus(tmp_path / "a.smi", datasets=(), max_molecules=-1)
+    with pytest.raises(TypeError, match="datasets must be a list"):
+        load_smiles_corpus(tmp_path / "a.smi", datasets="fdataset")
 
 
 def test_threads_restored_and_arguments_checked(tmp_path, corpus_sample):
