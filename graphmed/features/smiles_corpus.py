@@ -9,7 +9,6 @@ Drug SMILES are unlabelled text here, so using them leaks no association.
 from __future__ import annotations
 
 import logging
-import numbers
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from graphmed.checks import check_settings
 from graphmed.errors import DataFormatError, DataNotFoundError
 from graphmed.features.molecules import canonical_smiles
 
@@ -95,10 +95,8 @@ def load_smiles_corpus(corpus: str | Path | Sequence[str] | None = None, *,
     """
     from graphmed.datasets.files import resolve_data_root
 
-    if max_molecules is not None and (isinstance(max_molecules, bool) or
-                                      not isinstance(max_molecules, numbers.Integral) or
-                                      max_molecules < 0):
-        raise ValueError(f"max_molecules must be an integer >= 0 or None, got {max_molecules!r}")
+    if max_molecules is not None:
+        check_settings(at_least={"max_molecules": (max_molecules, 0)})
     if isinstance(datasets, str) or not isinstance(datasets, Iterable):
         raise TypeError(f"datasets must be a list of data set names, got {datasets!r}")
     root = resolve_data_root(data_root)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import numbers
 import platform
 import time
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
+from graphmed.checks import check_settings
 from graphmed.errors import OutputPathError
 from graphmed.features.errors import require
 from graphmed.features.smiles_corpus import DEFAULT_DATASETS, load_smiles_corpus
@@ -120,15 +120,10 @@ def pretrain_smiles_lm(out_dir: str | Path, corpus: str | Path | Sequence[str] |
 
     if num_threads is not None and num_threads < 1:
         raise ValueError(f"num_threads must be >= 1, got {num_threads}")
-    for name, value, lowest in (("epochs", epochs, 1), ("batch_size", batch_size, 1),
-                                ("max_length", max_length, 3), ("hidden", hidden, 1),
-                                ("layers", layers, 1), ("heads", 1 if heads is None else heads, 1)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < lowest:
-            raise ValueError(f"{name} must be an integer >= {lowest}, got {value!r}")
-    if not (isinstance(lr, numbers.Real) and lr > 0):
-        raise ValueError(f"lr must be a number > 0, got {lr!r}")
-    if not (isinstance(mask_prob, numbers.Real) and 0 < mask_prob < 1):
-        raise ValueError(f"mask_prob must be in (0, 1), got {mask_prob!r}")
+    check_settings(at_least={"epochs": (epochs, 1), "batch_size": (batch_size, 1),
+                             "max_length": (max_length, 3), "hidden": (hidden, 1),
+                             "layers": (layers, 1), "heads": (1 if heads is None else heads, 1)},
+                   positive={"lr": lr, "mask_prob": mask_prob}, fractions={"mask_prob": mask_prob})
     out = Path(out_dir)
     if (out.exists() and not out.is_dir()) or any(p.exists() and not p.is_dir() for p in out.parents):
         raise OutputPathError(f"out_dir {str(out)!r}: a file stands where the model folder "

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import copy
-import numbers
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
 import torch
 
+from graphmed.checks import check_settings
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.errors import DataFormatError
 from graphmed.models.base import PairScorer, check_fit_inputs
@@ -214,24 +214,16 @@ class LinkPredictionNet(torch.nn.Module):
 
 def _check_architecture(config: GNNConfig) -> None:
     """Raise ``ValueError`` for the first architecture setting out of its range."""
-    for name in ("hidden", "layers", "top_k"):
-        value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    for name in ("dropout", "drop_edge"):
-        value = getattr(config, name)
-        if not (isinstance(value, numbers.Real) and 0.0 <= value < 1.0):
-            raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    check_settings(at_least={name: (getattr(config, name), 1) for name in ("hidden", "layers", "top_k")},
+                   fractions={"dropout": config.dropout, "drop_edge": config.drop_edge})
     if config.residual not in (None, *RESIDUALS):
         raise ValueError(f"unknown residual {config.residual!r}; known: {', '.join(RESIDUALS)}")
     check_norm(config.norm)
     check_jk(config.jumping_knowledge)
     if config.features not in FEATURES:
         raise ValueError(f"unknown features {config.features!r}; known: {', '.join(FEATURES)}")
-    weight = config.pos_weight
-    if weight != "balanced" and not (isinstance(weight, numbers.Real) and not isinstance(weight, bool)
-                                     and weight > 0):
-        raise ValueError(f"pos_weight must be 'balanced' or a number > 0, got {weight!r}")
+    if config.pos_weight != "balanced":
+        check_settings(positive={"pos_weight ('balanced' or a number)": config.pos_weight})
 
 
 class GNNLinkPredictor(PairScorer):

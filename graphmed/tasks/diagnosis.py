@@ -26,7 +26,6 @@ a random subset of training patients and returns those patients' units as the ta
 """
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +34,7 @@ import torch
 from sklearn.model_selection import KFold
 from torch_geometric.data import HeteroData
 
+from graphmed.checks import check_settings
 from graphmed.graph.medgraph import EdgeType, MedGraph
 
 #: Node types whose edges to a unit reveal that unit's diagnoses.
@@ -331,8 +331,7 @@ def build_diagnosis_task(graph: MedGraph, fold: PatientFold, *, min_count: int =
     ``test_units``: indices of units of test patients to score instead of those with
     diagnoses (e.g. admissions not coded yet, :mod:`graphmed.tasks.diagnosis_prediction`).
     """
-    if isinstance(min_count, bool) or not isinstance(min_count, numbers.Integral) or min_count < 1:
-        raise ValueError(f"min_count must be an integer >= 1, got {min_count!r}")
+    check_settings(at_least={"min_count": (min_count, 1)})
     n_patients = int(graph.data[PATIENT].num_nodes)
     beyond = [int(p.max()) for p in (fold.train, fold.val, fold.test) if p.size and p.max() >= n_patients]
     if beyond:

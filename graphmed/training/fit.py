@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 import time
 from dataclasses import asdict, dataclass, field
 
 import torch
 from tqdm.auto import tqdm
 
+from graphmed.checks import check_settings
 from graphmed.tasks.link_prediction import LinkTask
 
 
@@ -46,14 +46,9 @@ class FitConfig:
         saved on a GPU loads on a CPU."""
         if self.selection not in SELECTIONS:
             raise ValueError(f"unknown selection {self.selection!r}; known: {', '.join(SELECTIONS)}")
-        for name, lowest in (("epochs", 1), ("eval_every", 1), ("patience", 1)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < lowest:
-                raise ValueError(f"{name} must be an integer >= {lowest}, got {value!r}")
-        if not (isinstance(self.lr, numbers.Real) and self.lr > 0):
-            raise ValueError(f"lr must be a number > 0, got {self.lr!r}")
-        if not (isinstance(self.weight_decay, numbers.Real) and self.weight_decay >= 0):
-            raise ValueError(f"weight_decay must be a number >= 0, got {self.weight_decay!r}")
+        check_settings(at_least={name: (getattr(self, name), 1)
+                                 for name in ("epochs", "eval_every", "patience")},
+                       positive={"lr": self.lr}, non_negative={"weight_decay": self.weight_decay})
         return self
 
     def resolved_device(self) -> torch.device:

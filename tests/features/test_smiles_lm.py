@@ -140,8 +140,9 @@ def test_threads_restored_and_arguments_checked(tmp_path, corpus_sample):
                              ({"hidden": 0}, "hidden must be an integer >= 1"),
                              ({"heads": 0}, "heads must be an integer >= 1"),
                              ({"batch_size": 2.5}, "batch_size must be an integer"),
-                             ({"mask_prob": 1.5}, r"mask_prob must be in \(0, 1\)"),
-                             ({"lr": -1.0}, "lr must be a number > 0")):
+                             ({"mask_prob": 1.5}, r"mask_prob must be in \[0, 1\)"),
+                             ({"mask_prob": 0.0}, "mask_prob must be a finite number > 0"),
+                             ({"lr": -1.0}, "lr must be a finite number > 0")):
         with pytest.raises(ValueError, match=message):
             pretrain_smiles_lm(tmp_path / "d", corpus_sample[:20], seed=0, **{**TINY, **setting})
     (tmp_path / "file").write_text("x")

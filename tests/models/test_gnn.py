@@ -83,7 +83,7 @@ def test_settings_validation():
 @pytest.mark.parametrize("setting, message", [
     ({"selection": "foo"}, "unknown selection 'foo'"),
     ({"epochs": 0}, "epochs must be an integer >= 1"),
-    ({"lr": -1.0}, "lr must be a number > 0"),
+    ({"lr": -1.0}, "lr must be a finite number > 0"),
     ({"dropout": 2.0}, r"dropout must be in \[0, 1\)"),
     ({"drop_edge": -0.1}, r"drop_edge must be in \[0, 1\)"),
     ({"hidden": 0}, "hidden must be an integer >= 1"),
@@ -91,7 +91,7 @@ def test_settings_validation():
     ({"jumping_knowledge": "xx"}, "unknown jumping_knowledge 'xx'"),
     ({"residual": "xx"}, "unknown residual 'xx'"),
     ({"features": "xx"}, "unknown features 'xx'"),
-    ({"pos_weight": "heavy"}, "pos_weight must be 'balanced' or a number > 0"),
+    ({"pos_weight": "heavy"}, r"pos_weight \('balanced' or a number\) must be a finite number > 0"),
 ])
 def test_settings_out_of_range_fail_at_construction(setting, message):
     with pytest.raises(ValueError, match=message):

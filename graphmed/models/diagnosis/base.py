@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 import time
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
@@ -18,6 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from graphmed.checks import check_settings
 from graphmed.errors import DataFormatError
 from graphmed.evaluation.multilabel import macro_auroc
 from graphmed.tasks.diagnosis import DiagnosisTask
@@ -78,22 +78,6 @@ class DiagnosisModel(ABC):
         return {}
 
 
-def check_settings(owner: str, *, at_least: dict | None = None, fractions: dict | None = None,
-                   shares: dict | None = None) -> None:
-    """Raise ``ValueError`` naming ``owner`` and the first setting out of its range:
-    ``at_least`` name -> ``(value, lowest)`` integers, ``fractions`` name -> value in
-    ``[0, 1)`` (dropout), ``shares`` name -> value in ``(0, 1]``."""
-    for name, (value, lowest) in (at_least or {}).items():
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < lowest:
-            raise ValueError(f"{owner}: {name} must be an integer >= {lowest}, got {value!r}")
-    for name, value in (fractions or {}).items():
-        if not (isinstance(value, numbers.Real) and 0.0 <= value < 1.0):
-            raise ValueError(f"{owner}: {name} must be in [0, 1), got {value!r}")
-    for name, value in (shares or {}).items():
-        if not (isinstance(value, numbers.Real) and 0.0 < value <= 1.0):
-            raise ValueError(f"{owner}: {name} must be in (0, 1], got {value!r}")
-
-
 def validation_score(labels: np.ndarray, scores: np.ndarray) -> float:
     """Macro AUROC on the validation units; minus the binary cross-entropy where no category
     has both a positive and a negative there (a tiny validation part)."""
@@ -117,12 +101,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         check_settings("TrainConfig", at_least={"epochs": (self.epochs, 1),
                                                 "patience": (self.patience, 1),
-                                                "min_epochs": (self.min_epochs, 0)})
-        if not (isinstance(self.lr, numbers.Real) and math.isfinite(self.lr) and self.lr > 0):
-            raise ValueError(f"TrainConfig: lr must be a finite number > 0, got {self.lr!r}")
-        if not (isinstance(self.weight_decay, numbers.Real) and self.weight_decay >= 0):
-            raise ValueError(f"TrainConfig: weight_decay must be a number >= 0, got "
-                             f"{self.weight_decay!r}")
+                                                "min_epochs": (self.min_epochs, 0)},
+                       positive={"lr": self.lr}, non_negative={"weight_decay": self.weight_decay})
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -5,7 +5,8 @@ import torch
 import torch.nn.functional as F
 from torch_geometric.nn import HGTConv
 
-from graphmed.models.diagnosis.base import TorchDiagnosisModel, TrainConfig, bce, check_settings
+from graphmed.checks import check_settings
+from graphmed.models.diagnosis.base import TorchDiagnosisModel, TrainConfig, bce
 from graphmed.models.diagnosis.inputs import node_inputs
 from graphmed.nn.hetero_gnn_stack import HeteroGNNStack
 from graphmed.tasks.diagnosis import DiagnosisTask

@@ -11,7 +11,8 @@ from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from graphmed.models.diagnosis.base import DiagnosisModel, check_settings, validation_score
+from graphmed.checks import check_settings
+from graphmed.models.diagnosis.base import DiagnosisModel, validation_score
 from graphmed.models.diagnosis.inputs import text_codes
 from graphmed.tasks.diagnosis import DiagnosisTask
 
@@ -34,10 +35,10 @@ class BagOfCodesLogistic(DiagnosisModel):
     def __init__(self, cs: Sequence[float] = DEFAULT_CS, max_iter: int = 500,
                  text_weight: float = 0.0):
         cs = (cs,) if isinstance(cs, numbers.Real) else tuple(cs)
-        if not cs or not all(isinstance(c, numbers.Real) and math.isfinite(c) and c > 0 for c in cs):
-            raise ValueError(f"BagOfCodesLogistic: cs must be one or more finite numbers > 0, "
-                             f"got {cs!r}")
-        check_settings("BagOfCodesLogistic", at_least={"max_iter": (max_iter, 1)})
+        if not cs:
+            raise ValueError("BagOfCodesLogistic: cs must hold one or more values of C")
+        check_settings("BagOfCodesLogistic", at_least={"max_iter": (max_iter, 1)},
+                       positive={f"cs[{i}]": c for i, c in enumerate(cs)})
         self.cs, self.max_iter = tuple(float(c) for c in cs), int(max_iter)
         if not (math.isfinite(text_weight) and text_weight >= 0.0):
             raise ValueError(f"text_weight must be a finite number >= 0, got {text_weight}")

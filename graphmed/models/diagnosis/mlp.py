@@ -1,10 +1,10 @@
 """A multi-layer perceptron on bag-of-codes."""
 from __future__ import annotations
 
-import numpy as np
 import torch
 
-from graphmed.models.diagnosis.base import TorchDiagnosisModel, TrainConfig, bce, check_settings
+from graphmed.checks import check_settings
+from graphmed.models.diagnosis.base import TorchDiagnosisModel, TrainConfig, bce
 from graphmed.tasks.diagnosis import DiagnosisTask
 
 

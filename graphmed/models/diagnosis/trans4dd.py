@@ -61,8 +61,8 @@ import torch
 import torch.nn.functional as F
 from scipy.special import expit, logit
 
-from graphmed.models.diagnosis.base import (TorchDiagnosisModel, TrainConfig, bce, check_settings,
-                                            validation_score)
+from graphmed.checks import check_settings
+from graphmed.models.diagnosis.base import TorchDiagnosisModel, TrainConfig, bce, validation_score
 from graphmed.models.diagnosis.logistic import BagOfCodesLogistic
 from graphmed.models.diagnosis.inputs import node_inputs, unit_codes
 from graphmed.models.diagnosis.label_context import LabelContext
