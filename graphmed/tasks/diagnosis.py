@@ -281,7 +281,8 @@ class DiagnosisTask:
         ``sparse=True`` returns a ``scipy.sparse.csr_matrix`` built without the dense array,
         which a full database needs (400,000 admissions x 25,000 codes would be 40 GB dense);
         the dense array is the same matrix."""
-        key = (tuple(node_types), demographics)
+        node_types = (node_types,) if isinstance(node_types, str) else tuple(node_types)
+        key = (node_types, demographics)
         if key not in self._bag:
             self._bag[key] = self._sparse_bag(node_types, demographics)
         if sparse:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from graphmed.checks import check_settings
 from graphmed.errors import DataFormatError
 from graphmed.evaluation.multilabel import choose_thresholds, macro_auroc
 from graphmed.graph.medgraph import MedGraph
@@ -140,6 +141,8 @@ def prediction_table(graph: MedGraph, task: DiagnosisTask, units: np.ndarray,
         raise ValueError(f"probabilities must be ({units.size}, {task.num_categories}), got "
                          f"{probabilities.shape}")
     order = np.argsort(-probabilities, axis=1, kind="stable")
+    if top is not None:
+        check_settings(at_least={"top": (top, 1)})
     keep = order.shape[1] if top is None else min(int(top), order.shape[1])
     order = order[:, :keep]
     unit_ids = graph.nodes[task.unit]["id"].to_numpy()

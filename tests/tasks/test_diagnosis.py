@@ -184,6 +184,8 @@ def test_bag_of_codes(toy):
     assert sparse.format == "csr" and sparse.dtype == np.float32
     assert np.array_equal(sparse.toarray(), bag)
     assert task.bag_of_codes() is bag                   # cached
+    assert np.array_equal(task.bag_of_codes("drug"), task.bag_of_codes(("drug",)))  # not 'd', 'r', ...
+    assert task.bag_of_codes("drug").shape == (24, 4 + 2)
 
 
 def test_sparse_bag_of_codes_never_holds_the_dense_matrix(wide_vocabulary_task):

@@ -128,6 +128,9 @@ def test_the_table_ranks_each_units_categories(graphs):
     probabilities = rng.random((units.size, task.num_categories))
     thresholds = np.linspace(0.2, 0.8, task.num_categories)
     table = prediction_table(partial, task, units, probabilities, top=4, thresholds=thresholds)
+    for top in (0, -1, 2.5):
+        with pytest.raises(ValueError, match="top must be an integer >= 1"):
+            prediction_table(partial, task, units, probabilities, top=top, thresholds=thresholds)
     assert list(table.columns) == ["unit_id", "patient_id", "category", "category_name",
                                    "probability", "rank", "prevalence", "threshold", "predicted"]
     assert len(table) == 3 * 4
