@@ -51,8 +51,9 @@ def mean_view(views: dict[str, np.ndarray], names: list[str] | None = None) -> n
     if isinstance(names, str):
         names = [names]
     names = sorted(views) if names is None else list(names)
+    if not names:
+        raise ValueError("no similarity view chosen")
     unknown = [name for name in names if name not in views]
-    if unknown or not names:
-        raise ValueError(f"unknown similarity view(s) {unknown}; the views are {sorted(views)}"
-                         if unknown else "no similarity view chosen")
+    if unknown:
+        raise ValueError(f"unknown similarity view(s) {unknown}; the views are {sorted(views)}")
     return np.mean([np.asarray(views[name], dtype=np.float64) for name in names], axis=0)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from graphmed.checks import check_settings
 from graphmed.graph.medgraph import MedGraph
 
 logger = logging.getLogger(__name__)
@@ -32,8 +33,7 @@ class HashingTextEncoder:
     """
 
     def __init__(self, dim: int = 384):
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
-            raise ValueError(f"HashingTextEncoder: dim must be an integer >= 1, got {dim!r}")
+        check_settings("HashingTextEncoder", at_least={"dim": (dim, 1)})
         self.dim = int(dim)
 
     def encode(self, texts: Sequence[str | None], *, name: str = "text_hashing"):

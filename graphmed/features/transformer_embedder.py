@@ -14,6 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
+from graphmed.checks import check_settings
 from graphmed.features.cache import EmbeddingCache, text_key
 from graphmed.features.errors import ModelNotFoundError, check_installed, require
 from graphmed.io import sha256_file
@@ -131,10 +132,9 @@ class TransformerEmbedder:
                  use_cache: bool = True, progress: bool | None = None, num_threads: int | None = None,
                  namespace: str = "embeddings"):
         check_installed("transformers", self.purpose)
-        if batch_size < 1 or max_length < 3:
-            # two places go to the start and end tokens: below 3 every input looks the same
-            raise ValueError(f"batch_size must be >= 1 and max_length >= 3, got {batch_size}, "
-                             f"{max_length}")
+        # two places go to the start and end tokens: below 3 every input looks the same
+        check_settings(type(self).__name__, at_least={"batch_size": (batch_size, 1),
+                                                      "max_length": (max_length, 3)})
         self.model_path = check_model_folder(model_path)
         self.batch_size, self.max_length, self.device = int(batch_size), int(max_length), str(device)
         self.normalise, self.use_cache, self.progress = bool(normalise), bool(use_cache), progress

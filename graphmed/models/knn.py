@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from graphmed.checks import check_settings
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.models.base import PairScorer, check_fit_inputs
 from graphmed.similarity import mean_view, topk_similarity
@@ -27,8 +28,7 @@ class SimilarityKNN(PairScorer):
 
     def __init__(self, k: int = 15, drug_views: list[str] | None = None,
                  disease_views: list[str] | None = None):
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"k must be a positive integer, got {k!r}")
+        check_settings("SimilarityKNN", at_least={"k": (k, 1)})
         self.k = int(k)
         self.drug_views = drug_views
         self.disease_views = disease_views

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from graphmed.checks import check_settings
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.features.entity_modalities import check_text_views, with_text_similarity
 from graphmed.models.base import PairScorer, check_fit_inputs
@@ -59,10 +60,11 @@ class KronRLS(PairScorer):
     name = "kronrls"
 
     def __init__(self, lambdas=DEFAULT_LAMBDAS, use_gip: bool = True, text_views=()):
+        lambdas = tuple(lambdas)
+        if not lambdas:
+            raise ValueError("KronRLS: lambdas must hold one or more regularisation strengths")
+        check_settings("KronRLS", positive={f"lambdas[{i}]": lam for i, lam in enumerate(lambdas)})
         self.lambdas = tuple(float(lam) for lam in lambdas)
-        if not self.lambdas or not all(np.isfinite(lam) and lam > 0 for lam in self.lambdas):
-            raise ValueError(f"lambdas must be a non-empty sequence of finite values > 0, got "
-                             f"{self.lambdas}")
         self.use_gip = use_gip
         self.text_views = check_text_views(text_views)
         self.best_lambda: float | None = None

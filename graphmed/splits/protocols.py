@@ -34,8 +34,7 @@ def _carve(pairs: np.ndarray, fraction: float, rng: np.random.Generator) -> tupl
 
 
 def _check(associations: np.ndarray, n_folds: int, val_fraction: float) -> np.ndarray:
-    associations = getattr(associations, "associations", associations)  # a data set's matrix
-    associations = np.asarray(associations)
+    associations = np.asarray(getattr(associations, "associations", associations))  # a data set's matrix
     if associations.ndim != 2:
         raise ValueError(f"associations must be a 2-D drug x disease matrix, got {associations.shape}")
     if n_folds < 2:

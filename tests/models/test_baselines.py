@@ -69,7 +69,7 @@ def test_knn_reads_labels_from_the_part_only():
 
 
 def test_knn_errors():
-    with pytest.raises(ValueError, match="k must be a positive integer"):
+    with pytest.raises(ValueError, match="k must be an integer >= 1"):
         SimilarityKNN(k=0)
     with pytest.raises(RuntimeError, match="fit"):
         SimilarityKNN().score_matrix()
@@ -217,8 +217,10 @@ def test_knn_views_and_kronrls_lambdas_are_checked():
     one = SimilarityKNN(k=1, drug_views="chem").fit(data, _part(TOY_LABELS)).score_matrix()
     np.testing.assert_array_equal(one, SimilarityKNN(k=1, drug_views=["chem"]).fit(
         data, _part(TOY_LABELS)).score_matrix())  # a single name is one view, not letters
-    with pytest.raises(ValueError, match="k must be a positive integer"):
+    with pytest.raises(ValueError, match="k must be an integer >= 1"):
         SimilarityKNN(k=2.5)
-    for lambdas in ((), (1.0, -0.5), (float("nan"),)):
-        with pytest.raises(ValueError, match="lambdas must be a non-empty sequence"):
+    for lambdas, message in (((), "lambdas must hold one or more"),
+                             ((1.0, -0.5), r"lambdas\[1\] must be a finite number > 0, got -0.5"),
+                             ((float("nan"),), r"lambdas\[0\] must be a finite number > 0, got nan")):
+        with pytest.raises(ValueError, match=message):
             KronRLS(lambdas=lambdas)
