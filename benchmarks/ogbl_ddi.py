@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from graphmed.datasets.ogbl_ddi import load_ogbl_ddi
+from graphmed.device import resolve_device
 from graphmed.models.ddi import DDI_RECIPES, SPMM_STATS, fit_link_model
 from graphmed.models.spectral_link import SpectralLinkModel
 from graphmed.results import environment, save_report
@@ -389,10 +390,10 @@ def main(argv: list[str] | None = None) -> int:
         model_seeds = parse_epoch_caps(args.model_seeds)
     except ValueError as error:
         parser.error(f"--cap / --model-seeds: {error}")
-    if args.device == "cuda" and not torch.cuda.is_available():
-        parser.error("--device cuda: no CUDA device is available")
-    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available()
-                          else "cpu" if args.device == "auto" else args.device)
+    try:
+        device = resolve_device(args.device)
+    except ValueError as error:
+        parser.error(f"--device: {error}")
     threads = args.threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
 

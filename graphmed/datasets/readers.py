@@ -52,7 +52,32 @@ def read_table(path: Path, *, sep: str = "\t", required: Iterable[str] = (), **k
     except Exception as exc:
         raise DataFormatError(f"cannot be parsed as a table ({type(exc).__name__}: {exc})",
                               source=path) from None
+    if "header" not in kwargs:
+        check_unique_header(path, sep=sep)
     return require_columns(table, required, path)
+
+
+def check_unique_header(path: Path, *, sep: str = ",", fold_case: bool = False,
+                        columns: Iterable[str] | None = None) -> None:
+    """Raise :class:`DataFormatError` when the header row names a column twice (pandas would
+    read the second as ``name.1``); ``fold_case`` compares names case-insensitively;
+    ``columns``: only these names count (all when ``None``)."""
+    try:
+        names = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str,
+                            keep_default_na=False).iloc[0].tolist()
+    except Exception:  # the caller's own read reports a table that cannot be parsed
+        return
+    keys = [str(n).strip().lower() if fold_case else str(n).strip() for n in names]
+    wanted = None if columns is None else {c.lower() if fold_case else c for c in columns}
+    seen: dict[str, int] = {}
+    for position, key in enumerate(keys):
+        if wanted is not None and key not in wanted:
+            continue
+        if key in seen:
+            raise DataFormatError(f"the header names column {names[position]!r} twice (columns "
+                                  f"{seen[key] + 1} and {position + 1})", source=path,
+                                  column=names[position])
+        seen[key] = position
 
 
 def require_columns(table: pd.DataFrame, required: Iterable[str], path: Path) -> pd.DataFrame:

@@ -208,6 +208,9 @@ def _id_values(series: pd.Series, source: str, column: str) -> tuple[np.ndarray,
         return series.to_numpy(dtype=np.int64), "integer"
     if pd.api.types.is_float_dtype(dtype):
         values = series.to_numpy(dtype=np.float64)
+        huge = ~(np.abs(values) < 2.0 ** 63)  # infinite, or beyond 64-bit integers
+        if huge.any():
+            _fail("ids are infinite or too large for 64-bit integers", series, huge, source, column)
         fractional = values != np.round(values)
         if fractional.any():
             _fail("ids are not whole numbers; ids must be integers or strings", series,
@@ -222,8 +225,10 @@ def _id_values(series: pd.Series, source: str, column: str) -> tuple[np.ndarray,
         kinds = series.map(lambda v: "string" if isinstance(v, str) else type(v).__name__)
         first = kinds.iloc[0]
         odd = (kinds != first).to_numpy()
-        _fail(f"ids are not of the type of the first id ({first}): ids must be all integers "
-              "or all strings", series, odd, source, column)
+        if odd.any():
+            _fail(f"ids are not of the type of the first id ({first}): ids must be all integers "
+                  "or all strings", series, odd, source, column)
+        inferred = first  # one type throughout, neither integer nor string (e.g. tuples)
     _fail(f"ids are of type {inferred}; ids must be integers or strings", series,
           np.ones(len(series), bool), source, column)
     raise AssertionError  # unreachable

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from graphmed.datasets.files import DataFile, locate, resolve_data_root
+from graphmed.datasets.readers import check_unique_header
 from graphmed.errors import DataFormatError, DataIntegrityError, DataNotFoundError
 from graphmed.io import sha256_file
 
@@ -174,6 +175,7 @@ def read_csv(path: Path, columns: Mapping[str, object]) -> pd.DataFrame:
     except Exception as exc:
         raise DataFormatError(f"cannot be parsed as a CSV table ({type(exc).__name__}: {exc})",
                               source=path) from None
+    check_unique_header(path, fold_case=True, columns=columns)
     actual = {str(c).lower(): c for c in header}
     missing = [c for c in columns if c not in actual]
     if missing:

@@ -169,9 +169,8 @@ def tanimoto_similarity(x: np.ndarray | ModalityFeatures,
 
     A pair of empty fingerprints (e.g. two masked molecules) has similarity 0.
     """
-    a = np.asarray(x.values if isinstance(x, ModalityFeatures) else x, dtype=np.float32)
-    b = a if y is None else np.asarray(y.values if isinstance(y, ModalityFeatures) else y,
-                                       dtype=np.float32)
+    a = _fingerprint_array(x, "x")
+    b = a if y is None else _fingerprint_array(y, "y")
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
         raise ValueError(f"fingerprints must be (n, d) and (m, d), got {a.shape} and {b.shape}")
     if not (np.isin(a, (0.0, 1.0)).all() and (b is a or np.isin(b, (0.0, 1.0)).all())):
@@ -179,3 +178,14 @@ def tanimoto_similarity(x: np.ndarray | ModalityFeatures,
     both = a @ b.T  # exact in float32: counts stay far below 2**24
     union = a.sum(axis=1)[:, None] + b.sum(axis=1)[None, :] - both
     return np.divide(both, union, out=np.zeros_like(both), where=union > 0).astype(np.float64)
+
+
+def _fingerprint_array(value, label: str) -> np.ndarray:
+    """``value`` (an array or :class:`ModalityFeatures`) as float32; a clear ``ValueError``
+    for SMILES or other non-numbers."""
+    values = value.values if isinstance(value, ModalityFeatures) else value
+    try:
+        return np.asarray(values, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"tanimoto_similarity: {label} must be numeric fingerprints ({exc}); "
+                         "for SMILES compute them first with morgan_fingerprints") from None

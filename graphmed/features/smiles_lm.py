@@ -21,6 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from graphmed.checks import check_settings
+from graphmed.device import resolve_device
 from graphmed.errors import OutputPathError
 from graphmed.features.errors import require
 from graphmed.features.smiles_corpus import DEFAULT_DATASETS, load_smiles_corpus
@@ -128,6 +129,7 @@ def pretrain_smiles_lm(out_dir: str | Path, corpus: str | Path | Sequence[str] |
     if (out.exists() and not out.is_dir()) or any(p.exists() and not p.is_dir() for p in out.parents):
         raise OutputPathError(f"out_dir {str(out)!r}: a file stands where the model folder "
                               "would go; choose another folder")  # found before any training
+    device = resolve_device(device, "pretrain_smiles_lm")
     heads = heads or max(1, hidden // 64)
     if hidden % heads:
         raise ValueError(f"hidden ({hidden}) must be a multiple of heads ({heads})")
@@ -177,7 +179,7 @@ def pretrain_smiles_lm(out_dir: str | Path, corpus: str | Path | Sequence[str] |
         "seed": seed,
         "config": {"max_molecules": max_molecules, "epochs": epochs, "hidden": hidden, "layers": layers,
                    "heads": heads, "max_length": max_length, "batch_size": batch_size, "lr": lr,
-                   "mask_prob": mask_prob, "device": device, "num_threads": num_threads},
+                   "mask_prob": mask_prob, "device": str(device), "num_threads": num_threads},
         "corpus": {"sources": molecules.sources, "n_molecules": len(molecules),
                    "sha256": sha256_bytes("\n".join(molecules.smiles).encode())},
         "vocab_size": len(tokenizer),

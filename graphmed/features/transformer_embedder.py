@@ -15,6 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from graphmed.checks import check_settings
+from graphmed.device import resolve_device
 from graphmed.features.cache import EmbeddingCache, text_key
 from graphmed.features.errors import ModelNotFoundError, check_installed, require
 from graphmed.io import sha256_file
@@ -23,6 +24,8 @@ WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".h5", ".msgpack")
 #: Files that hold a tokenizer's vocabulary; a model folder needs at least one.
 VOCABULARY_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "sentencepiece.bpe.model",
                     "spiece.model", "tokenizer.model")
+#: Model types whose position ids start after the padding index.
+OFFSET_POSITION_MODELS = ("roberta", "xlm-roberta", "camembert", "longformer", "data2vec-text")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
                    "vocab.txt", "vocab.json", "merges.txt", "added_tokens.json")
 
@@ -136,7 +139,13 @@ class TransformerEmbedder:
         check_settings(type(self).__name__, at_least={"batch_size": (batch_size, 1),
                                                       "max_length": (max_length, 3)})
         self.model_path = check_model_folder(model_path)
-        self.batch_size, self.max_length, self.device = int(batch_size), int(max_length), str(device)
+        self.batch_size, self.max_length = int(batch_size), int(max_length)
+        self.device = str(resolve_device(device, type(self).__name__))
+        limit = self.position_limit
+        if limit is not None and self.max_length > limit:
+            raise ValueError(f"{type(self).__name__}: max_length={self.max_length} is more than "
+                             f"the {limit} token positions of the model in "
+                             f"{str(self.model_path)!r}")
         self.normalise, self.use_cache, self.progress = bool(normalise), bool(use_cache), progress
         self.cache_dir, self.namespace = cache_dir, namespace
         if num_threads is not None and num_threads < 1:
@@ -168,6 +177,17 @@ class TransformerEmbedder:
             raise ModelNotFoundError(f"{str(self.model_path / 'config.json')!r} gives no hidden "
                                      f"size (hidden_size or d_model), found {size!r}")
         return size
+
+    @property
+    def position_limit(self) -> int | None:
+        """Most tokens the model reads (``max_position_embeddings``, less the offset RoBERTa-type
+        models give positions after the padding index); ``None`` when the config sets none."""
+        positions = self.config.get("max_position_embeddings")
+        if not isinstance(positions, int) or positions < 1:
+            return None
+        if self.config.get("model_type") in OFFSET_POSITION_MODELS:
+            positions -= int(self.config.get("pad_token_id") or 0) + 1
+        return positions
 
     @cached_property
     def _identity(self) -> tuple[str, dict]:

@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from graphmed.device import resolve_device
 from graphmed.models.embedding_link import (DENSE_SCORES_MAX_PAIRS, EmbeddingGNNLinkModel,
                                             LinkPredictor, dense_dot_scores, gram)
 from graphmed.nn.sparse_conv import (SPMM_STATS, EdgeDropper, SparseAdjacency, SparseGCNConv,
@@ -164,7 +165,7 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
         raise ValueError('loss="all-pairs" needs predictor="dot" or "distmult" and batch_size=None')
     if negative_weight <= 0:
         raise ValueError(f"negative_weight must be positive, got {negative_weight}")
-    device = torch.device(device)
+    device = resolve_device(device, "fit_link_model")
     evaluate = evaluate or _default_evaluate
     log = log or (lambda message: None)
     torch.manual_seed(seed)

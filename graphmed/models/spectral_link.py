@@ -41,6 +41,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from graphmed.device import resolve_device
 from graphmed.evaluation.metrics import hits_at_k
 
 #: Largest graph :class:`SpectralLinkModel` decomposes (dense ``N x N`` float64 matrices).
@@ -137,7 +138,7 @@ class SpectralLinkModel:
         self.k = int(k)
         self.max_rank = None if max_rank is None else int(max_rank)
         self.keep_decomposition = bool(keep_decomposition)
-        self.device = torch.device(device)
+        self.device = resolve_device(device, type(self).__name__)
         # normalisation a -> (eigenvalues sorted by |λ|, eigenvectors, degrees)
         self._decompositions: dict[float, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
         self.num_nodes = 0

@@ -10,6 +10,7 @@ import torch
 from tqdm.auto import tqdm
 
 from graphmed.checks import check_settings
+from graphmed.device import resolve_device
 from graphmed.tasks.link_prediction import LinkTask
 
 
@@ -53,17 +54,7 @@ class FitConfig:
 
     def resolved_device(self) -> torch.device:
         """The device to train on; ``ValueError`` for an unknown or unavailable one."""
-        if self.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        try:
-            device = torch.device(self.device)
-        except (RuntimeError, TypeError) as exc:
-            raise ValueError(f"unknown device {self.device!r} ({exc})") from None
-        if device.type == "cuda" and (not torch.cuda.is_available() or
-                                      (device.index or 0) >= torch.cuda.device_count()):
-            raise ValueError(f"device {self.device!r}: this machine has "
-                             f"{torch.cuda.device_count()} CUDA device(s); use 'cpu' or 'auto'")
-        return device
+        return resolve_device(self.device)
 
     def to_dict(self) -> dict:
         return asdict(self)

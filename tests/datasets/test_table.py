@@ -99,6 +99,14 @@ def test_rows_longer_than_the_header_are_refused(tmp_path):
         load_association_table(trailing, disease_col="drug_id")
 
 
+def test_a_column_named_twice_is_refused(tmp_path):
+    # pandas would read the second as 'drug_id.1' and load the first without a word
+    twice = tmp_path / "twice.csv"
+    twice.write_text("drug_id,drug_id,disease_id\nDB01,DB09,D1\n")
+    with pytest.raises(DataFormatError, match="names column 'drug_id' twice \\(columns 1 and 2\\)"):
+        load_association_table(twice)
+
+
 def test_parquet(tmp_path, pairs, fdataset):
     pytest.importorskip("pyarrow")
     path = tmp_path / "pairs.parquet"

@@ -100,6 +100,17 @@ def test_mixed_and_missing_ids():
     assert exc.row == 0 and "whole numbers" in str(exc)
 
 
+def test_infinite_huge_and_tuple_ids():
+    _, _, takes = tables()
+    exc = error(schema(patients=pd.DataFrame({"pid": [10.0, np.inf, 30.0], "age": 1.0, "female": 0})))
+    assert (exc.column, exc.row) == ("pid", 1) and "infinite or too large" in str(exc)
+    exc = error(schema(takes=takes.assign(pid=[10.0, 1e30, 20.0, 30.0])))
+    assert (exc.source, exc.row) == ("prescriptions", 1) and "too large" in str(exc)
+    pairs = pd.DataFrame({"pid": [(1, 2), (3, 4), (5, 6)], "age": 1.0, "female": 0})
+    exc = error(schema(patients=pairs))
+    assert exc.row == 0 and "ids are of type tuple; ids must be integers or strings" in str(exc)
+
+
 def test_float_ids_that_are_whole_numbers_match_integers():
     _, _, takes = tables()
     graph = build_hetero_graph(schema(takes=takes.assign(pid=takes["pid"].astype(float))))

@@ -111,6 +111,17 @@ def test_a_bad_id_is_named_by_file_row_and_column(mimic3_folder, tmp_path, value
     assert (info.value.row, info.value.column) == (5, "subject_id")
 
 
+def test_a_column_named_twice_is_refused(mimic3_folder, tmp_path):
+    folder = copy_folder(mimic3_folder, tmp_path, [f"{t}.csv.gz" for t in MIMIC3])
+    frame = pd.read_csv(folder / "ADMISSIONS.csv.gz", dtype=str, keep_default_na=False)
+    column = [c for c in frame.columns if c.lower() == "subject_id"][0]
+    frame.insert(len(frame.columns), column.upper(), "0")  # the same name in other case
+    frame.to_csv(folder / "ADMISSIONS.csv.gz", index=False)
+    with pytest.raises(DataFormatError, match="names column 'SUBJECT_ID' twice") as info:
+        load_mimic3(folder, verify=False)
+    assert info.value.source.endswith("ADMISSIONS.csv.gz")
+
+
 def test_missing_folder_names_it(tmp_path):
     with pytest.raises(DataNotFoundError, match="not a folder"):
         load_mimic4(tmp_path / "nowhere")

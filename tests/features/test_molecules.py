@@ -114,6 +114,11 @@ def test_tanimoto_matches_rdkit():
     np.testing.assert_allclose(cross, sim[:2, 2:5])
     with pytest.raises(ValueError, match="binary"):
         tanimoto_similarity(molecular_descriptors(SMILES))
+    for smiles in ("CCO", SMILES):  # SMILES instead of fingerprints
+        with pytest.raises(ValueError, match="x must be numeric fingerprints.*morgan_fingerprints"):
+            tanimoto_similarity(smiles)
+    with pytest.raises(ValueError, match="y must be numeric fingerprints"):
+        tanimoto_similarity(fp, SMILES)
 
 
 def test_canonical_smiles_drops_stereo():

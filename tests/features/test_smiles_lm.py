@@ -71,6 +71,16 @@ def test_invalid_smiles_policy(tiny_lm, caplog):
     assert not masked.values[1:].any() and masked.values[0].any()
 
 
+def test_position_limit_of_a_roberta_model(tiny_lm):
+    # RoBERTa's positions start after the padding index: 128 + 2 embeddings, 128 usable
+    encoder = SmilesEncoder(tiny_lm.path, use_cache=False)
+    assert encoder.max_length == encoder.position_limit == 128
+    with pytest.raises(ValueError, match="max_length=129 is more than the 128 token positions"):
+        SmilesEncoder(tiny_lm.path, max_length=129, use_cache=False)
+    long_chain = "C" * 400  # more tokens than positions: cut, not an index error
+    assert SmilesEncoder(tiny_lm.path, use_cache=False).encode([long_chain]).values.shape == (1, 32)
+
+
 def test_encoder_needs_a_model_folder(tmp_path):
     with pytest.raises(ModelNotFoundError):
         SmilesEncoder(tmp_path / "missing")
@@ -145,6 +155,8 @@ def test_threads_restored_and_arguments_checked(tmp_path, corpus_sample):
                              ({"lr": -1.0}, "lr must be a finite number > 0")):
         with pytest.raises(ValueError, match=message):
             pretrain_smiles_lm(tmp_path / "d", corpus_sample[:20], seed=0, **{**TINY, **setting})
+    with pytest.raises(ValueError, match="pretrain_smiles_lm: unknown device 'gpu0'"):
+        pretrain_smiles_lm(tmp_path / "e", corpus_sample[:20], seed=0, **TINY, device="gpu0")
     (tmp_path / "file").write_text("x")
     for out in (tmp_path / "file", tmp_path / "file" / "model"):  # refused before any training
         with pytest.raises(FileExistsError, match="a file stands where the model folder"):

@@ -131,3 +131,18 @@ def test_damaged_model_folders_are_clear_errors(tmp_path, minilm):
         weights.write_bytes(b"damaged")
     with pytest.raises(ModelNotFoundError, match="cannot load a model from"):
         TextEncoder(folder, use_cache=False).encode(["asthma"])
+
+
+def test_device_and_max_length_are_checked_when_made(minilm):
+    import torch
+
+    with pytest.raises(ValueError, match="TextEncoder: unknown device 'gpu0'"):
+        TextEncoder(minilm.model_path, device="gpu0", use_cache=False)
+    missing = f"cuda:{torch.cuda.device_count()}"
+    with pytest.raises(ValueError, match="CUDA device"):
+        TextEncoder(minilm.model_path, device=missing, use_cache=False)
+    assert minilm.position_limit == 512
+    with pytest.raises(ValueError, match="max_length=513 is more than the 512 token positions"):
+        TextEncoder(minilm.model_path, max_length=513, use_cache=False)
+    longest = TextEncoder(minilm.model_path, max_length=512, use_cache=False, num_threads=1)
+    assert longest.encode(["aspirin " * 1000]).values.shape == (1, 384)  # cut at 512 tokens
