@@ -72,3 +72,25 @@ def test_the_diagnosis_table_is_the_recorded_result():
         expected = [metric_cell(recorded[d]["models"][model.strip("`")]["summary"]["metrics"]
                                 ["macro_auroc"], "fold", 3) for d in columns]
         assert cells == expected, model
+
+
+def _short(mean: float, std: float | None = None) -> str:
+    """``.782`` or ``.113 ± .068``, as docs/benchmarks.md writes Hits@20."""
+    text = f"{mean:.3f}".lstrip("0")
+    return text if std is None else f"{text} ± {f'{std:.3f}'.lstrip('0')}"
+
+
+def test_the_ogbl_ddi_table_is_the_recorded_result():
+    summary = json.loads((ROOT / "benchmarks/results/ogbl_ddi.json").read_text())["summary"]
+    rows = table_rows(ROOT / "docs/benchmarks.md", "| model | test Hits@20 | valid Hits@20")
+    models = {"graphmed spectral (": "spectral", "graphmed spectral-plain": "spectral-plain",
+              "graphmed (SAGE": "graphmed", "GCN (OGB": "gcn", "GraphSAGE (OGB": "sage"}
+    assert len(rows) == len(models)
+    for label, test, valid, *_ in rows:
+        model = next(name for start, name in models.items() if label.startswith(start))
+        s = summary[model]
+        several = s["n_seeds"] > 1
+        for cell, part in ((test, "test"), (valid, "valid")):
+            metric = s[f"{part}_hits@20"]
+            assert cell.strip("*") == _short(metric["mean"], metric["std"] if several else None), \
+                (model, part)
