@@ -14,16 +14,13 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from published import PUBLISHED  # noqa: E402
-
-from graphmed.datasets import load_dataset  # noqa: E402
-from graphmed.evaluation import metric_cell  # noqa: E402
-from graphmed.models import MODELS, make_model  # noqa: E402
-from graphmed.results import environment, make_record, save_records  # noqa: E402
-from graphmed.training import cross_validate  # noqa: E402
-from graphmed.io import atomic_write_text  # noqa: E402
+from graphmed.datasets import load_dataset
+from graphmed.evaluation import metric_cell
+from graphmed.evaluation.published import published_rows
+from graphmed.io import atomic_write_text
+from graphmed.models import MODELS, make_model
+from graphmed.results import environment, make_record, save_records
+from graphmed.training import cross_validate
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -51,7 +48,7 @@ def markdown(records: list[dict], seeds: list[int], n_folds: int) -> str:
                          f"{_cell(m['auroc'], 'fold')} | {_cell(m['aupr'], 'pooled')} | "
                          f"{_cell(m['aupr'], 'fold')} | {r['wall_time_s']:.1f} | {r['peak_rss_mb']:.0f} |")
         datasets = dict.fromkeys(r["dataset"] for r in records if r["protocol"] == protocol)
-        published = [(d, row) for d in datasets for row in PUBLISHED.get(protocol, {}).get(d, [])]
+        published = [(d, row) for d in datasets for row in published_rows(protocol, d)]
         if published:
             lines += ["", "Published (as reported):", "", "| dataset | method | AUROC | AUPR | source |",
                       "|---|---|---|---|---|"]

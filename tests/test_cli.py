@@ -47,6 +47,11 @@ def test_benchmark_writes_results(data_root, tmp_path, capsys):
     printed = capsys.readouterr()
     assert "fdataset, protocol A, model knn, seeds [0]" in printed.out
     assert "| auroc |" in printed.out and f"results written to {out_file}" in printed.out
+    assert "| metric | pooled (1 seed) | folds (3 runs) |" in printed.out
+    # the published numbers of the same data set and protocol, with their sources
+    assert "published (as reported, not rerun here" in printed.out
+    assert "0.952 / 0.588  AdaDR (best published)  [AdaDR (Bioinformatics 2024), Table 2]" in printed.out
+    assert "0.966 / 0.671" not in printed.out  # Cdataset's
     record = json.loads(out_file.read_text())
     assert record["dataset"] == "fdataset" and record["protocol"] == "A" and record["model"] == "knn"
     assert record["seeds"] == [0] and record["n_folds"] == 3

@@ -37,6 +37,7 @@ def _where(root: Path, needed) -> str:
 
 def _cmd_benchmark(args: argparse.Namespace) -> int:
     from graphmed.datasets import load_dataset
+    from graphmed.evaluation.published import published_rows
     from graphmed.models import DEFAULT_MODEL, make_model
     from graphmed.results import make_record, save_records
     from graphmed.training import cross_validate
@@ -52,6 +53,11 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     print(f"{dataset.name}, protocol {result.protocol}, model {model_name}, seeds {seeds}, "
           f"{result.wall_time_s:.1f} s, peak {result.peak_rss_mb:.0f} MB")
     print(result.summary.to_markdown())
+    published = published_rows(result.protocol, dataset.name)
+    if published:
+        print("published (as reported, not rerun here; 10-fold cross-validation): AUROC / AUPR")
+        for method, auroc, aupr, source in published:
+            print(f"  {auroc:.3f} / {aupr:.3f}  {method}  [{source}]")
     if args.out:
         save_records(record, args.out)
         print(f"results written to {args.out}")

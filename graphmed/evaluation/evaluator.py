@@ -217,7 +217,8 @@ class EvaluationSummary:
     def to_markdown(self, digits: int = 4) -> str:
         """Table with one row per metric: pooled and fold mean ± std."""
         n_folds = len(self.runs)
-        lines = [f"| metric | pooled ({len(self.seeds)} seeds) | folds ({n_folds} runs) |",
+        seeds = f"{len(self.seeds)} seed{'s' if len(self.seeds) != 1 else ''}"
+        lines = [f"| metric | pooled ({seeds}) | folds ({n_folds} runs) |",
                  "|---|---|---|"]
         for name, m in self.metrics.items():
             lines.append(f"| {name} | {_fmt(m.pooled_mean, m.pooled_std, digits)} "

@@ -1,8 +1,12 @@
-"""Published numbers (AUROC, AUPR) with their protocol and source, printed beside ours.
+"""Published drug–disease numbers (AUROC, AUPR) with their protocol and source, printed
+beside graphmed's own by the benchmark script and ``graphmed benchmark``.
 
 Protocol A figures as reported in each paper's table (10 x 10-fold CV, all unknown
 pairs negative); protocol B and new-disease figures as reported by AMDGT and others.
+They are copied from the papers, not rerun.
 """
+from __future__ import annotations
+
 
 PUBLISHED = {
     "A": {
@@ -39,3 +43,9 @@ PUBLISHED = {
         ],
     },
 }
+
+
+def published_rows(protocol: str, dataset: str) -> list[tuple[str, float, float, str]]:
+    """``(method, AUROC, AUPR, source)`` published for ``dataset`` under ``protocol``
+    (empty when there are none, e.g. for a table of one's own)."""
+    return list(PUBLISHED.get(protocol, {}).get(dataset, []))
