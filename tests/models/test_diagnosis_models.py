@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from graphmed.ehr import HashingTextEncoder, add_text_features
 from graphmed.errors import UnknownNameError
@@ -275,3 +276,32 @@ def test_trans4dd_reads_units_in_batches_when_asked(task, monkeypatch):
 def test_settings_out_of_range_fail_at_construction(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_trans4dd_can_weigh_each_category_s_positives(task, monkeypatch):
+    from graphmed.models.diagnosis import trans4dd
+
+    labels = np.array([[1, 0], [1, 0], [0, 0], [1, 1]], dtype=float)
+    assert trans4dd.category_pos_weight(labels, "none") is None
+    assert np.allclose(trans4dd.category_pos_weight(labels, "balanced"), [1 / 3, 3.0])
+    assert np.allclose(trans4dd.category_pos_weight(labels, "sqrt"), [np.sqrt(1 / 3), np.sqrt(3)])
+    seen = []
+    loss = trans4dd.bce
+    monkeypatch.setattr(trans4dd, "bce", lambda logits, y, w=None: seen.append(w) or loss(logits, y, w))
+    model = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=1, members=1, pos_weight="balanced",
+                     train=QUICK).fit(task, seed=0)
+    assert seen and all(torch.equal(w, seen[0]) for w in seen)
+    assert torch.allclose(seen[0], trans4dd.category_pos_weight(task.train_labels, "balanced"))
+    assert model.config()["pos_weight"] == "balanced"
+    with pytest.raises(ValueError, match="pos_weight must be one of"):
+        Trans4DD(pos_weight="inverse")
+
+
+def test_bce_weighs_positives():
+    from graphmed.models.diagnosis.base import bce
+
+    logits = torch.zeros(2, 2)
+    labels = np.array([[1.0, 0.0], [1.0, 1.0]])
+    assert torch.isclose(bce(logits, labels), torch.tensor(np.log(2.0), dtype=torch.float32))
+    weighted = bce(logits, labels, torch.tensor([3.0, 1.0]))   # (3 + 1 + 3 + 1) / 4 of log 2
+    assert torch.isclose(weighted, torch.tensor(2 * np.log(2.0), dtype=torch.float32))

@@ -189,6 +189,9 @@ class TorchDiagnosisModel(DiagnosisModel):
         raise NotImplementedError
 
 
-def bce(logits: torch.Tensor, labels: np.ndarray | torch.Tensor) -> torch.Tensor:
+def bce(logits: torch.Tensor, labels: np.ndarray | torch.Tensor,
+        pos_weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean binary cross-entropy of ``(n, c)`` logits; ``pos_weight`` ``(c,)`` weighs each
+    category's positives."""
     labels = torch.as_tensor(labels, dtype=logits.dtype)
-    return F.binary_cross_entropy_with_logits(logits, labels)
+    return F.binary_cross_entropy_with_logits(logits, labels, pos_weight=pos_weight)
