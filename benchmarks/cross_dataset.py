@@ -61,8 +61,8 @@ def _named(name: str, entity_id: str) -> str:
 
 
 def _mean_std(runs, key) -> str:
-    values = [r[key] for r in runs]
-    return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
+    values = [r[key] for r in runs if r[key] is not None]  # None: not computable (no NaN in JSON)
+    return f"{np.mean(values):.3f} ± {np.std(values):.3f}" if values else "n/a"
 
 
 def render(record: dict) -> str:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.errors import DataFormatError, MissingDependencyError
-from graphmed.graph.medgraph import MedGraph
+from graphmed.graph.medgraph import MedGraph, _node_table
 from graphmed.io import atomic_write_bytes
 
 #: File suffixes :func:`write_table` understands.
@@ -87,6 +87,8 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
         DataFormatError: another suffix.
         MissingDependencyError: ``.parquet`` without pyarrow.
     """
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
     path = check_table_path(path)
     if path.suffix.lower() == ".csv":
         return atomic_write_bytes(path, table.to_csv(index=False).encode("utf-8"))
@@ -135,8 +137,9 @@ def embeddings_frame(embeddings: Mapping[str, np.ndarray] | np.ndarray,
             (e.g. ``MedGraph.nodes``), or one table for one array.
     """
     if not isinstance(embeddings, Mapping):
-        if isinstance(nodes, Mapping):
-            raise TypeError("one embedding array needs one node table")
+        if not isinstance(nodes, pd.DataFrame):
+            raise TypeError(f"one embedding array needs one node table (a DataFrame), got "
+                            f"{type(nodes).__name__}")
         embeddings, nodes = {"node": embeddings}, {"node": nodes}
     elif not isinstance(nodes, Mapping):
         raise TypeError("embeddings per node type need a node table per node type")
@@ -144,7 +147,11 @@ def embeddings_frame(embeddings: Mapping[str, np.ndarray] | np.ndarray,
     for node_type, values in embeddings.items():
         if hasattr(values, "detach"):
             values = values.detach().cpu().float().numpy()
-        values = np.asarray(values, dtype=np.float64)
+        values = np.asarray(values)
+        if not (np.issubdtype(values.dtype, np.number) or values.dtype == bool):
+            raise DataFormatError(f"embeddings must be numbers, got dtype {values.dtype}",
+                                  source=f"embeddings[{node_type!r}]")
+        values = values.astype(np.float64)
         if node_type not in nodes:
             raise DataFormatError(f"no node table for node type {node_type!r} (tables: "
                                   f"{', '.join(nodes)})", source="embeddings")
@@ -156,10 +163,9 @@ def embeddings_frame(embeddings: Mapping[str, np.ndarray] | np.ndarray,
             raise DataFormatError(f"embedding size {values.shape[1]} differs from {dim}",
                                   source=f"embeddings[{node_type!r}]")
         dim = values.shape[1]
-        ids = table["id"].astype(str).to_numpy()
-        names = table["name"].astype(object).to_numpy() if "name" in table.columns else ids
-        front = pd.DataFrame({"type": node_type, "id": ids,
-                              "name": np.where(pd.isna(names), ids, names).astype(str)})
+        named = _node_table(table, node_type)  # checks the id column
+        front = pd.DataFrame({"type": node_type, "id": named["id"].to_numpy(),
+                              "name": named["name"].to_numpy()})
         dims = pd.DataFrame(values, columns=[f"dim_{i}" for i in range(dim)])
         frames.append(pd.concat([front, dims], axis=1))
     if not frames:

@@ -9,14 +9,26 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from graphmed.errors import OutputPathError
+
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
     The bytes go to a temporary file in the same folder, are flushed to disk, then
     renamed over ``path`` (an atomic operation on POSIX and Windows).
+
+    Raises:
+        OutputPathError: a folder stands at ``path``, or a file where a folder above it must go.
     """
     path = Path(path)
+    if path.is_dir():
+        raise OutputPathError(f"{str(path)!r}: a folder stands where the file is to be written")
+    for folder in (path.parent, *path.parent.parents):  # up to the first that exists
+        if folder.exists():
+            if not folder.is_dir():
+                raise OutputPathError(f"{str(path)!r}: {str(folder)!r} is a file, not a folder")
+            break
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -44,6 +56,8 @@ def _default_mode(path: Path) -> int:
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write UTF-8 text atomically (see :func:`atomic_write_bytes`)."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 

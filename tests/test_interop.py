@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from graphmed.datasets import DrugDiseaseDataset
-from graphmed.errors import DataFormatError, MissingDependencyError
+from graphmed.errors import DataFormatError, MissingDependencyError, OutputPathError
 from graphmed.graph import build_drug_disease_graph
 from graphmed.interop import (embeddings_frame, predictions_frame, to_dgl, to_networkx,
                               write_embeddings, write_predictions, write_table)
@@ -117,3 +117,18 @@ def test_embeddings(tiny, tmp_path):
     with pytest.raises(DataFormatError, match="size 3 differs from 2"):
         embeddings_frame({"drug": np.ones((3, 2)), "disease": np.ones((2, 3))},
                          {"drug": tiny.drugs, "disease": tiny.diseases})
+
+
+def test_embedding_and_table_inputs_are_named(tiny, tmp_path):
+    with pytest.raises(DataFormatError, match=r"drug: node table needs an 'id' column"):
+        embeddings_frame({"drug": np.ones((3, 2))}, {"drug": tiny.drugs.rename(columns={"id": "key"})})
+    with pytest.raises(DataFormatError, match=r"embeddings\['node'\]: embeddings must be numbers"):
+        embeddings_frame(np.array([["a", "b"]] * 3), tiny.drugs)
+    with pytest.raises(TypeError, match="one embedding array needs one node table .*got list"):
+        embeddings_frame(np.ones((3, 2)), ["A", "B", "C"])
+    with pytest.raises(TypeError, match="table must be a pandas DataFrame, got list"):
+        write_table([1, 2], tmp_path / "t.csv")
+    (tmp_path / "d.csv").mkdir()
+    with pytest.raises(OutputPathError, match="a folder stands where the file is to be written"):
+        write_table(pd.DataFrame({"a": [1]}), tmp_path / "d.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]

@@ -80,3 +80,20 @@ def test_atomic_write_gives_ordinary_permissions(tmp_path):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     finally:
         os.umask(umask)
+
+
+def test_a_folder_in_the_way_is_named_and_nothing_is_left(tmp_path):
+    from graphmed.errors import OutputPathError
+
+    with pytest.raises(OutputPathError, match="a folder stands where the file is to be written"):
+        atomic_write_json(tmp_path, {"a": 1})
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputPathError, match=r"file/out.json': '.*file' is a file, not a folder"):
+        atomic_write_json(tmp_path / "file" / "out.json", {"a": 1})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_atomic_write_text_needs_text(tmp_path):
+    with pytest.raises(TypeError, match="text must be a str, got bytes"):
+        atomic_write_text(tmp_path / "out.txt", b"bytes")
+    assert list(tmp_path.iterdir()) == []

@@ -22,7 +22,8 @@ import pandas as pd
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.errors import DataFormatError
-from graphmed.evaluation.metrics import aupr, auroc, average_ranks, per_group_mean
+from graphmed.evaluation.evaluator import _finite_or_none
+from graphmed.evaluation.metrics import _check_k, aupr, auroc, average_ranks, per_group_mean
 
 DEFAULT_KS = (20, 100, 500)
 
@@ -131,11 +132,14 @@ class CrossDatasetResult:
         return self.hits[k] / self.expected_hits[k]
 
     def to_dict(self) -> dict:
-        """JSON-ready summary (without the table of confirmed candidates)."""
+        """JSON-ready summary (without the table of confirmed candidates); a metric that could
+        not be computed (e.g. ``disease_auroc`` when no disease has both a confirmed and an
+        unconfirmed candidate) is ``None``, as JSON has no NaN."""
         return {"source": self.source, "target": self.target, "n_drugs": self.n_drugs,
                 "n_diseases": self.n_diseases, "n_candidates": self.n_candidates,
                 "n_confirmed": self.n_confirmed, "n_source_only": self.n_source_only,
-                "auroc": self.auroc, "aupr": self.aupr, "disease_auroc": self.disease_auroc,
+                "auroc": _finite_or_none(self.auroc), "aupr": _finite_or_none(self.aupr),
+                "disease_auroc": _finite_or_none(self.disease_auroc),
                 "disease_count": self.disease_count,
                 "hits": {str(k): v for k, v in self.hits.items()},
                 "expected_hits": {str(k): v for k, v in self.expected_hits.items()}}
@@ -174,6 +178,12 @@ def cross_dataset_validation(scores, source: DrugDiseaseDataset, target: DrugDis
         DataFormatError: wrong score shape or non-finite scores, no shared ids, or no
             candidate confirmed.
     """
+    if isinstance(ks, (str, bytes)) or not np.iterable(ks):
+        raise TypeError(f"ks must be a sequence of positive integers, got {ks!r}")
+    try:
+        ks = tuple(_check_k(k) for k in ks)
+    except ValueError as err:
+        raise ValueError(f"ks: {err}") from None
     matrix = _score_matrix(scores, source)
     shared = shared_entities(source, target)
     known = shared.source_block(source.associations)
@@ -194,7 +204,6 @@ def cross_dataset_validation(scores, source: DrugDiseaseDataset, target: DrugDis
         disease_auroc, disease_count = per_disease.mean, per_disease.count
     except ValueError:  # no disease has both a confirmed and an unconfirmed candidate
         disease_auroc, disease_count = float("nan"), 0
-    ks = tuple(int(k) for k in ks)
     rank = (n_candidates + 1) - average_ranks(values)  # 1 = best
     hit = labels.nonzero()[0]
     drugs, diseases = drug_of[hit], disease_of[hit]
@@ -235,6 +244,9 @@ def listed_in(target: DrugDiseaseDataset, drug_ids, disease_ids) -> pd.array:
     For marking ranked candidates of one data set (e.g. from
     :func:`~graphmed.repurpose.rank_candidates`) with what another data set knows.
     """
+    for name, ids in (("drug_ids", drug_ids), ("disease_ids", disease_ids)):
+        if isinstance(ids, str):
+            raise TypeError(f"{name} must be a list of ids (one per pair), not one string ({ids!r})")
     drugs = pd.Index(target.drugs["id"].astype(str)).get_indexer(pd.Index(drug_ids).astype(str))
     diseases = pd.Index(target.diseases["id"].astype(str)).get_indexer(
         pd.Index(disease_ids).astype(str))

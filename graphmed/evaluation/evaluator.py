@@ -74,6 +74,9 @@ def resolve_metrics(metrics: Sequence[str] | Mapping[str, MetricFn]) -> dict[str
             metrics = [metrics]
         out = {}
         for name in metrics:
+            if not isinstance(name, str):
+                raise TypeError(f"metrics must be names such as 'auroc' or 'precision@10', or a "
+                                f"mapping of names to functions; got {name!r}")
             out[name] = _by_name(name)
     if not out:
         raise ValueError("at least one metric is needed")
@@ -88,6 +91,18 @@ def _by_name(name: str) -> MetricFn:
         return partial(METRICS_AT_K[base], k=int(k))
     known = sorted(METRICS) + [f"{b}@k" for b in sorted(METRICS_AT_K)]
     raise ValueError(f"unknown metric {name!r}; known: {', '.join(known)}")
+
+
+def check_ddof(ddof: Any) -> int:
+    """``ddof`` as an int, checked to be a non-negative integer."""
+    if isinstance(ddof, bool) or not isinstance(ddof, Integral) or ddof < 0:
+        raise ValueError(f"ddof must be a non-negative integer, got {ddof!r}")
+    return int(ddof)
+
+
+def _check_which(which: str) -> None:
+    if which not in ("pooled", "fold"):
+        raise ValueError(f"which must be 'pooled' or 'fold', got {which!r}")
 
 
 def _std(values: np.ndarray, ddof: int) -> float:
@@ -136,6 +151,7 @@ def metric_cell(metric: Mapping[str, Any], which: str = "fold", digits: int = 4)
     """``"mean ± std"`` of one metric of :meth:`EvaluationSummary.to_dict` (e.g. a results
     JSON's ``["metrics"]["auroc"]``); ``which`` is ``"fold"`` or ``"pooled"``; ``"n/a"`` when
     the mean is missing."""
+    _check_which(which)
     return _fmt(_nan_if_none(metric[f"{which}_mean"]), _nan_if_none(metric[f"{which}_std"]),
                 digits)
 
@@ -206,13 +222,24 @@ class EvaluationSummary:
             which: ``"pooled"`` (over seeds) or ``"fold"`` (over all runs).
             metrics: metric names and order; default all.
         """
-        if which not in ("pooled", "fold"):
-            raise ValueError(f"which must be 'pooled' or 'fold', got {which!r}")
+        _check_which(which)
+        names = self._metric_names(metrics)
         cells = []
-        for name in metrics or list(self.metrics):
+        for name in names:
             m = self.metrics[name]
             cells.append(_fmt(getattr(m, f"{which}_mean"), getattr(m, f"{which}_std"), digits))
         return "| " + " | ".join([label, *cells]) + " |"
+
+    def _metric_names(self, metrics: Sequence[str] | None) -> list[str]:
+        """``metrics`` (default: all), checked to be metrics of this summary."""
+        if not metrics:
+            return list(self.metrics)
+        names = [metrics] if isinstance(metrics, str) else list(metrics)
+        unknown = [name for name in names if name not in self.metrics]
+        if unknown:
+            raise ValueError(f"no metric {unknown[0]!r} in this summary; it has "
+                             f"{', '.join(self.metrics)}")
+        return names
 
     def to_markdown(self, digits: int = 4) -> str:
         """Table with one row per metric: pooled and fold mean ± std."""
@@ -231,7 +258,7 @@ def markdown_table(summaries: Mapping[str, EvaluationSummary], which: str = "poo
     """Table with one row per labelled summary (e.g. per model), one column per metric."""
     if not summaries:
         raise ValueError("no summary to tabulate")
-    names = list(metrics or next(iter(summaries.values())).metrics)
+    names = next(iter(summaries.values()))._metric_names(metrics)
     lines = ["| " + " | ".join(["", *names]) + " |", "|" + "---|" * (len(names) + 1)]
     lines += [s.markdown_row(label, which, digits, names) for label, s in summaries.items()]
     return "\n".join(lines)
@@ -271,9 +298,7 @@ class Evaluator:
     def __init__(self, metrics: Sequence[str] | Mapping[str, MetricFn] = DEFAULT_METRICS, *,
                  ddof: int = 0):
         self.metrics = resolve_metrics(metrics)
-        if isinstance(ddof, bool) or not isinstance(ddof, Integral) or ddof < 0:
-            raise ValueError(f"ddof must be a non-negative integer, got {ddof!r}")
-        self.ddof = int(ddof)
+        self.ddof = check_ddof(ddof)
         self._runs: dict[tuple[int, int], _Run] = {}
 
     def __len__(self) -> int:

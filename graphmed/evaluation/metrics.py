@@ -101,8 +101,11 @@ def check_binary(labels: Any, scores: Any, *, need_pos: bool = True,
 
 # --------------------------------------------------------------------------- classification
 def average_ranks(values: Any) -> np.ndarray:
-    """1-based ranks of ``values (n,)`` in ascending order, ties sharing their mean rank."""
-    x = np.asarray(values)
+    """1-based ranks of ``values (n,)`` in ascending order, ties sharing their mean rank.
+
+    ``values`` must be finite numbers (a NaN has no rank).
+    """
+    x = _scores(values, "values")
     n = x.size
     order = np.argsort(x, kind="stable")
     xs = x[order]

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from graphmed.evaluation.evaluator import (EvaluationSummary, MetricSummary, RunInfo, _std,
-                                          new_run_key)
-from graphmed.evaluation.metrics import _to_numpy, auroc
+                                          check_ddof, new_run_key)
+from graphmed.evaluation.metrics import _scores, _to_numpy, auroc
 
 MULTILABEL_METRICS = ("macro_auroc", "micro_auroc", "macro_f1", "micro_f1")
 THRESHOLD_MODES = ("class", "global")
@@ -41,10 +41,7 @@ def _matrix(x: Any, name: str, binary: bool = False) -> np.ndarray:
         if not ok.all():
             raise ValueError(f"{name} must be 0/1")
         return arr.astype(bool)
-    arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} must be finite")
-    return arr
+    return _scores(arr.astype(np.float64) if arr.dtype == bool else arr, name, ndim=2)
 
 
 def _pair(labels: Any, scores: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -153,12 +150,24 @@ def choose_thresholds(labels: Any, scores: Any, mode: str = "class") -> np.ndarr
     return out
 
 
+def _thresholds(thresholds: Any, n_categories: int) -> np.ndarray:
+    """``(c,)`` float thresholds, one per category (``inf``: never predicted; NaN refused)."""
+    t = _to_numpy(thresholds)
+    if not (np.issubdtype(t.dtype, np.integer) or np.issubdtype(t.dtype, np.floating)):
+        raise ValueError(f"thresholds must be numbers, got dtype {t.dtype}")
+    t = t.astype(np.float64).reshape(-1)
+    if np.isnan(t).any():
+        raise ValueError(f"thresholds: category {int(np.flatnonzero(np.isnan(t))[0])} has a NaN "
+                         "threshold (no score is >= NaN, so it would never be predicted)")
+    if t.size != n_categories:
+        raise ValueError(f"{t.size} thresholds for {n_categories} categories")
+    return t
+
+
 def multilabel_metrics(labels: Any, scores: Any, thresholds: Any) -> dict[str, float]:
     """All of :data:`MULTILABEL_METRICS` for one test set; F1 from ``scores >= thresholds``."""
     y, s = _pair(labels, scores)
-    t = np.asarray(thresholds, dtype=np.float64).reshape(-1)
-    if t.size != y.shape[1]:
-        raise ValueError(f"{t.size} thresholds for {y.shape[1]} categories")
+    t = _thresholds(thresholds, y.shape[1])
     p = s >= t
     return {"macro_auroc": macro_auroc(y, s), "micro_auroc": micro_auroc(y, s),
             "macro_f1": macro_f1(y, p), "micro_f1": micro_f1(y, p)}
@@ -175,7 +184,7 @@ class MultiLabelEvaluator:
     """
 
     def __init__(self, *, ddof: int = 0):
-        self.ddof = int(ddof)
+        self.ddof = check_ddof(ddof)
         self._runs: dict[tuple[int, int], dict] = {}
 
     def __len__(self) -> int:
@@ -192,11 +201,14 @@ class MultiLabelEvaluator:
         """
         key = new_run_key(seed, fold, self._runs)
         y, s = _pair(labels, scores)
+        if isinstance(categories, str):
+            raise TypeError(f"categories must be a list of {y.shape[1]} names, not one string "
+                            f"({categories!r})")
         categories = [str(c) for c in (range(y.shape[1]) if categories is None else categories)]
         if len(categories) != y.shape[1] or len(set(categories)) != len(categories):
             raise ValueError(f"need {y.shape[1]} distinct category names, got {categories}")
         values = multilabel_metrics(y, s, thresholds)
-        p = s >= np.asarray(thresholds, dtype=np.float64).reshape(1, -1)
+        p = s >= _thresholds(thresholds, y.shape[1]).reshape(1, -1)
         self._runs[key] = {"labels": y.copy(), "scores": s.copy(), "predictions": p,
                            "categories": categories, "values": values}
         return dict(values)

@@ -85,6 +85,9 @@ def _select_views(dataset: DrugDiseaseDataset, wanted: Iterable[str] | None):
             wanted = [wanted]
         chosen = []
         for item in wanted:
+            if not isinstance(item, str):
+                raise TypeError(f"similarity_views must be view names such as 'chem' or "
+                                f"'drug:chem', got {item!r}")
             node_type, _, view = item.rpartition(":")
             if node_type == "disease":
                 node_type = dataset.disease_kind

@@ -74,6 +74,8 @@ def similarity_edges(similarity: np.ndarray | torch.Tensor, k: int, *, symmetric
 def _as_square(similarity) -> torch.Tensor:
     if torch.is_tensor(similarity):
         sim = similarity.detach().cpu()
+        if sim.dtype == torch.bool or sim.is_complex():
+            raise DataFormatError(f"similarity matrix must be real numbers, got dtype {sim.dtype}")
     else:
         array = np.asarray(similarity)
         if not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):

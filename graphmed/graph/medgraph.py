@@ -80,6 +80,9 @@ class MedGraph:
     def indices_of(self, node_type: str, ids: Iterable[str]) -> np.ndarray:
         """``(len(ids),)`` int64 node indices; raises like :meth:`index_of` on the first unknown id."""
         table = self._table(node_type)
+        if isinstance(ids, str):
+            raise TypeError(f"ids must be a list of ids, not one string ({ids!r}); "
+                            "index_of takes one id")
         ids = pd.Index([str(i) for i in ids])
         positions = pd.Index(table["id"]).get_indexer(ids)
         if (positions < 0).any():

@@ -13,6 +13,12 @@ from graphmed.repurpose.names import NameIndex
 CANDIDATE_COLUMNS = ("rank", "id", "name", "score", "known")
 
 
+def check_top(top, name: str = "top") -> None:
+    """Raise ``ValueError`` unless ``top`` (rows to show) is a positive integer or None."""
+    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
+        raise ValueError(f"{name} must be a positive integer or None, got {top!r}")
+
+
 def score_matrix_of(model_or_scores, dataset: DrugDiseaseDataset) -> np.ndarray:
     """``(n_drugs, n_diseases)`` scores from a fitted model (anything with ``score_matrix()``,
     e.g. a :class:`~graphmed.models.PairScorer` or a
@@ -32,9 +38,16 @@ def score_matrix_of(model_or_scores, dataset: DrugDiseaseDataset) -> np.ndarray:
         raise DataFormatError(f"scores have shape {scores.shape}, but {dataset.name} has "
                               f"{expected[0]} drugs x {expected[1]} {dataset.disease_kind}s",
                               source="scores")
-    if np.isnan(scores).any():
-        raise DataFormatError("scores contain NaN", source="scores")
+    refuse_nan(scores)
     return scores
+
+
+def refuse_nan(scores: np.ndarray) -> None:
+    """Raise :class:`DataFormatError` naming the first NaN of a score matrix."""
+    nan = np.argwhere(np.isnan(scores))
+    if nan.size:
+        raise DataFormatError(f"scores contain NaN ({len(nan)} entries, the first at drug index "
+                              f"{nan[0][0]}, disease index {nan[0][1]})", source="scores")
 
 
 def name_index(dataset: DrugDiseaseDataset, kind: str) -> NameIndex:
@@ -99,8 +112,7 @@ def rank_candidates(model_or_scores, dataset: DrugDiseaseDataset, *, disease: st
     """
     if (disease is None) == (drug is None):
         raise ValueError("give exactly one of disease= or drug=")
-    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
-        raise ValueError(f"top must be a positive integer or None, got {top!r}")
+    check_top(top)
     scores = score_matrix_of(model_or_scores, dataset)
     if disease is not None:
         query_kind, index = dataset.disease_kind, resolve(dataset, "disease", disease)
@@ -125,7 +137,8 @@ def mark_known_in(table: pd.DataFrame, other: DrugDiseaseDataset) -> pd.DataFram
     """A copy of a :func:`rank_candidates` table with a column ``in_<other.name>``: whether
     ``other`` (a data set with the same drug and disease ids) lists each candidate pair,
     ``<NA>`` where it does not hold the drug or the disease."""
-    if not {"id", "candidates"} <= set(table.attrs) or "id" not in table.columns:
+    if (not isinstance(table, pd.DataFrame) or not {"id", "candidates"} <= set(table.attrs)
+            or "id" not in table.columns):
         raise ValueError("mark_known_in needs a table from rank_candidates (it names the "
                          "query and its candidates)")
     query = [table.attrs["id"]] * len(table)

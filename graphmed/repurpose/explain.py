@@ -28,9 +28,10 @@ import numpy as np
 import pandas as pd
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.errors import UnknownNameError
 from graphmed.graph.drug_disease_graph import TREATS, build_drug_disease_graph
 from graphmed.graph.medgraph import MedGraph
-from graphmed.repurpose.candidates import resolve, score_matrix_of
+from graphmed.repurpose.candidates import check_top, refuse_nan, resolve, score_matrix_of
 from graphmed.repurpose.explanation import PATH_COLUMNS, Explanation, shorten
 from graphmed.repurpose.names import NameIndex
 
@@ -92,6 +93,8 @@ class PathExplainer:
             if value is not None and np.shape(value) != shape:
                 raise ValueError(f"{name} has shape {np.shape(value)}, the graph {shape}")
         self.scores = None if scores is None else np.asarray(scores, dtype=np.float64)
+        if self.scores is not None:
+            refuse_nan(self.scores)
         self.known = None if known is None else np.asarray(known, dtype=bool)
         self.attention = attention
         self.model = model
@@ -138,6 +141,11 @@ class PathExplainer:
         ``ranked``: ``"drug"`` ranks the drug among the drugs for the disease; ``"disease"``
         (or the disease kind) ranks the disease among the diseases for the drug.
         """
+        for name, index in (("drug", drug), ("disease", disease)):
+            if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+                raise TypeError(f"{name} must be an integer index, got {index!r} (explain_pair "
+                                "takes ids and names)")
+        check_top(top)
         r, s = int(drug), int(disease)
         by_drug = ranked == "drug"
         if not by_drug and ranked not in ("disease", self.kind):
@@ -280,9 +288,17 @@ def explain_candidates(explainer: PathExplainer, candidates: pd.DataFrame, *, to
     attrs = candidates.attrs
     if "kind" not in attrs or "index" not in attrs:
         raise ValueError("candidates must be a table from rank_candidates (its attrs name the query)")
+    check_top(top)
+    check_top(rows, "rows")
     table = candidates if rows is None else candidates.head(rows)
     names = explainer.drug_names if attrs["candidates"] == "drug" else explainer.disease_names
-    indices = [names.ids.index(i) for i in table["id"]]
+    position = {id_: i for i, id_ in enumerate(names.ids)}
+    unknown = [i for i in table["id"] if i not in position]
+    if unknown:
+        raise UnknownNameError(f"candidate {names.kind} {unknown[0]!r} is not in the explainer's "
+                               "graph; rank the candidates on the data set the explainer was "
+                               "built from")
+    indices = [position[i] for i in table["id"]]
     out = []
     for index in tqdm(indices, desc="explaining", disable=not progress, leave=False):
         pair = (index, attrs["index"]) if attrs["candidates"] == "drug" else (attrs["index"], index)

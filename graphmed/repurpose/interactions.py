@@ -28,7 +28,7 @@ from graphmed.errors import DataFormatError
 from graphmed.evaluation.metrics import hits_at_k
 from graphmed.models.checkpoint import load_checkpoint, save_checkpoint
 from graphmed.models.spectral_link import SpectralLinkModel
-from graphmed.repurpose.candidates import ranked_table
+from graphmed.repurpose.candidates import check_top, ranked_table
 from graphmed.repurpose.names import NameIndex
 from graphmed.seed import resolve_seed
 
@@ -191,9 +191,7 @@ def rank_interactions(model: InteractionModel, graph: InteractionGraph, drug: st
         name and the model's setting.
     """
     model.check_graph(graph)
-    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer))
-                            or top < 1):
-        raise ValueError(f"top must be a positive integer or None, got {top!r}")
+    check_top(top)
     names = NameIndex.from_table(graph.drugs, "drug")
     index = int(drug) if isinstance(drug, (int, np.integer)) and not isinstance(drug, bool) \
         else names.find(drug)

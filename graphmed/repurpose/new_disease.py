@@ -20,7 +20,8 @@ import pandas as pd
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.errors import DataFormatError, UnknownNameError
-from graphmed.repurpose.candidates import ranked_table
+from graphmed.checks import check_settings
+from graphmed.repurpose.candidates import check_top, ranked_table
 from graphmed.seed import resolve_seed, seed_everything
 from graphmed.splits.fold import TrainPart
 
@@ -127,6 +128,8 @@ def rank_for_new_disease(dataset: DrugDiseaseDataset, name: str, *, model: str =
 
     if dataset.disease_kind != "disease":
         raise DataFormatError(f"{dataset.name} holds {dataset.disease_kind}es, not diseases")
+    check_top(top)
+    check_settings(at_least={"neighbours": (neighbours, 0)})
     seed = resolve_seed(seed)
     data = with_new_disease(dataset, name)
     new = data.n_diseases - 1

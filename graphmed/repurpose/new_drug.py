@@ -18,7 +18,8 @@ import pandas as pd
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.errors import DataFormatError
-from graphmed.repurpose.candidates import ranked_table
+from graphmed.checks import check_settings
+from graphmed.repurpose.candidates import check_top, ranked_table
 from graphmed.repurpose.new_disease import fit_held_out_column
 from graphmed.seed import resolve_seed
 
@@ -102,6 +103,8 @@ def rank_for_new_drug(dataset: DrugDiseaseDataset, smiles: str, *, name: str | N
     """
     from graphmed.models.kronrls import KronRLS
 
+    check_top(top)
+    check_settings(at_least={"neighbours": (neighbours, 0)})
     seed = resolve_seed(seed)
     data = new_drug_views(with_new_drug(dataset, smiles, name), text_encoder=text_encoder)
     new = data.n_drugs - 1

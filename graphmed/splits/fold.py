@@ -5,15 +5,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.datasets.drug_disease import DrugDiseaseDataset, pair_indices
+from graphmed.errors import DataFormatError
 from graphmed.evaluation.metrics import auroc_aupr
 
 PARTS = ("train_pos", "train_neg", "val_pos", "val_neg", "test_pos", "test_neg")
-
-
-def _pairs(array) -> np.ndarray:
-    array = np.asarray(array, dtype=np.int64)
-    return array.reshape(-1, 2)
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,9 +103,15 @@ class Fold:
     held_out_diseases: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __post_init__(self) -> None:
+        shape = tuple(self.shape)
+        if len(shape) != 2 or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool)
+                                      and s >= 0 for s in shape):
+            raise DataFormatError(f"shape must be (n_drugs, n_diseases), got {self.shape!r}",
+                                  source=f"fold {self.index}")
+        object.__setattr__(self, "shape", tuple(int(s) for s in shape))
         for part in PARTS:
-            object.__setattr__(self, part, _pairs(getattr(self, part)))
-        object.__setattr__(self, "shape", tuple(int(s) for s in self.shape))
+            object.__setattr__(self, part, pair_indices(getattr(self, part), self.shape,
+                                                        source=f"fold {self.index} {part}"))
         object.__setattr__(self, "held_out_diseases",
                            np.asarray(self.held_out_diseases, dtype=np.int64).ravel())
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
 
+from graphmed.checks import check_settings
 from graphmed.datasets.drug_disease import binary_matrix
 from graphmed.errors import DataFormatError, UnknownNameError
 from graphmed.splits.fold import Fold
@@ -33,14 +34,12 @@ def _carve(pairs: np.ndarray, fraction: float, rng: np.random.Generator) -> tupl
     return pairs[np.sort(order[n_val:])], pairs[np.sort(order[:n_val])]
 
 
-def _check(associations: np.ndarray, n_folds: int, val_fraction: float) -> np.ndarray:
+def _check(associations: np.ndarray, n_folds: int, val_fraction: float, seed: int) -> np.ndarray:
     associations = np.asarray(getattr(associations, "associations", associations))  # a data set's matrix
     if associations.ndim != 2:
         raise ValueError(f"associations must be a 2-D drug x disease matrix, got {associations.shape}")
-    if n_folds < 2:
-        raise ValueError(f"n_folds must be at least 2, got {n_folds}")
-    if not 0.0 <= val_fraction < 1.0:
-        raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction}")
+    check_settings(at_least={"n_folds": (n_folds, 2), "seed": (seed, 0)},
+                   fractions={"val_fraction": val_fraction})
     associations = binary_matrix(associations)
     n_pos = int(associations.sum())
     if n_pos < n_folds or associations.size - n_pos < n_folds:
@@ -58,7 +57,7 @@ def protocol_a(associations: np.ndarray, *, n_folds: int = 10, seed: int = 0,
     Returns:
         ``n_folds`` folds; training negatives are all training unknowns (minus validation).
     """
-    associations = _check(associations, n_folds, val_fraction)
+    associations = _check(associations, n_folds, val_fraction, seed)
     pos, unk = np.argwhere(associations), np.argwhere(~associations)
     kfold = KFold(n_splits=n_folds, shuffle=True, random_state=seed)
     folds = []
@@ -79,7 +78,7 @@ def protocol_b(associations: np.ndarray, *, n_folds: int = 10, seed: int = 0,
     Leakage-free: test negatives are never training negatives or graph edges, and the
     validation part comes from the training part.
     """
-    associations = _check(associations, n_folds, val_fraction)
+    associations = _check(associations, n_folds, val_fraction, seed)
     pos, unk = np.argwhere(associations), np.argwhere(~associations)
     rng = np.random.default_rng([seed, 10_000])
     if len(unk) < len(pos):
@@ -110,7 +109,7 @@ def new_disease(associations: np.ndarray, *, n_folds: int = 10, seed: int = 0,
     Diseases without any known drug are never held out (nothing to evaluate) and stay
     in training as plain nodes.
     """
-    associations = _check(associations, n_folds, val_fraction)
+    associations = _check(associations, n_folds, val_fraction, seed)
     diseases = np.flatnonzero(associations.any(axis=0))
     if len(diseases) < n_folds:
         raise DataFormatError(f"{len(diseases)} diseases with known drugs cannot be split "

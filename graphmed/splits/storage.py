@@ -17,8 +17,16 @@ FORMAT_VERSION = 1
 
 def save_folds(folds: list[Fold], path: str | Path, *, dataset_checksum: str | None = None) -> Path:
     """Write ``folds`` to ``path`` atomically; ``dataset_checksum`` ties them to their data."""
+    if isinstance(folds, Fold):
+        raise TypeError("folds must be a list of folds; wrap one fold as [fold]")
+    folds = list(folds)
     if not folds:
         raise ValueError("no folds to save")
+    for fold in folds[1:]:
+        if (fold.protocol, fold.shape) != (folds[0].protocol, folds[0].shape):
+            raise ValueError(f"folds to save together need one protocol and shape; fold "
+                             f"{fold.index} is {fold.protocol} {fold.shape}, fold "
+                             f"{folds[0].index} {folds[0].protocol} {folds[0].shape}")
     meta = {"format_version": FORMAT_VERSION, "protocol": folds[0].protocol, "seed": folds[0].seed,
             "n_folds": len(folds), "shape": list(folds[0].shape), "dataset_checksum": dataset_checksum,
             "seeds": [fold.seed for fold in folds], "indices": [fold.index for fold in folds]}

@@ -139,3 +139,27 @@ def test_confirmed_candidates_take_names_from_either_data_set():
     result = cross_dataset_validation(np.arange(12.0).reshape(4, 3), unnamed, bare)
     assert list(result.confirmed["drug"]) == ["c", "b", "a"]  # no name anywhere: the id
     assert list(result.confirmed["disease"]) == ["disease p", "disease r", "q"]
+
+
+def test_cut_offs_and_ids_are_checked():
+    scores = np.zeros((SOURCE.n_drugs, SOURCE.n_diseases))
+    with pytest.raises(TypeError, match="ks must be a sequence of positive integers, got 20"):
+        cross_dataset_validation(scores, SOURCE, TARGET, ks=20)
+    for ks in ((10, 0), (2.5,)):
+        with pytest.raises(ValueError, match="ks: k must be a positive integer"):
+            cross_dataset_validation(scores, SOURCE, TARGET, ks=ks)
+    with pytest.raises(TypeError, match="drug_ids must be a list of ids .*not one string"):
+        listed_in(TARGET, "a", ["p"])
+
+
+def test_a_metric_that_cannot_be_computed_is_null_in_json():
+    import json
+
+    # the only confirmed candidates are both of disease q's, so no disease has a confirmed
+    # and an unconfirmed candidate: the per-disease AUROC has nothing to average
+    target = _dataset("tgt", ["a", "b", "c"], ["p", "q", "r"], [("a", "q"), ("c", "q")])
+    result = cross_dataset_validation(np.arange(12.0).reshape(4, 3), SOURCE, target, ks=(1,))
+    assert np.isnan(result.disease_auroc) and result.disease_count == 0
+    record = result.to_dict()
+    assert record["disease_auroc"] is None and record["auroc"] == pytest.approx(result.auroc)
+    json.dumps(record, allow_nan=False)  # valid JSON: no bare NaN

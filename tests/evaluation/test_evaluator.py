@@ -6,7 +6,7 @@ import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from graphmed.evaluation import (EvaluationSummary, Evaluator, aupr, hits_at_k, markdown_table,
-                                 mrr, precision_at_k, resolve_metrics)
+                                 metric_cell, mrr, precision_at_k, resolve_metrics)
 
 # 2 seeds x 2 folds with AUROC known by hand
 RUNS = {
@@ -179,3 +179,20 @@ def test_metric_cell_formats_a_saved_metric():
     assert metric_cell(saved, "fold", digits=3) == "0.912 ± 0.012"
     assert metric_cell(saved, "pooled") == "n/a"
     assert metric_cell({"fold_mean": 0.5, "fold_std": None}) == "0.5000"
+
+
+@pytest.mark.parametrize("entry", [aupr, 3])
+def test_metric_names_must_be_strings(entry):
+    with pytest.raises(TypeError, match="metrics must be names such as 'auroc'"):
+        resolve_metrics(["auroc", entry])
+
+
+def test_tables_name_a_metric_the_summary_lacks():
+    summary = _filled().summarize()
+    with pytest.raises(ValueError, match="no metric 'mrr' in this summary; it has auroc, aupr"):
+        summary.markdown_row("model", metrics=["auroc", "mrr"])
+    with pytest.raises(ValueError, match="no metric 'mrr' in this summary"):
+        markdown_table({"model": summary}, metrics=["mrr"])
+    assert markdown_table({"model": summary}, metrics="aupr").splitlines()[0] == "|  | aupr |"
+    with pytest.raises(ValueError, match="which must be 'pooled' or 'fold', got 'folds'"):
+        metric_cell(summary.to_dict()["metrics"]["auroc"], "folds")

@@ -251,3 +251,12 @@ def test_per_group_validation():
                    np.array(["a", None, "b", "b"], dtype=object)):
         with pytest.raises(ValueError, match=r"groups: item 1 has no group id \(1 such items\)"):
             per_group_mean(auroc, [1, 0, 1, 0], [0.3, 0.2, 0.5, 0.1], groups)
+
+
+@pytest.mark.parametrize("values, match", [
+    ([1.0, np.nan, np.nan], r"values must be finite; entry 1"),
+    ([[1.0, 2.0], [3.0, 4.0]], r"values must be 1-D, got shape \(2, 2\)"),
+])
+def test_average_ranks_refuses_what_has_no_rank(values, match):
+    with pytest.raises(ValueError, match=match):
+        average_ranks(values)

@@ -63,3 +63,23 @@ def test_evaluator_fold_mean_and_pooled(case):
     assert summary.metrics["micro_f1"].pooled[0] == pytest.approx(micro_f1(y, s >= 0.8))
     with pytest.raises(ValueError, match="already added"):
         ev.add(0, 1, y, s, t)
+
+
+def test_multilabel_inputs_are_named_when_wrong(case):
+    y, s = case
+    with pytest.raises(ValueError, match="ddof must be a non-negative integer, got 1.5"):
+        MultiLabelEvaluator(ddof=1.5)
+    with pytest.raises(ValueError, match="ddof must be a non-negative integer, got -1"):
+        MultiLabelEvaluator(ddof=-1)
+    ev = MultiLabelEvaluator()
+    with pytest.raises(TypeError, match="categories must be a list of 5 names, not one string"):
+        ev.add(0, 0, y, s, np.full(5, 0.5), categories="abcde")  # not read letter by letter
+    thresholds = np.full(5, 0.5)
+    thresholds[3] = np.nan
+    with pytest.raises(ValueError, match="thresholds: category 3 has a NaN threshold"):
+        multilabel_metrics(y, s, thresholds)
+    with pytest.raises(ValueError, match="thresholds: category 3"):
+        ev.add(0, 0, y, s, thresholds)
+    with pytest.raises(ValueError, match="scores must be numeric, got dtype <U"):
+        macro_auroc(y, s.astype(str))
+    assert len(ev) == 0

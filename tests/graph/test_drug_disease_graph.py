@@ -262,3 +262,13 @@ def test_similarity_view_selection():
         build_drug_disease_graph(dataset, similarity_views=["chen"])
     with pytest.raises(UnknownNameError, match="disease:chem"):
         build_drug_disease_graph(dataset, similarity_views=["disease:chem"])
+
+
+def test_similarity_inputs_that_are_not_real_numbers_or_names():
+    dataset = _random_dataset(n_drugs=5, n_viruses=3)
+    for bad in (3, None):
+        with pytest.raises(TypeError, match=f"similarity_views must be view names .*got {bad}"):
+            build_drug_disease_graph(dataset, similarity_views=["chem", bad])
+    for dtype in (torch.complex64, torch.bool):  # as numpy arrays of these dtypes are
+        with pytest.raises(DataFormatError, match=f"must be real numbers, got dtype {dtype}"):
+            topk_neighbours(torch.ones((3, 3), dtype=dtype), 1)

@@ -130,3 +130,8 @@ def test_summary_and_repr(tiny):
     assert text.startswith("MedGraph('tiny'") and "drug-similar_chem->drug" in text
     assert edge_type_name(("drug", "treats", "virus")) == "drug-treats->virus"
     assert isinstance(tiny.data["drug"].node_index, torch.Tensor)
+
+
+def test_indices_of_one_string_is_not_read_letter_by_letter(tiny):
+    with pytest.raises(TypeError, match=r"ids must be a list of ids, not one string \('DB01'\)"):
+        tiny.indices_of("drug", "DB01")

@@ -62,6 +62,8 @@ def test_candidates_marked_with_what_another_data_set_lists(small):
     assert bool(diseases["in_other"].iloc[0])
     with pytest.raises(ValueError, match="needs a table from rank_candidates"):
         mark_known_in(pd.DataFrame({"id": ["DB01"]}), other)
+    with pytest.raises(ValueError, match="needs a table from rank_candidates"):
+        mark_known_in(["DB01"], other)
 
 
 def test_ties_keep_data_order(small):

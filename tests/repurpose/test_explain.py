@@ -150,3 +150,29 @@ def test_attention_weights_are_reported(small):
     explanation = PathExplainer(graph, attention=weights).explain(1, 2)
     assert explanation.attention == weights
     assert "modality attention: drug: structure 0.70, text 0.30" in str(explanation)
+
+
+def test_explain_arguments_are_checked(small):
+    from graphmed.errors import DataFormatError, UnknownNameError
+
+    graph = build_drug_disease_graph(small, top_k=3)
+    explainer = PathExplainer(graph)
+    for top in (-1, 0, 2.5):  # -1 showed all paths but the last
+        with pytest.raises(ValueError, match=f"top must be a positive integer or None, got {top}"):
+            explainer.explain(1, 2, top=top)
+    with pytest.raises(ValueError, match="top must be a positive integer"):
+        explain_pair(None, small, drug="DB02", disease="D3", top=-1)
+    for drug in (1.7, "DB02"):  # 1.7 was taken as drug 1
+        with pytest.raises(TypeError, match=f"drug must be an integer index, got {drug!r}"):
+            explainer.explain(drug, 2)
+    scores = np.zeros((small.n_drugs, small.n_diseases))
+    scores[3, 1] = np.nan
+    with pytest.raises(DataFormatError, match="scores contain NaN .*drug index 3, disease index 1"):
+        PathExplainer(graph, scores=scores)
+    table = rank_candidates(np.zeros((5, 4)), small, disease="D3", top=None)
+    with pytest.raises(ValueError, match="rows must be a positive integer or None, got -1"):
+        explain_candidates(explainer, table, rows=-1)  # was: all rows but the last
+    foreign = table.assign(id=["XX"] * len(table))
+    foreign.attrs = dict(table.attrs)
+    with pytest.raises(UnknownNameError, match="candidate drug 'XX' is not in the explainer's graph"):
+        explain_candidates(explainer, foreign)

@@ -109,3 +109,13 @@ def test_names_only_models_never_read_the_disease_views(fdataset):
     config = names_only.config()
     assert config["text_views"] == ["disease"] and config["disease_names_only"]
     assert names_only.name == "kronrls-disease-names-only" and names_only.uses_validation
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"top": -1}, "top must be a positive integer or None, got -1"),
+    ({"top": 2.5}, "top must be a positive integer or None, got 2.5"),
+    ({"neighbours": -1}, "neighbours must be an integer >= 0, got -1"),
+])
+def test_settings_are_checked_before_fitting(small, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        rank_for_new_disease(small, "a rare disease", model="kronrls", **kwargs)

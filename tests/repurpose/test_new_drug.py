@@ -79,3 +79,12 @@ def test_a_data_set_without_smiles_cannot_place_it(small):
     no_smiles = replace(small, drugs=small.drugs.assign(smiles=None))
     with pytest.raises(DataFormatError, match="no drug of small has a valid SMILES"):
         rank_for_new_drug(no_smiles, ASPIRIN, seed=0)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"top": 0}, "top must be a positive integer or None, got 0"),
+    ({"neighbours": 1.5}, "neighbours must be an integer >= 0, got 1.5"),
+])
+def test_settings_are_checked_before_fitting(small, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        rank_for_new_drug(small, ASPIRIN, **kwargs)

@@ -202,3 +202,17 @@ def test_associations_must_be_zero_or_one(fdataset):
         [f.test_pos.tolist() for f in make_folds("A", fdataset.associations, n_folds=3)]
     with pytest.raises(UnknownNameError, match="protocol must be one of"):
         make_folds(None, matrix)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize("kwargs, match", [
+    ({"seed": -1}, "seed must be an integer >= 0, got -1"),
+    ({"seed": 1.5}, "seed must be an integer >= 0, got 1.5"),
+    ({"seed": None}, "seed must be an integer >= 0, got None"),
+    ({"n_folds": 2.5}, "n_folds must be an integer >= 2, got 2.5"),
+    ({"n_folds": "3"}, "n_folds must be an integer >= 2, got '3'"),
+    ({"val_fraction": "0.1"}, r"val_fraction must be in \[0, 1\), got '0.1'"),
+])
+def test_settings_are_named_before_splitting(protocol, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_folds(protocol, SYNTHETIC["30x20"], **kwargs)

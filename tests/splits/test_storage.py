@@ -74,3 +74,13 @@ def test_missing_file(tmp_path):
     with pytest.raises(DataFormatError) as info:
         load_folds(tmp_path / "nothing.npz")
     assert "nothing.npz" in str(info.value)
+
+
+def test_save_folds_refuses_what_it_could_not_reload(tmp_path):
+    a = make_folds("A", MATRIX, n_folds=3, seed=0)
+    with pytest.raises(TypeError, match=r"folds must be a list of folds; wrap one fold as \[fold\]"):
+        save_folds(a[0], tmp_path / "one.npz")
+    b = make_folds("B", MATRIX, n_folds=3, seed=0)
+    with pytest.raises(ValueError, match="need one protocol and shape; fold 1 is B"):
+        save_folds([a[0], b[1]], tmp_path / "mixed.npz")
+    assert list(tmp_path.iterdir()) == []
