@@ -105,7 +105,11 @@ def average_ranks(values: Any) -> np.ndarray:
 
     ``values`` must be finite numbers (a NaN has no rank).
     """
-    x = _scores(values, "values")
+    return _average_ranks(_scores(values, "values"))
+
+
+def _average_ranks(x: np.ndarray) -> np.ndarray:
+    """:func:`average_ranks` of a checked ``(n,)`` float array."""
     n = x.size
     order = np.argsort(x, kind="stable")
     xs = x[order]
@@ -132,7 +136,7 @@ def auroc(labels: Any, scores: Any) -> float:
     y, s = check_binary(labels, scores)
     n_pos = int(y.sum())
     n_neg = y.size - n_pos
-    rank_sum = average_ranks(s)[y].sum()
+    rank_sum = _average_ranks(s)[y].sum()  # s checked above
     return float((rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 

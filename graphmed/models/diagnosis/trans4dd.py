@@ -301,6 +301,7 @@ class Trans4DD(TorchDiagnosisModel):
         self.logistic = (BagOfCodesLogistic().fit(task, seed=seed) if self.logistic_weight > 0
                          else None)
         self.blend_weight = self.logistic_weight
+        self._category_weight = category_pos_weight(task.train_labels, self.pos_weight)
         fitted = []
         for member in range(self.members):
             # each network is early-stopped on its own blended validation score
@@ -352,7 +353,7 @@ class Trans4DD(TorchDiagnosisModel):
             rows = np.sort(rows[keep.numpy()])
         units = torch.from_numpy(task.train_units[rows])
         return bce(self.module(edges, units, generator), task.train_labels[rows],
-                   category_pos_weight(task.train_labels, self.pos_weight))
+                   self._category_weight)
 
     def _logits(self, task, units, generator):
         return self.module(task.edge_index_dict(), units, generator, samples=self.eval_samples,
