@@ -62,8 +62,38 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 
 
 def atomic_write_json(path: str | Path, obj: Any) -> Path:
-    """Write ``obj`` as indented JSON atomically."""
-    return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
+    """Write ``obj`` as indented JSON atomically.
+
+    NumPy scalars and arrays are written as numbers and lists; a float that is NaN or
+    infinite (a metric that could not be computed) as ``null``, so the file stays valid
+    JSON (Python's ``json`` would write the bare ``NaN`` that other readers reject).
+    """
+    text = json.dumps(_finite_or_null(obj), indent=2, sort_keys=False, default=_json_default,
+                      allow_nan=False)
+    return atomic_write_text(path, text + "\n")
+
+
+def _finite_or_null(obj: Any, _path: frozenset = frozenset()) -> Any:
+    """``obj`` with every non-finite float, in any nesting of dicts, lists, tuples and
+    NumPy arrays, replaced by ``None``.
+
+    Raises:
+        ValueError: a container holds itself (as ``json.dumps`` says of it).
+    """
+    import numpy as np
+
+    if isinstance(obj, (dict, list, tuple)):
+        if id(obj) in _path:
+            raise ValueError("Circular reference detected")
+        inner = _path | {id(obj)}
+        if isinstance(obj, dict):
+            return {key: _finite_or_null(value, inner) for key, value in obj.items()}
+        return [_finite_or_null(value, inner) for value in obj]
+    if isinstance(obj, np.ndarray):
+        return _finite_or_null(obj.tolist(), _path)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if np.isfinite(obj) else None
+    return obj
 
 
 def _json_default(obj: Any) -> Any:

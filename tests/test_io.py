@@ -23,6 +23,16 @@ def test_write_json_creates_folders_and_serialises_numpy(tmp_path):
     assert os.listdir(path.parent) == ["b.json"]
 
 
+def test_write_json_writes_non_finite_floats_as_null(tmp_path):
+    path = atomic_write_json(tmp_path / "r.json", {
+        "auroc": float("nan"), "folds": [0.5, np.float32("nan"), np.inf],
+        "array": np.array([1.0, -np.inf]), "nested": ({"x": np.float64("nan")},), "n": 2})
+    text = path.read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text) == {"auroc": None, "folds": [0.5, None, None],
+                                "array": [1.0, None], "nested": [{"x": None}], "n": 2}
+
+
 def test_failed_serialisation_keeps_target(tmp_path):
     path = atomic_write_json(tmp_path / "r.json", {"ok": 1})
     with pytest.raises(TypeError, match="object"):

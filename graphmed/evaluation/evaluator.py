@@ -29,6 +29,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from graphmed.checks import check_settings
+from graphmed.errors import DataFormatError
 from graphmed.evaluation.metrics import (aupr, auroc, check_binary, hits_at_k, mrr,
                                          per_group_values, precision_at_k, recall_at_k,
                                          _to_numpy)
@@ -157,6 +159,7 @@ def metric_cell(metric: Mapping[str, Any], which: str = "fold", digits: int = 4)
 
 
 def _fmt(mean: float, std: float, digits: int) -> str:
+    check_settings(at_least={"digits": (digits, 0)})
     if not math.isfinite(mean):
         return "n/a"
     if not math.isfinite(std):
@@ -200,7 +203,22 @@ class EvaluationSummary:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EvaluationSummary:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict` (e.g. a results JSON's summary).
+
+        Raises:
+            DataFormatError: ``data`` lacks an entry of a summary or holds a wrong value.
+        """
+        try:
+            return cls._from_dict(data)
+        except KeyError as error:
+            raise DataFormatError(f"not an evaluation summary: no {error.args[0]!r} entry",
+                                  source="summary") from None
+        except (TypeError, ValueError, AttributeError) as error:
+            raise DataFormatError(f"not an evaluation summary: {error}",
+                                  source="summary") from None
+
+    @classmethod
+    def _from_dict(cls, data: Mapping[str, Any]) -> EvaluationSummary:
         metrics = {name: MetricSummary(
             _nan_if_none(m["pooled_mean"]), _nan_if_none(m["pooled_std"]),
             _nan_if_none(m["fold_mean"]), _nan_if_none(m["fold_std"]),

@@ -38,16 +38,20 @@ def score_matrix_of(model_or_scores, dataset: DrugDiseaseDataset) -> np.ndarray:
         raise DataFormatError(f"scores have shape {scores.shape}, but {dataset.name} has "
                               f"{expected[0]} drugs x {expected[1]} {dataset.disease_kind}s",
                               source="scores")
-    refuse_nan(scores)
+    refuse_non_finite(scores)
     return scores
 
 
-def refuse_nan(scores: np.ndarray) -> None:
-    """Raise :class:`DataFormatError` naming the first NaN of a score matrix."""
-    nan = np.argwhere(np.isnan(scores))
-    if nan.size:
-        raise DataFormatError(f"scores contain NaN ({len(nan)} entries, the first at drug index "
-                              f"{nan[0][0]}, disease index {nan[0][1]})", source="scores")
+def refuse_non_finite(scores: np.ndarray) -> None:
+    """Raise :class:`DataFormatError` naming the first NaN or infinite entry of a score
+    matrix (NaN has no rank; infinite scores tie with each other and write as no number)."""
+    bad = np.argwhere(~np.isfinite(scores))
+    if bad.size:
+        first = scores[tuple(bad[0])]
+        kind = "NaN" if np.isnan(first) else "infinite"
+        raise DataFormatError(f"scores contain NaN or infinite values ({len(bad)} entries, the "
+                              f"first, {kind}, at drug index {bad[0][0]}, disease index "
+                              f"{bad[0][1]})", source="scores")
 
 
 def name_index(dataset: DrugDiseaseDataset, kind: str) -> NameIndex:

@@ -31,7 +31,7 @@ from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.errors import UnknownNameError
 from graphmed.graph.drug_disease_graph import TREATS, build_drug_disease_graph
 from graphmed.graph.medgraph import MedGraph
-from graphmed.repurpose.candidates import check_top, refuse_nan, resolve, score_matrix_of
+from graphmed.repurpose.candidates import check_top, refuse_non_finite, resolve, score_matrix_of
 from graphmed.repurpose.explanation import PATH_COLUMNS, Explanation, shorten
 from graphmed.repurpose.names import NameIndex
 
@@ -94,7 +94,7 @@ class PathExplainer:
                 raise ValueError(f"{name} has shape {np.shape(value)}, the graph {shape}")
         self.scores = None if scores is None else np.asarray(scores, dtype=np.float64)
         if self.scores is not None:
-            refuse_nan(self.scores)
+            refuse_non_finite(self.scores)
         self.known = None if known is None else np.asarray(known, dtype=bool)
         self.attention = attention
         self.model = model

@@ -79,6 +79,19 @@ def test_json_round_trip():
     assert _filled().to_dict() == _filled().summarize().to_dict()
 
 
+def test_from_dict_names_what_is_wrong():
+    from graphmed.errors import DataFormatError
+
+    good = _filled().summarize().to_dict()
+    no_runs = {k: v for k, v in good.items() if k != "runs"}
+    with pytest.raises(DataFormatError, match="not an evaluation summary: no 'runs' entry"):
+        EvaluationSummary.from_dict(no_runs)
+    with pytest.raises(DataFormatError, match="not an evaluation summary"):
+        EvaluationSummary.from_dict({**good, "seeds": ["zero"]})
+    with pytest.raises(DataFormatError, match="not an evaluation summary"):
+        EvaluationSummary.from_dict({**good, "metrics": [1, 2]})
+
+
 def test_markdown():
     summary = _filled().summarize()
     table = summary.to_markdown()
@@ -90,6 +103,9 @@ def test_markdown():
                                   "| a | 0.639 ± 0.139 |", "| b | 0.639 ± 0.139 |"]
     with pytest.raises(ValueError, match="which"):
         summary.markdown_row("x", which="mean")
+    for digits in (-1, 2.5):  # -1 was Python's "Format specifier missing precision"
+        with pytest.raises(ValueError, match=f"digits must be an integer >= 0, got {digits}"):
+            summary.to_markdown(digits)
 
 
 def test_grouped_by_hand():

@@ -91,6 +91,10 @@ def test_bad_input(small, scores, fdataset):
         rank_candidates(scores.T, small, disease="D1")
     with pytest.raises(DataFormatError, match="NaN"):
         rank_candidates(np.full((5, 4), np.nan), small, disease="D1")
+    infinite = np.zeros((5, 4))
+    infinite[2, 0] = np.inf  # ties with any other infinite score and writes as no number
+    with pytest.raises(DataFormatError, match="first, infinite, at drug index 2, disease index 0"):
+        rank_candidates(infinite, small, disease="D1")
     with pytest.raises(UnknownNameError, match="did you mean .Crohn's Disease \\(D2\\)"):
         rank_candidates(scores, small, disease="crohns desease")
     with pytest.raises(AmbiguousNameError, match="Diabetes Insipidus \\(D4\\)"):

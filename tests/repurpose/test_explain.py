@@ -167,7 +167,7 @@ def test_explain_arguments_are_checked(small):
             explainer.explain(drug, 2)
     scores = np.zeros((small.n_drugs, small.n_diseases))
     scores[3, 1] = np.nan
-    with pytest.raises(DataFormatError, match="scores contain NaN .*drug index 3, disease index 1"):
+    with pytest.raises(DataFormatError, match="scores contain NaN .*first, NaN, at drug index 3, disease index 1"):
         PathExplainer(graph, scores=scores)
     table = rank_candidates(np.zeros((5, 4)), small, disease="D3", top=None)
     with pytest.raises(ValueError, match="rows must be a positive integer or None, got -1"):
