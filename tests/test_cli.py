@@ -299,6 +299,18 @@ def test_diagnose_errors_are_one_line(data_root, capsys, args, message):
     assert message in _one_line_error(capsys)
 
 
+def test_diagnose_checks_the_named_units_before_embedding_text(data_root, capsys, monkeypatch):
+    import graphmed.ehr
+
+    def embed(graph):
+        raise AssertionError("text embedding started before the units were checked")
+
+    monkeypatch.setattr(graphmed.ehr, "add_text_features", embed)
+    assert main(["diagnose", "mimic4", "--units", "123", "--data-root", str(data_root),
+                 "--no-progress"]) == 2
+    assert "unknown admission id '123'" in _one_line_error(capsys)
+
+
 def test_repurpose_for_a_disease_outside_the_data_set(data_root, tmp_path, capsys):
     out = tmp_path / "candidates.csv"
     assert main(["repurpose", "--dataset", "fdataset", "--new-disease", "Alzheimer disease",

@@ -16,7 +16,7 @@ EHR_SOURCES = {"mimic4": ("load_mimic4", "admission"), "mimic3": ("load_mimic3",
 def _cmd_diagnose(args: argparse.Namespace) -> int:
     import graphmed.ehr as ehr
     from graphmed.models.diagnosis import make_diagnosis_model
-    from graphmed.tasks.diagnosis_prediction import predict_diagnoses
+    from graphmed.tasks.diagnosis_prediction import predict_diagnoses, query_unit_indices
 
     check_out(args.out)
     make_diagnosis_model(args.model)  # an unknown model name fails before loading
@@ -32,6 +32,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
               leave=False) as steps:  # closed on errors too, before the error line
         graph = getattr(ehr, loader)(args.root, unit=args.unit or default_unit,
                                      data_root=args.data_root).build()
+        query_unit_indices(graph, args.units)  # unknown ids fail before the slow steps
         steps.update()
         if not args.no_text:
             steps.set_description("embedding code titles and drug names")

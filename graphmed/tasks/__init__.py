@@ -3,10 +3,10 @@ from graphmed.tasks.diagnosis import (DiagnosisTask, PatientFold, build_diagnosi
                                       hide_diagnoses, patient_folds, unit_labels)
 from graphmed.tasks.diagnosis_prediction import (DiagnosisPredictions, predict_diagnoses,
                                                  prediction_table, prediction_task,
-                                                 undiagnosed_units)
+                                                 query_unit_indices, undiagnosed_units)
 from graphmed.tasks.link_prediction import EDGE_TYPES, FEATURES, LinkTask, build_link_task
 
 __all__ = ["DiagnosisPredictions", "DiagnosisTask", "EDGE_TYPES", "FEATURES", "LinkTask",
            "PatientFold", "build_diagnosis_task", "build_link_task", "hide_diagnoses",
            "patient_folds", "predict_diagnoses", "prediction_table", "prediction_task",
-           "undiagnosed_units", "unit_labels"]
+           "query_unit_indices", "undiagnosed_units", "unit_labels"]

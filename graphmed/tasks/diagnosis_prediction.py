@@ -63,7 +63,7 @@ def prediction_task(graph: MedGraph, query_units=None, *, val_fraction: float = 
     if not (isinstance(val_fraction, (int, float)) and 0.0 < val_fraction < 1.0):
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
     unit = unit_type(graph)
-    query = _query_indices(graph, unit, query_units)
+    query = query_unit_indices(graph, query_units)
     patient_of = unit_patients(graph, unit)
     n_patients = graph.num_nodes(PATIENT)
     query_patients = np.unique(patient_of[query])
@@ -82,7 +82,16 @@ def prediction_task(graph: MedGraph, query_units=None, *, val_fraction: float = 
     return build_diagnosis_task(graph, fold, min_count=min_count, test_units=query)
 
 
-def _query_indices(graph: MedGraph, unit: str, query_units) -> np.ndarray:
+def query_unit_indices(graph: MedGraph, query_units=None) -> np.ndarray:
+    """``(n,)`` sorted unique indices of the units to predict: ``query_units`` (ids as in
+    ``graph.nodes[unit]["id"]``, or integer indices) or, for ``None``, the units without any
+    diagnosis. Cheap, so callers can check a query before slow work on the graph.
+
+    Raises:
+        DataFormatError: no query unit, or an index out of range.
+        UnknownNameError: an id that is not a unit of ``graph``.
+    """
+    unit = unit_type(graph)
     if query_units is None:
         query = undiagnosed_units(graph)
         if query.size == 0:
