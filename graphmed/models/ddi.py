@@ -33,9 +33,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from graphmed.checks import check_settings
 from graphmed.device import resolve_device
 from graphmed.models.embedding_link import (DENSE_SCORES_MAX_PAIRS, EmbeddingGNNLinkModel,
                                             LinkPredictor, dense_dot_scores, gram)
+from graphmed.nn._checks import check_node_pairs
 from graphmed.nn.sparse_conv import (SPMM_STATS, EdgeDropper, SparseAdjacency, SparseGCNConv,
                                       SparseSAGEConv, SpmmStats, spmm_bytes,
                                       undirected_edge_index)
@@ -52,6 +54,8 @@ class NegativeSampler:
     """
 
     def __init__(self, edges: torch.Tensor, num_nodes: int):
+        check_settings("NegativeSampler", at_least={"num_nodes": (num_nodes, 2)})
+        edges = check_node_pairs(edges, num_nodes, "edges")
         self.num_nodes = num_nodes
         taken = torch.zeros(num_nodes * num_nodes, dtype=torch.bool, device=edges.device)
         taken[edges[:, 0] * num_nodes + edges[:, 1]] = True
@@ -78,6 +82,9 @@ def link_loss(pos: torch.Tensor, neg: torch.Tensor, kind: str = "bce") -> torch.
         return (F.binary_cross_entropy_with_logits(pos, torch.ones_like(pos))
                 + F.binary_cross_entropy_with_logits(neg, torch.zeros_like(neg)))
     if kind == "auc":
+        if pos.numel() == 0 or neg.numel() % pos.numel():
+            raise ValueError(f'loss "auc" pairs every positive with the same number of negatives; '
+                             f"got {pos.numel()} positives and {neg.numel()} negatives")
         return torch.square(1 - (pos.view(-1, 1) - neg.view(pos.size(0), -1))).mean()
     if kind == "all-pairs":
         raise ValueError("the all-pairs loss needs the Gram matrix: use all_pairs_loss")
@@ -155,21 +162,21 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
     """
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    if not 0.0 <= edge_dropout < 1.0:
-        raise ValueError("edge_dropout must lie in [0, 1)")
-    if batch_size is not None and batch_size < 1:
-        raise ValueError(f"batch_size must be positive or None (all edges), got {batch_size}")
-    if num_neg < 1:
-        raise ValueError(f"num_neg must be >= 1, got {num_neg}")
+    check_settings("fit_link_model", at_least={
+        "num_nodes": (num_nodes, 2), "epochs": (epochs, 1), "eval_every": (eval_every, 1),
+        "num_neg": (num_neg, 1),
+        **({} if batch_size is None else {"batch_size (or None: all edges)": (batch_size, 1)})},
+        positive={"lr": lr, "negative_weight": negative_weight,
+                  **({} if clip is None else {"clip (or None)": clip})},
+        fractions={"edge_dropout": edge_dropout})
     if loss == "all-pairs" and (predictor not in ("dot", "distmult") or batch_size is not None):
         raise ValueError('loss="all-pairs" needs predictor="dot" or "distmult" and batch_size=None')
-    if negative_weight <= 0:
-        raise ValueError(f"negative_weight must be positive, got {negative_weight}")
     device = resolve_device(device, "fit_link_model")
     evaluate = evaluate or _default_evaluate
     log = log or (lambda message: None)
     torch.manual_seed(seed)
     generator = torch.Generator(device=device).manual_seed(seed)
+    _check_split_edge(split_edge, num_nodes)
     train = split_edge["train"]["edge"].to(device)
     model = EmbeddingGNNLinkModel(num_nodes, embedding_dim, hidden, layers, conv, dropout,
                                   predictor_layers, predictor_dropout, predictor).to(device)
@@ -248,6 +255,18 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
         model.load_state_dict(best_state)
     result.model = model
     return result
+
+
+def _check_split_edge(split_edge: dict, num_nodes: int) -> None:
+    """Every pair set :func:`fit_link_model` reads: ``(n, 2)`` node ids in ``[0, num_nodes)``."""
+    for split, keys in (("train", ("edge",)), ("valid", ("edge", "edge_neg")),
+                        ("test", ("edge", "edge_neg"))):
+        for key in keys:
+            try:
+                pairs = split_edge[split][key]
+            except (KeyError, TypeError, IndexError):
+                raise ValueError(f"split_edge needs split_edge[{split!r}][{key!r}]") from None
+            check_node_pairs(pairs, num_nodes, f"split_edge[{split!r}][{key!r}]")
 
 
 def _default_evaluate(pos: torch.Tensor, neg: torch.Tensor) -> dict:

@@ -16,6 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from graphmed.checks import check_settings
+from graphmed.nn._checks import check_node_pairs
 from graphmed.nn.decoders import DistMultDecoder
 from graphmed.nn.sparse_conv import SparseAdjacency, SparseGCNConv, SparseSAGEConv
 
@@ -98,8 +100,10 @@ class EmbeddingGNNLinkModel(nn.Module):
             raise ValueError(f"conv must be one of {CONVS}, got {conv!r}")
         if predictor not in PREDICTORS:
             raise ValueError(f"predictor must be one of {PREDICTORS}, got {predictor!r}")
-        if layers < 1:
-            raise ValueError("layers must be >= 1")
+        check_settings("EmbeddingGNNLinkModel", at_least={
+            "num_nodes": (num_nodes, 1), "embedding_dim": (embedding_dim, 1), "hidden": (hidden, 1),
+            "layers": (layers, 1), "predictor_layers": (predictor_layers, 1)},
+            fractions={"dropout": dropout, "predictor_dropout": predictor_dropout})
         self.conv = conv
         self.embedding = nn.Embedding(num_nodes, embedding_dim)
         nn.init.xavier_uniform_(self.embedding.weight)
@@ -140,6 +144,7 @@ class EmbeddingGNNLinkModel(nn.Module):
 
     def score(self, h: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
         """Logits ``(n,)`` of ``(n, 2)`` node pairs from node states ``h``."""
+        pairs = check_node_pairs(pairs, h.size(0), "pairs")
         if self.distmult is not None:
             return self.distmult(h, h, pairs.t())
         if self.predictor is None:
@@ -151,6 +156,7 @@ class EmbeddingGNNLinkModel(nn.Module):
         :attr:`dense_scores`, one Gram matrix for all of them (the same values)."""
         if not self.dense_scores:
             return [self.score(h, p) for p in pairs]
+        pairs = [check_node_pairs(p, self.num_nodes, f"pairs[{k}]") for k, p in enumerate(pairs)]
         flat = torch.cat([p[:, 0] * self.num_nodes + p[:, 1] for p in pairs])
         return list(dense_dot_scores(h, flat, self.relation).split([len(p) for p in pairs]))
 

@@ -7,6 +7,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from graphmed.checks import check_settings
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.models.base import PairScorer, check_fit_inputs
 from graphmed.splits.fold import TrainPart
@@ -37,7 +38,7 @@ class Ensemble(PairScorer):
 
     Args:
         members: zero-argument factories of fresh member models.
-        step: spacing of the weight grid.
+        step: spacing of the weight grid, in ``(0, 1]`` and ``1 / step`` a whole number.
     """
 
     name = "ensemble"
@@ -46,6 +47,10 @@ class Ensemble(PairScorer):
                  name: str | None = None):
         if len(members) < 1:
             raise ValueError("an ensemble needs at least one member")
+        check_settings("Ensemble", shares={"step": step})
+        if abs(1.0 / step - round(1.0 / step)) > 1e-6:
+            raise ValueError(f"Ensemble: step must divide 1 into whole steps (e.g. 0.05, 0.1, "
+                             f"0.25), got {step!r}")
         self.factories = list(members)
         self.step = step
         if name is not None:

@@ -180,7 +180,7 @@ class LinkPredictionNet(torch.nn.Module):
             return self.decoder.score_all(h[: self.n_drugs], h[self.n_drugs:])
         scores, available = [], []
         for name, (values, mask) in self._modalities(task).items():
-            h = self._run(self.encoders[name], values * mask.to(values.dtype).unsqueeze(1), task)
+            h = self._run(self.encoders[name], values.masked_fill(~mask.unsqueeze(1), 0.0), task)
             scores.append(self.decoders[name].score_all(h[: self.n_drugs], h[self.n_drugs:]))
             available.append(mask[: self.n_drugs, None] | mask[None, self.n_drugs:])
         return self.late(torch.stack(scores), torch.stack(available))
@@ -255,8 +255,7 @@ class GNNLinkPredictor(PairScorer):
             raise ValueError(f"unknown fusion {config.fusion!r}; known: {', '.join(FUSIONS)}")
         config.modalities = tuple(config.modalities)
         config.text_views = check_text_views(config.text_views)
-        if not 0.0 <= config.disease_dropout < 1.0:
-            raise ValueError(f"disease_dropout must be in [0, 1), got {config.disease_dropout}")
+        check_settings(fractions={"disease_dropout": config.disease_dropout})
         if config.decoder not in DECODERS:
             raise ValueError(f"unknown decoder {config.decoder!r}; known: {', '.join(DECODERS)}")
         _check_architecture(config)

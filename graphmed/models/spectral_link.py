@@ -41,8 +41,10 @@ from typing import Callable
 import numpy as np
 import torch
 
+from graphmed.checks import check_settings
 from graphmed.device import resolve_device
 from graphmed.evaluation.metrics import hits_at_k
+from graphmed.nn._checks import check_finite, check_node_pairs
 
 #: Largest graph :class:`SpectralLinkModel` decomposes (dense ``N x N`` float64 matrices).
 MAX_NODES = 20_000
@@ -52,20 +54,6 @@ DEFAULT_THRESHOLDS = (0.02, 0.025, 0.03, 0.035, 0.04, 0.05)
 DEFAULT_NORMALIZATIONS = (0.3, 0.4, 0.5)
 #: Default candidate degree exponents ``b`` of the scores (``D^b S D^b``).
 DEFAULT_DEGREE_EXPONENTS = (0.2, 0.3, 0.4, 0.5)
-
-
-def _check_pairs(pairs, num_nodes: int, what: str) -> torch.Tensor:
-    pairs = torch.as_tensor(pairs)
-    if pairs.dim() != 2 or pairs.size(1) != 2:
-        raise ValueError(f"{what}: expected node pairs of shape (n, 2), got {tuple(pairs.shape)}")
-    if pairs.dtype.is_floating_point or pairs.dtype == torch.bool:
-        raise ValueError(f"{what}: node ids must be integers, got {pairs.dtype}")
-    pairs = pairs.long()
-    if pairs.numel() and (int(pairs.min()) < 0 or int(pairs.max()) >= num_nodes):
-        bad = int(((pairs < 0) | (pairs >= num_nodes)).any(1).nonzero()[0])
-        raise ValueError(f"{what}: row {bad} has node ids {pairs[bad].tolist()} outside "
-                         f"[0, {num_nodes})")
-    return pairs
 
 
 def _candidates(values, name: str, *, lowest: float | None = 0.0) -> tuple[float, ...]:
@@ -131,10 +119,8 @@ class SpectralLinkModel:
         self.thresholds = _candidates(thresholds, "thresholds")
         self.normalizations = _candidates(normalizations, "normalizations")
         self.degree_exponents = _candidates(degree_exponents, "degree_exponents", lowest=None)
-        if int(k) < 1:
-            raise ValueError(f"k must be >= 1, got {k}")
-        if max_rank is not None and int(max_rank) < 1:
-            raise ValueError(f"max_rank must be >= 1 or None, got {max_rank}")
+        check_settings("SpectralLinkModel", at_least={
+            "k": (k, 1), **({} if max_rank is None else {"max_rank (or None)": (max_rank, 1)})})
         self.k = int(k)
         self.max_rank = None if max_rank is None else int(max_rank)
         self.keep_decomposition = bool(keep_decomposition)
@@ -175,13 +161,12 @@ class SpectralLinkModel:
             metric: ``metric(pos_scores, neg_scores) -> float``, higher is better
                 (default: Hits@``k``).
         """
+        check_settings("SpectralLinkModel.fit", at_least={"num_nodes": (num_nodes, 2)})
         num_nodes = int(num_nodes)
-        if num_nodes < 2:
-            raise ValueError(f"num_nodes must be >= 2, got {num_nodes}")
         if num_nodes > MAX_NODES:
             raise ValueError(f"{num_nodes} nodes: the dense eigendecomposition is limited to "
                              f"{MAX_NODES} nodes ({num_nodes ** 2 * 8 / 2**30:.1f} GB per matrix)")
-        edges = _check_pairs(edges, num_nodes, "edges")
+        edges = check_node_pairs(edges, num_nodes, "edges")
         if len(edges) == 0:
             raise ValueError("edges: no training edges")
         if bool((edges[:, 0] == edges[:, 1]).all()):
@@ -192,8 +177,8 @@ class SpectralLinkModel:
             raise ValueError(f"{len(candidates)} candidate (normalization, degree exponent, "
                              "threshold) settings: valid_pos and valid_neg are needed to choose one")
         if valid_pos is not None:
-            valid_pos = _check_pairs(valid_pos, num_nodes, "valid_pos")
-            valid_neg = _check_pairs(valid_neg, num_nodes, "valid_neg")
+            valid_pos = check_node_pairs(valid_pos, num_nodes, "valid_pos")
+            valid_neg = check_node_pairs(valid_neg, num_nodes, "valid_neg")
             if len(valid_pos) == 0 or len(valid_neg) == 0:
                 raise ValueError("valid_pos and valid_neg must each hold at least one pair")
         metric = metric or (lambda pos, neg: hits_at_k(pos, neg, self.k))
@@ -267,7 +252,7 @@ class SpectralLinkModel:
         ``keep_decomposition=True``. The model keeps its setting."""
         if not self._decompositions:
             raise RuntimeError("candidate_scores needs a model fitted with keep_decomposition=True")
-        pairs = [_check_pairs(p, self.num_nodes, "pairs") for p in pairs]
+        pairs = [check_node_pairs(p, self.num_nodes, "pairs") for p in pairs]
         for a in self.normalizations:
             swept = {(b, tau): (rank, scores) for (b, tau), rank, scores
                      in self._sweep(self._decompositions[a], *pairs)}
@@ -304,7 +289,7 @@ class SpectralLinkModel:
         """Scores ``(n,)`` float64 of ``(n, 2)`` node pairs (higher: more likely an edge)."""
         if self._left is None:
             raise RuntimeError("SpectralLinkModel: call fit() before score()")
-        pairs = _check_pairs(pairs, self.num_nodes, "pairs")
+        pairs = check_node_pairs(pairs, self.num_nodes, "pairs")
         return _rescaled(_products(self._left, self._right, pairs), pairs, self._scale)
 
     def factors(self) -> dict[str, torch.Tensor]:
@@ -322,6 +307,8 @@ class SpectralLinkModel:
         if left.ndim != 2 or left.shape != right.shape or scale.shape != left.shape[:1]:
             raise ValueError(f"factors of shapes {tuple(left.shape)}, {tuple(right.shape)}, "
                              f"{tuple(scale.shape)}: need (N, r), (N, r), (N,)")
+        for name, factor in (("left", left), ("right", right), ("scale", scale)):
+            check_finite(factor, name)
         model = cls(thresholds=(tau,), normalizations=(normalization,),
                     degree_exponents=(degree_exponent,), k=k)
         model.num_nodes, model.rank = int(left.shape[0]), int(left.shape[1])

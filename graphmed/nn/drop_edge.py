@@ -8,6 +8,8 @@ from __future__ import annotations
 from torch import Tensor
 import torch
 
+from graphmed.checks import check_settings
+
 
 def drop_edge(edge_index: Tensor, p: float, training: bool,
               edge_weight: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
@@ -24,10 +26,11 @@ def drop_edge(edge_index: Tensor, p: float, training: bool,
     Returns:
         ``(edge_index (2, E'), edge_weight (E', ...) or None)``.
     """
-    if not 0.0 <= p < 1.0:
-        raise ValueError(f"drop_edge probability must be in [0, 1), got {p}")
+    check_settings("drop_edge", fractions={"probability p": p})
     if edge_index.dim() != 2 or edge_index.size(0) != 2:
         raise ValueError(f"edge_index must have shape (2, E), got {tuple(edge_index.shape)}")
+    if edge_index.dtype.is_floating_point or edge_index.dtype == torch.bool:
+        raise ValueError(f"edge_index must hold integer node indices, got dtype {edge_index.dtype}")
     if edge_weight is not None and (edge_weight.dim() == 0
                                     or edge_weight.size(0) != edge_index.size(1)):
         raise ValueError(f"edge_weight must have {edge_index.size(1)} rows (one per edge), "

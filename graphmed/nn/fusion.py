@@ -2,7 +2,8 @@
 
 Every module takes the modalities as a mapping ``name -> (values, mask)`` with
 ``values`` ``(N, d_m)`` and ``mask`` ``(N,)`` bool (``True`` where node ``i`` has the
-modality). A missing modality contributes nothing to a node: its values are never read.
+modality). A missing modality contributes nothing to a node: its values are never read
+(they may be NaN).
 
 - :class:`EarlyFusion`: concatenate the (zeroed where missing) modalities and their
   masks, then one linear projection.
@@ -18,13 +19,17 @@ from typing import Mapping
 import torch
 from torch import Tensor, nn
 
+from graphmed.checks import check_settings
+from graphmed.nn._checks import check_dtype, check_finite, check_mask
+
 Modalities = Mapping[str, tuple[Tensor, Tensor]]
 
 FUSIONS = ("early", "attention", "late")
 
 
-def _check(modalities: Modalities, names: tuple[str, ...], dims: Mapping[str, int]) -> int:
-    """Validate shapes; returns the number of nodes."""
+def _check(modalities: Modalities, names: tuple[str, ...], dims: Mapping[str, int],
+           dtype: torch.dtype) -> int:
+    """Validate shapes, dtypes and the values present; returns the number of nodes."""
     missing = [n for n in names if n not in modalities]
     if missing:
         raise ValueError(f"modalities {missing} are missing; expected {list(names)}")
@@ -34,9 +39,9 @@ def _check(modalities: Modalities, names: tuple[str, ...], dims: Mapping[str, in
         if values.dim() != 2 or values.size(1) != dims[name]:
             raise ValueError(f"modality {name!r}: values must be (N, {dims[name]}), "
                              f"got {tuple(values.shape)}")
-        if mask.shape != (values.size(0),):
-            raise ValueError(f"modality {name!r}: mask must be ({values.size(0)},), "
-                             f"got {tuple(mask.shape)}")
+        check_dtype(values, dtype, f"modality {name!r}: values")
+        check_mask(mask, (values.size(0),), f"modality {name!r}: mask")
+        check_finite(_present(values, mask), f"modality {name!r} values", " where mask is True")
         if n_nodes is None:
             n_nodes = values.size(0)
         elif values.size(0) != n_nodes:
@@ -44,13 +49,25 @@ def _check(modalities: Modalities, names: tuple[str, ...], dims: Mapping[str, in
     return int(n_nodes)
 
 
+def _present(values: Tensor, mask: Tensor) -> Tensor:
+    """``values`` with the rows of nodes lacking the modality set to 0 (never read)."""
+    return values.masked_fill(~mask.unsqueeze(1), 0.0)
+
+
 class _Fusion(nn.Module):
-    def __init__(self, dims: Mapping[str, int]):
+    def __init__(self, dims: Mapping[str, int], out_channels: int, dropout: float):
         super().__init__()
         if not dims:
             raise ValueError("fusion needs at least one modality")
+        owner = type(self).__name__
+        check_settings(owner, at_least={"out_channels": (out_channels, 1),
+                                        **{f"dims[{n!r}]": (d, 1) for n, d in dims.items()}},
+                       fractions={"dropout": dropout})
         self.names = tuple(dims)
         self.dims = dict(dims)
+
+    def _check(self, modalities: Modalities) -> int:
+        return _check(modalities, self.names, self.dims, next(self.parameters()).dtype)
 
 
 class EarlyFusion(_Fusion):
@@ -60,17 +77,16 @@ class EarlyFusion(_Fusion):
     """
 
     def __init__(self, dims: Mapping[str, int], out_channels: int, dropout: float = 0.0):
-        super().__init__(dims)
+        super().__init__(dims, out_channels, dropout)
         self.dropout = nn.Dropout(dropout)
         self.linear = nn.Linear(sum(dims.values()) + len(dims), out_channels)
 
     def forward(self, modalities: Modalities) -> tuple[Tensor, None]:
-        _check(modalities, self.names, self.dims)
+        self._check(modalities)
         parts = []
         for name in self.names:
             values, mask = modalities[name]
-            m = mask.to(values.dtype).unsqueeze(1)
-            parts += [values * m, m]
+            parts += [_present(values, mask), mask.to(values.dtype).unsqueeze(1)]
         return self.linear(self.dropout(torch.cat(parts, dim=1))), None
 
 
@@ -86,16 +102,17 @@ class AttentionFusion(_Fusion):
 
     def __init__(self, dims: Mapping[str, int], out_channels: int, dropout: float = 0.0,
                  attention_channels: int = 32):
-        super().__init__(dims)
+        super().__init__(dims, out_channels, dropout)
+        check_settings("AttentionFusion", at_least={"attention_channels": (attention_channels, 1)})
         self.dropout = nn.Dropout(dropout)
         self.projections = nn.ModuleDict({n: nn.Linear(d, out_channels) for n, d in dims.items()})
         self.key = nn.Linear(out_channels, attention_channels)
         self.query = nn.Linear(attention_channels, 1, bias=False)
 
     def forward(self, modalities: Modalities) -> tuple[Tensor, Tensor]:
-        _check(modalities, self.names, self.dims)
-        z = torch.stack([self.projections[n](self.dropout(modalities[n][0])) for n in self.names],
-                        dim=1)                                                    # (N, M, H)
+        self._check(modalities)
+        z = torch.stack([self.projections[n](self.dropout(_present(*modalities[n])))
+                         for n in self.names], dim=1)                             # (N, M, H)
         mask = torch.stack([modalities[n][1] for n in self.names], dim=1)          # (N, M)
         logits = self.query(torch.tanh(self.key(z))).squeeze(-1)                   # (N, M)
         logits = logits.masked_fill(~mask, float("-inf"))
@@ -113,8 +130,12 @@ class LateFusion(nn.Module):
 
     def __init__(self, names: tuple[str, ...] | list[str]):
         super().__init__()
+        if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+            raise ValueError(f"LateFusion: names must be a sequence of modality names, got {names!r}")
         if not names:
             raise ValueError("late fusion needs at least one modality")
+        if len(set(names)) != len(names):
+            raise ValueError(f"LateFusion: names must be distinct, got {tuple(names)}")
         self.names = tuple(names)
         self.logits = nn.Parameter(torch.zeros(len(self.names)))
 
@@ -124,16 +145,19 @@ class LateFusion(nn.Module):
         return torch.softmax(self.logits, dim=0)
 
     def forward(self, scores: Tensor, available: Tensor | None = None) -> Tensor:
-        """``scores`` ``(M, *shape)``, ``available`` bool of the same shape or None -> ``shape``."""
-        if scores.size(0) != len(self.names):
-            raise ValueError(f"expected {len(self.names)} modality scores, got {scores.size(0)}")
+        """``scores`` ``(M, *shape)``, ``available`` bool of the same shape or None -> ``shape``;
+        scores where ``available`` is False are never read."""
+        if scores.dim() == 0 or scores.size(0) != len(self.names):
+            raise ValueError(f"expected {len(self.names)} modality scores, got scores of shape "
+                             f"{tuple(scores.shape)}")
         shape = (-1,) + (1,) * (scores.dim() - 1)
         w = self.weights.view(shape).to(scores.dtype)
         if available is None:
+            check_finite(scores, "scores")
             return (w * scores).sum(dim=0)
-        if available.shape != scores.shape:
-            raise ValueError(f"available has shape {tuple(available.shape)}, scores "
-                             f"{tuple(scores.shape)}")
+        check_mask(available, scores.shape, "available")
+        scores = scores.masked_fill(~available, 0.0)
+        check_finite(scores, "scores", " where available")
         wa = w * available.to(scores.dtype)
         return (wa * scores).sum(dim=0) / wa.sum(dim=0).clamp(min=1e-12)
 

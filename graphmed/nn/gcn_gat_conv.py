@@ -5,6 +5,9 @@ import torch
 from torch import Tensor
 from torch_geometric.nn import GATConv, GCNConv
 
+from graphmed.checks import check_settings
+from graphmed.nn._checks import check_heads
+
 COMBINES = ("gate", "sum")
 
 
@@ -24,8 +27,8 @@ class GCNGATConv(torch.nn.Module):
         super().__init__()
         if combine not in COMBINES:
             raise ValueError(f"unknown combine {combine!r}; known: {', '.join(COMBINES)}")
-        if out_channels % heads:
-            raise ValueError(f"out_channels ({out_channels}) must be divisible by heads ({heads})")
+        check_settings("GCNGATConv", at_least={"in_channels": (in_channels, 1)})
+        check_heads("GCNGATConv", "out_channels", out_channels, heads)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.heads, self.combine = heads, combine
         self.gcn = GCNConv(in_channels, out_channels)

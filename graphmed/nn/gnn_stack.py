@@ -10,7 +10,9 @@ from torch_geometric.nn import GATConv, GCN2Conv, GCNConv, TransformerConv
 from torch_geometric.nn.conv.gcn_conv import gcn_norm
 from torch_geometric.utils import to_torch_csr_tensor
 
-from graphmed.nn._checks import check_stack_args
+from graphmed.checks import check_settings
+from graphmed.nn._checks import (check_edge_index, check_edge_type, check_edge_weight,
+                                 check_features, check_stack_args)
 from graphmed.nn.drop_edge import drop_edge
 from graphmed.nn.dropout import dropout
 from graphmed.nn.gcn_gat_conv import GCNGATConv
@@ -90,7 +92,12 @@ class GNNStack(torch.nn.Module):
                              f"use residual='initial', not {residual!r}")
         if conv == "gcn" and residual == "initial":
             conv = "gcnii"
-        check_stack_args(num_layers, dropout, drop_edge, hidden_channels, heads)
+        check_stack_args("GNNStack", num_layers, dropout, drop_edge, hidden_channels, heads)
+        check_settings("GNNStack", at_least={
+            "in_channels": (in_channels, 1),
+            **({} if out_channels is None else {"out_channels": (out_channels, 1)}),
+            **({} if num_edge_types is None else {"num_edge_types": (num_edge_types, 1)})},
+            fractions={"alpha": alpha}, non_negative={"theta": theta})
         if not project_input and residual == "initial":
             raise ValueError("initial residuals mix in h_0, which needs project_input=True")
         if not project_input and global_attention:
@@ -142,7 +149,11 @@ class GNNStack(torch.nn.Module):
     def forward(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None,
                 edge_type: Tensor | None = None, return_layers: bool = False
                 ) -> Tensor | tuple[Tensor, list[Tensor]]:
+        check_features(x, self.in_channels, dtype=next(self.parameters()).dtype)
+        check_edge_index(edge_index, x.size(0))
         edge_weight, edge_type = self._check_edges(edge_index, edge_weight, edge_type)
+        if edge_weight is not None and not edge_weight.dtype.is_floating_point:
+            edge_weight = edge_weight.to(x.dtype)
         if self.drop_edge > 0 and self.training:
             keep = torch.arange(edge_index.size(1), device=edge_index.device)
             edge_index, keep = drop_edge(edge_index, self.drop_edge, True, keep)
@@ -201,9 +212,7 @@ class GNNStack(torch.nn.Module):
         if edge_weight is not None:
             if self.conv == "transformer":
                 raise ValueError("conv='transformer' takes edge types (edge_type), not edge weights")
-            if edge_weight.shape != (n_edges,):
-                raise ValueError(f"edge_weight must have shape ({n_edges},), "
-                                 f"got {tuple(edge_weight.shape)}")
+            check_edge_weight(edge_weight, n_edges)
         if self.edge_type_emb is None:
             if edge_type is not None:
                 raise ValueError("edge_type given but the stack has no edge-type embeddings; "
@@ -212,8 +221,7 @@ class GNNStack(torch.nn.Module):
             if edge_type is None:
                 raise ValueError(f"this stack embeds {self.num_edge_types} edge types; "
                                  "pass edge_type (E,)")
-            if edge_type.shape != (n_edges,):
-                raise ValueError(f"edge_type must have shape ({n_edges},), got {tuple(edge_type.shape)}")
+            check_edge_type(edge_type, n_edges, self.num_edge_types)
         return edge_weight, edge_type
 
     def __repr__(self) -> str:

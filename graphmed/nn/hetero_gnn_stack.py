@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import warnings
+from typing import Mapping
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.nn import GATConv, GCNConv, GraphConv, HeteroConv, SAGEConv, TransformerConv
 
-from graphmed.nn._checks import check_stack_args
+from graphmed.checks import check_settings
+from graphmed.nn._checks import check_edge_index, check_edge_weight, check_features, check_stack_args
 from graphmed.nn.drop_edge import drop_edge
 from graphmed.nn.dropout import dropout
 from graphmed.nn.jumping_knowledge import check_jk, jk_channels, jumping_knowledge
@@ -16,6 +18,7 @@ from graphmed.nn.norm import check_norm, make_norm
 
 HETERO_CONVS = ("sage", "graphconv", "gat", "transformer", "gcn")
 HETERO_RESIDUALS = ("none", "residual", "initial")
+HETERO_AGGRS = ("sum", "mean", "max", "min")
 _WEIGHTED = ("graphconv", "gcn", "gat")
 
 EdgeType = tuple[str, str, str]
@@ -44,7 +47,8 @@ class HeteroGNNStack(torch.nn.Module):
         drop_edge, heads, alpha: as in :class:`~graphmed.nn.GNNStack`.
         conv: one of :data:`HETERO_CONVS`.
         residual: one of :data:`HETERO_RESIDUALS`.
-        aggr: how ``HeteroConv`` merges relations into one node type.
+        aggr: how ``HeteroConv`` merges relations into one node type, one of
+            :data:`HETERO_AGGRS`.
 
     Shapes: ``x_dict {t: (N_t, F_t)}``, ``edge_index_dict {r: (2, E_r)}``,
     ``edge_weight_dict {r: (E_r,)}`` -> ``{t: (N_t, out_channels or C)}``; with
@@ -63,7 +67,15 @@ class HeteroGNNStack(torch.nn.Module):
             raise ValueError(f"unknown conv {conv!r}; known: {', '.join(HETERO_CONVS)}")
         if residual not in HETERO_RESIDUALS:
             raise ValueError(f"unknown residual {residual!r}; known: {', '.join(HETERO_RESIDUALS)}")
-        check_stack_args(num_layers, dropout, drop_edge, hidden_channels, heads)
+        check_stack_args("HeteroGNNStack", num_layers, dropout, drop_edge, hidden_channels, heads)
+        check_settings("HeteroGNNStack",
+                       at_least={} if out_channels is None else {"out_channels": (out_channels, 1)},
+                       fractions={"alpha": alpha})
+        if aggr not in HETERO_AGGRS:
+            raise ValueError(f"unknown aggr {aggr!r}; known: {', '.join(HETERO_AGGRS)}")
+        malformed = [e for e in edge_types if len(e) != 3]
+        if malformed:
+            raise ValueError(f"edge types must be (source, relation, target) triples, got {malformed[0]}")
         unknown = sorted({t for e in edge_types for t in (e[0], e[2])} - set(node_types))
         if unknown:
             raise ValueError(f"edge types refer to node types not in metadata: {unknown}")
@@ -72,11 +84,13 @@ class HeteroGNNStack(torch.nn.Module):
             if bipartite:
                 raise ValueError(f"conv='gcn' needs relations within one node type; {bipartite[0]} "
                                  "joins two types (use 'sage', 'graphconv', 'gat' or 'transformer')")
-        if isinstance(in_channels, int):
+        if not isinstance(in_channels, Mapping):
             in_channels = {t: in_channels for t in node_types}
         missing = [t for t in node_types if t not in in_channels]
         if missing:
             raise ValueError(f"in_channels has no width for node types {missing}")
+        check_settings("HeteroGNNStack",
+                       at_least={f"in_channels[{t!r}]": (in_channels[t], 1) for t in node_types})
         self.node_types, self.edge_types = node_types, edge_types
         self.in_channels = {t: int(in_channels[t]) for t in node_types}
         self.hidden_channels, self.num_layers, self.out_channels = hidden_channels, num_layers, out_channels
@@ -126,7 +140,10 @@ class HeteroGNNStack(torch.nn.Module):
         missing = [t for t in self.node_types if t not in x_dict]
         if missing:
             raise ValueError(f"x_dict has no features for node types {missing}")
-        edge_index_dict, edge_weight_dict = self._edges(edge_index_dict, edge_weight_dict)
+        dtype = next(self.parameters()).dtype
+        for t in self.node_types:
+            check_features(x_dict[t], self.in_channels[t], f"x_dict[{t!r}]", dtype)
+        edge_index_dict, edge_weight_dict = self._edges(edge_index_dict, x_dict, edge_weight_dict)
         kwargs = {}
         if edge_weight_dict:
             if self.conv == "gat":
@@ -157,19 +174,20 @@ class HeteroGNNStack(torch.nn.Module):
             out = {t: self.lin_out[t](self._dropout(v)) for t, v in out.items()}
         return (out, layers) if return_layers else out
 
-    def _edges(self, edge_index_dict, edge_weight_dict):
+    def _edges(self, edge_index_dict, x_dict, edge_weight_dict):
         unknown = [e for e in edge_index_dict if tuple(e) not in self.edge_types]
         if unknown:
             raise ValueError(f"edge type {unknown[0]} is not in the stack's metadata")
+        for e, index in edge_index_dict.items():
+            check_edge_index(index, x_dict[e[0]].size(0), f"edge_index_dict[{e}]",
+                             num_targets=x_dict[e[2]].size(0))
         if edge_weight_dict and self.conv not in _WEIGHTED:
             raise ValueError(f"conv={self.conv!r} takes no edge weights; use one of {_WEIGHTED}")
         edge_weight_dict = dict(edge_weight_dict or {})
         for e, w in edge_weight_dict.items():
             if e not in edge_index_dict:
                 raise ValueError(f"edge_weight_dict has weights for {e}, which has no edge_index")
-            if w.shape != (edge_index_dict[e].size(1),):
-                raise ValueError(f"edge weights of {e} must have shape ({edge_index_dict[e].size(1)},), "
-                                 f"got {tuple(w.shape)}")
+            check_edge_weight(w, edge_index_dict[e].size(1), f"edge_weight_dict[{e}]")
         if self.drop_edge > 0 and self.training:
             dropped_index, dropped_weight = {}, {}
             for e, index in edge_index_dict.items():

@@ -10,9 +10,14 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from graphmed.checks import check_settings
+from graphmed.nn._checks import check_edge_index, check_indices
+
 
 def csr_from_edge_index(edge_index: Tensor, num_nodes: int) -> tuple[Tensor, Tensor]:
     """``(rowptr (N + 1,), col (E,))`` of the directed edges ``source -> target``, grouped by source."""
+    check_settings("csr_from_edge_index", at_least={"num_nodes": (num_nodes, 0)})
+    check_edge_index(edge_index, num_nodes)
     src, dst = edge_index
     order = torch.argsort(src, stable=True)
     counts = torch.bincount(src, minlength=num_nodes)
@@ -41,8 +46,15 @@ def sample_hop_context(rowptr: Tensor, col: Tensor, seeds: Tensor, sizes: tuple[
         ``nodes (B, T)`` long, ``hops (T,)`` long and ``valid (B, T)`` bool, with
         ``T = 1 + sum(sizes)``; column 0 is the seed (hop 0, always valid).
     """
-    if any(int(k) < 1 for k in sizes):
-        raise ValueError(f"sizes must be positive, got {tuple(sizes)}")
+    if isinstance(sizes, (int, str)):
+        raise TypeError(f"sizes must be a sequence of slot counts per hop, got {sizes!r}")
+    sizes = tuple(sizes)
+    check_settings("sample_hop_context", at_least={f"sizes[{h}]": (k, 1) for h, k in enumerate(sizes)})
+    if rowptr.dim() != 1 or rowptr.numel() < 1:
+        raise ValueError(f"rowptr must have shape (N + 1,), got {tuple(rowptr.shape)}")
+    if seeds.dim() != 1:
+        raise ValueError(f"seeds must have shape (B,), got {tuple(seeds.shape)}")
+    check_indices(seeds, rowptr.numel() - 1, "seeds")
     seeds = seeds.long()
     current = seeds.view(-1, 1)
     alive = torch.ones_like(current, dtype=torch.bool)

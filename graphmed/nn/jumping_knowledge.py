@@ -26,8 +26,11 @@ def jumping_knowledge(layers: list[Tensor], mode: str | None) -> Tensor:
     """``None``: the last layer; ``"cat"``: ``(N, L*C)``; ``"max"``/``"mean"``: ``(N, C)``
     element-wise over the ``L`` layers, each ``(N, C)``."""
     check_jk(mode)
-    if not layers:
-        raise ValueError("jumping_knowledge needs at least one layer")
+    if isinstance(layers, Tensor) or not layers:
+        raise ValueError("jumping_knowledge needs a non-empty list of layer embeddings")
+    shapes = {tuple(h.shape) for h in layers}
+    if len(shapes) > 1:
+        raise ValueError(f"jumping_knowledge needs layers of one shape, got {sorted(shapes)}")
     if mode is None:
         return layers[-1]
     if mode == "cat":

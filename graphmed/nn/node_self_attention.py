@@ -4,6 +4,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from graphmed.checks import check_settings
+from graphmed.nn._checks import check_heads
+
 
 class NodeSelfAttention(torch.nn.Module):
     """Every node attends to every node: ``softmax(Q K^T / sqrt(d)) V`` with ``heads`` heads.
@@ -16,8 +19,8 @@ class NodeSelfAttention(torch.nn.Module):
 
     def __init__(self, channels: int, heads: int = 1, dropout: float = 0.0):
         super().__init__()
-        if channels % heads:
-            raise ValueError(f"channels ({channels}) must be divisible by heads ({heads})")
+        check_heads("NodeSelfAttention", "channels", channels, heads)
+        check_settings("NodeSelfAttention", fractions={"dropout": dropout})
         self.channels, self.heads = channels, heads
         self.attn = torch.nn.MultiheadAttention(channels, heads, dropout=dropout, batch_first=True)
         self.reset_parameters()
@@ -27,6 +30,8 @@ class NodeSelfAttention(torch.nn.Module):
         self.attn.out_proj.reset_parameters()
 
     def forward(self, x: Tensor) -> Tensor:
+        if x.dim() != 2 or x.size(1) != self.channels:
+            raise ValueError(f"x must have shape (N, {self.channels}), got {tuple(x.shape)}")
         x = x.unsqueeze(0)
         return self.attn(x, x, x, need_weights=False)[0].squeeze(0)
 

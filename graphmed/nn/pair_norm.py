@@ -7,6 +7,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from graphmed.checks import check_settings
+
 PAIRNORM_MODES = ("pn", "si", "scs")
 
 
@@ -27,8 +29,7 @@ class PairNorm(torch.nn.Module):
         super().__init__()
         if mode not in PAIRNORM_MODES:
             raise ValueError(f"unknown PairNorm mode {mode!r}; known: {', '.join(PAIRNORM_MODES)}")
-        if scale <= 0:
-            raise ValueError(f"PairNorm scale must be positive, got {scale}")
+        check_settings("PairNorm", positive={"scale": scale, "eps": eps})
         self.scale, self.mode, self.eps = float(scale), mode, float(eps)
         self.reset_parameters()
 
@@ -36,6 +37,8 @@ class PairNorm(torch.nn.Module):
         """PairNorm has no parameters; present so every layer can be reset alike."""
 
     def forward(self, x: Tensor) -> Tensor:
+        if x.dim() != 2:
+            raise ValueError(f"PairNorm normalises node embeddings (N, C), got shape {tuple(x.shape)}")
         if self.mode == "scs":
             x = x / (x.norm(dim=-1, keepdim=True) + self.eps)
             return self.scale * x - self.scale * x.mean(dim=0, keepdim=True)

@@ -7,6 +7,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from graphmed.checks import check_settings
+from graphmed.nn._checks import check_edge_index, check_edge_type, check_edge_weight, check_features
+
 
 def normalized_adjacency(edge_index: Tensor, edge_weight: Tensor | None, num_nodes: int,
                          add_self_loops: bool) -> Tensor:
@@ -56,14 +59,18 @@ class RelationalStack(torch.nn.Module):
                  drop_edge: tuple[float, ...] | float = 0.0, residual: bool | str = True,
                  layer_attention: bool = True, alpha: float = 0.1, theta: float = 0.5):
         super().__init__()
-        if num_layers < 1 or num_relations < 1:
-            raise ValueError("num_layers and num_relations must be at least 1")
+        check_settings("RelationalStack", at_least={
+            "in_channels": (in_channels, 1), "hidden_channels": (hidden_channels, 1),
+            "num_layers": (num_layers, 1), "num_relations": (num_relations, 1)},
+            fractions={"dropout": dropout, "alpha": alpha}, non_negative={"theta": theta})
         self.in_channels, self.hidden_channels = in_channels, hidden_channels
         self.num_layers, self.num_relations = num_layers, num_relations
         self.relation_self_loops = tuple(relation_self_loops or (False,) * num_relations)
         drop = (drop_edge,) * num_relations if isinstance(drop_edge, (int, float)) else tuple(drop_edge)
         if len(self.relation_self_loops) != num_relations or len(drop) != num_relations:
             raise ValueError("relation_self_loops and drop_edge need one value per relation")
+        check_settings("RelationalStack",
+                       fractions={f"drop_edge[{r}]": p for r, p in enumerate(drop)})
         self.drop_edge = drop
         residual = {True: "residual", False: "none"}.get(residual, residual)
         if residual not in ("none", "residual", "initial"):
@@ -100,6 +107,7 @@ class RelationalStack(torch.nn.Module):
 
     def forward(self, x: Tensor, edge_index: Tensor, edge_type: Tensor,
                 edge_weight: Tensor | None = None, return_layers: bool = False):
+        self._check_inputs(x, edge_index, edge_type, edge_weight)
         adjacency = self.adjacencies(edge_index, edge_type, edge_weight, x.size(0))
         h = self.lin_in(x)
         if self.residual == "initial":
@@ -119,6 +127,14 @@ class RelationalStack(torch.nn.Module):
             out = h
         out = F.dropout(out, self.dropout, self.training)
         return (out, layers) if return_layers else out
+
+    def _check_inputs(self, x: Tensor, edge_index: Tensor, edge_type: Tensor,
+                      edge_weight: Tensor | None) -> None:
+        check_features(x, self.in_channels, dtype=self.lin_in.weight.dtype)
+        check_edge_index(edge_index, x.size(0))
+        check_edge_type(edge_type, edge_index.size(1), self.num_relations)
+        if edge_weight is not None:
+            check_edge_weight(edge_weight, edge_index.size(1))
 
     def _forward_initial(self, h0: Tensor, adjacency: list[Tensor], return_layers: bool):
         """GCNII per relation: ``relu(sum_r ((1-a) P_r h + a h_0)((1-b_l) I + b_l W_lr)) / R``.

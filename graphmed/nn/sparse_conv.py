@@ -15,6 +15,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from graphmed.checks import check_settings
+from graphmed.nn._checks import check_edge_index, check_indices
+
 
 # --------------------------------------------------------------------------- sparse products
 @dataclass
@@ -93,6 +96,8 @@ class SparseAdjacency:
     def __init__(self, edge_index: torch.Tensor, num_nodes: int, norm: str = "gcn"):
         if norm not in ("gcn", "mean"):
             raise ValueError(f"norm must be 'gcn' or 'mean', got {norm!r}")
+        check_settings("SparseAdjacency", at_least={"num_nodes": (num_nodes, 1)})
+        check_edge_index(edge_index, num_nodes)
         source, target = edge_index[0], edge_index[1]
         if norm == "gcn":
             loops = torch.arange(num_nodes, device=edge_index.device)
@@ -128,6 +133,9 @@ class SparseAdjacency:
             return torch.sparse_csr_tensor(crow, cols, values, (n, n), check_invariants=False)
 
     def __matmul__(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 2 or x.size(0) != self.num_nodes:
+            raise ValueError(f"the adjacency of {self.num_nodes} nodes multiplies a "
+                             f"({self.num_nodes}, d) matrix, got shape {tuple(x.shape)}")
         return _SpMM.apply(self.matrix, self.matrix_t, x)
 
     def to(self, device) -> "SparseAdjacency":
@@ -149,6 +157,8 @@ class EdgeDropper:
             raise ValueError(f"edges must have shape (E, 2), got {tuple(edges.shape)}")
         if norm not in ("gcn", "mean"):
             raise ValueError(f"norm must be 'gcn' or 'mean', got {norm!r}")
+        check_settings("EdgeDropper", at_least={"num_nodes": (num_nodes, 1)})
+        check_indices(edges, num_nodes, "edges")
         device, n, e = edges.device, num_nodes, len(edges)
         source, target = undirected_edge_index(edges)
         ids = torch.arange(e, device=device).repeat(2)

@@ -262,3 +262,67 @@ def test_distmult_learns_a_graph_whose_edges_join_groups():
     fit = fit_link_model(split, 60, eval_every=20, seed=0, **settings)
     assert fit.best_valid["hits@20"] >= 0.5
     assert fit.model.relation.detach().min() < 0 < fit.model.relation.detach().max()
+
+
+def _tiny_split() -> dict:
+    pairs = torch.tensor([[3, 4]])
+    return {"train": {"edge": torch.tensor([[0, 1], [1, 2], [2, 3]])},
+            "valid": {"edge": pairs, "edge_neg": torch.tensor([[0, 4]])},
+            "test": {"edge": pairs, "edge_neg": torch.tensor([[0, 4]])}}
+
+
+@pytest.mark.parametrize("predictor", ["dot", "mlp", "distmult"])
+def test_negative_and_out_of_range_pairs_are_refused(predictor):
+    model = EmbeddingGNNLinkModel(5, 8, 8, predictor=predictor)
+    adj = SparseAdjacency(torch.tensor([[0, 1], [1, 2]]), 5, model.adjacency_norm)
+    h = model.encode(adj)
+    with pytest.raises(ValueError, match=r"row 0 has node ids \[0, -1\] outside \[0, 5\)"):
+        model.score(h, torch.tensor([[0, -1]]))  # -1 was node 4
+    with pytest.raises(ValueError, match=r"row 0 has node ids \[1, 5\] outside \[0, 5\)"):
+        model.score_many(h, torch.tensor([[1, 5]]))  # the Gram path read another pair
+    with pytest.raises(ValueError, match=r"row 0 has node ids \[0, -1\]"):
+        model.predict(adj, torch.tensor([[0, -1]]))
+    with pytest.raises(ValueError, match=r"expected node pairs of shape \(n, 2\)"):
+        model.score(h, torch.tensor([[0, 1, 2], [1, 2, 3]]))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"layers": 1.5}, "layers must be an integer >= 1, got 1.5"),
+    ({"hidden": 0}, "hidden must be an integer >= 1"),
+    ({"dropout": 1.5}, r"dropout must be in \[0, 1\)"),
+    ({"predictor_dropout": 2}, r"predictor_dropout must be in \[0, 1\)"),
+    ({"predictor_layers": 0}, "predictor_layers must be an integer >= 1"),
+])
+def test_embedding_model_settings_are_checked(kwargs, message):
+    with pytest.raises(ValueError, match=f"EmbeddingGNNLinkModel: {message}"):
+        EmbeddingGNNLinkModel(10, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"epochs": 1.5}, "epochs must be an integer >= 1, got 1.5"),
+    ({"eval_every": 0}, "eval_every must be an integer >= 1"),
+    ({"lr": float("nan")}, "lr must be a finite number > 0, got nan"),
+    ({"lr": -1.0}, "lr must be a finite number > 0"),
+    ({"batch_size": 2.5}, r"batch_size \(or None: all edges\) must be an integer >= 1"),
+    ({"num_neg": 1.5}, "num_neg must be an integer >= 1"),
+    ({"clip": -1.0}, r"clip \(or None\) must be a finite number > 0"),
+])
+def test_fit_settings_are_checked_before_training(kwargs, message):
+    with pytest.raises(ValueError, match=f"fit_link_model: {message}"):
+        fit_link_model(_tiny_split(), 5, embedding_dim=4, hidden=4, **{"epochs": 1, **kwargs})
+
+
+def test_fit_checks_every_pair_set_of_the_split():
+    split = _tiny_split()
+    bad = {**split, "valid": {"edge": torch.tensor([[0, -1]]), "edge_neg": torch.tensor([[0, 4]])}}
+    with pytest.raises(ValueError, match=r"split_edge\['valid'\]\['edge'\]: row 0 has node ids \[0, -1\]"):
+        fit_link_model(bad, 5, embedding_dim=4, hidden=4, epochs=1)  # was scored as node 4
+    with pytest.raises(ValueError, match=r"split_edge\['train'\]\['edge'\]: row 2 has node ids \[2, 3\]"):
+        fit_link_model(split, 3, embedding_dim=4, hidden=4, epochs=1)
+    with pytest.raises(ValueError, match=r"split_edge needs split_edge\['test'\]\['edge_neg'\]"):
+        fit_link_model({**split, "test": {"edge": split["test"]["edge"]}}, 5, embedding_dim=4,
+                       hidden=4, epochs=1)
+    with pytest.raises(ValueError, match=r"edges: row 0 has node ids \[0, -1\]"):
+        NegativeSampler(torch.tensor([[0, -1]]), 5)  # was marked pair (0, 4) taken
+    with pytest.raises(ValueError, match="3 positives and 4 negatives"):
+        link_loss(torch.randn(3), torch.randn(4), "auc")

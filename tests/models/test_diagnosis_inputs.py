@@ -99,3 +99,8 @@ def test_logistic_with_text_codes_scores_drugs_unseen_in_training():
     for bad in (-1.0, float("nan")):
         with pytest.raises(ValueError, match="text_weight"):
             BagOfCodesLogistic(text_weight=bad)
+
+
+def test_sibling_codes_refuse_fractional_patient_indices():
+    with pytest.raises(ValueError, match="unit_patient must hold integer patient indices"):
+        sibling_codes(np.ones((3, 2)), np.array([0.0, 1.7, 1.2]))  # 1.7 was patient 1

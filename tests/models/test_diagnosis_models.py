@@ -272,6 +272,15 @@ def test_trans4dd_reads_units_in_batches_when_asked(task, monkeypatch):
     (lambda: make_diagnosis_model("trans4dd", context_layers=0), "Trans4DD: context_layers must be"),
     (lambda: make_diagnosis_model("trans4dd", sizes=()), r"Trans4DD: len\(sizes\) must be"),
     (lambda: make_diagnosis_model("trans4dd", target_fraction=5), r"target_fraction must be in \(0, 1\]"),
+    (lambda: make_diagnosis_model("trans4dd", members=1.5), "Trans4DD: members must be an integer >= 1"),
+    (lambda: make_diagnosis_model("trans4dd", batch_units=2.5), r"Trans4DD: batch_units \(or None\) must be"),
+    (lambda: make_diagnosis_model("trans4dd", logistic_weight="a"), r"logistic_weight must be in \[0, 1\)"),
+    (lambda: make_diagnosis_model("trans4dd", blend_weights=0.5), "blend_weights must be a non-empty"),
+    (lambda: make_diagnosis_model("trans4dd", blend_weights=(0.5, float("nan"))), r"weights\[1\] must"),
+    (lambda: make_diagnosis_model("trans4dd", heads=3), r"hidden \(32\) must be divisible by heads \(3\)"),
+    (lambda: make_diagnosis_model("trans4dd", encoder_residual="gated"), "encoder_residual must be one of"),
+    (lambda: make_diagnosis_model("trans4dd", wide_init="zeros"), "wide_init must be one of"),
+    (lambda: BagOfCodesLogistic(text_weight=True), "text_weight must be a finite number >= 0, got True"),
 ])
 def test_settings_out_of_range_fail_at_construction(make, message):
     with pytest.raises(ValueError, match=message):

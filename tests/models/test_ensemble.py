@@ -74,3 +74,14 @@ def test_real_members_beat_the_weaker(fdataset):
 def test_needs_a_member():
     with pytest.raises(ValueError):
         Ensemble([])
+
+
+@pytest.mark.parametrize("step, message", [
+    (0, r"step must be in \(0, 1\]"),
+    (1.5, r"step must be in \(0, 1\]"),
+    (float("nan"), r"step must be in \(0, 1\]"),
+    (0.3, "step must divide 1 into whole steps"),  # was a grid of thirds
+])
+def test_step_must_split_one_into_whole_steps(step, message):
+    with pytest.raises(ValueError, match=f"Ensemble: {message}"):
+        Ensemble([KronRLS], step=step)

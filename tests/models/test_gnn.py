@@ -213,3 +213,28 @@ def test_progress_bar_does_not_change_results(fdataset, fold, capsys):
     shown = fit_fold(small_model(epochs=10, progress=True), fdataset, fold, seed=1).score_matrix()
     assert np.allclose(quiet, shown)
     assert "training" in capsys.readouterr().err
+
+
+def test_late_fusion_never_reads_a_missing_modality(fdataset, fold):
+    from graphmed.features.modality import ModalityFeatures
+    from graphmed.models.gnn import LinkPredictionNet
+    from graphmed.tasks import build_link_task
+
+    task = build_link_task(fdataset, fold.train_part())
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(task.num_nodes, 3)).astype(np.float32)
+    mask = rng.random(task.num_nodes) < 0.5
+    holes = values.copy()
+    holes[~mask] = np.nan  # rows of nodes without the modality
+    config = GNNConfig(modalities=("text",), fusion="late", hidden=8)
+    torch.manual_seed(0)
+    net = LinkPredictionNet(config, task.x.size(1), task.n_drugs, {"text": 3}).eval()
+    with torch.no_grad():
+        clean = net(task.with_modalities({"text": ModalityFeatures(values, mask, "text")}))
+        out = net(task.with_modalities({"text": ModalityFeatures(holes, mask, "text")}))
+    assert torch.isfinite(out).all() and torch.allclose(out, clean)  # was NaN everywhere
+
+
+def test_disease_dropout_must_be_a_number():
+    with pytest.raises(ValueError, match=r"disease_dropout must be in \[0, 1\), got 'a'"):
+        GNNLinkPredictor(disease_dropout="a")

@@ -228,3 +228,24 @@ def test_decomposition_on_a_gpu_gives_the_cpu_scores():
     cpu = SpectralLinkModel(**one).fit(edges, n)
     gpu = SpectralLinkModel(**one, device="cuda").fit(edges, n)
     torch.testing.assert_close(gpu.score(all_pairs(n)), cpu.score(all_pairs(n)), atol=1e-8, rtol=0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"k": 2.5}, "k must be an integer >= 1, got 2.5"),  # was cut to 2
+    ({"k": True}, "k must be an integer >= 1, got True"),
+    ({"max_rank": 2.5}, r"max_rank \(or None\) must be an integer >= 1, got 2.5"),
+])
+def test_fractional_settings_are_refused_not_truncated(kwargs, message):
+    with pytest.raises(ValueError, match=f"SpectralLinkModel: {message}"):
+        SpectralLinkModel(**kwargs)
+
+
+def test_fractional_num_nodes_and_nan_factors_are_refused():
+    one = {"thresholds": (0.0,), "normalizations": (0.0,), "degree_exponents": (0.0,)}
+    with pytest.raises(ValueError, match="num_nodes must be an integer >= 2, got 5.5"):
+        SpectralLinkModel(**one).fit(torch.tensor([[0, 1]]), 5.5)  # was 5 nodes
+    left = torch.ones(3, 2)
+    left[1, 0] = float("nan")
+    with pytest.raises(ValueError, match=r"left\[1, 0\] is nan"):
+        SpectralLinkModel.from_factors(left, torch.ones(3, 2), torch.ones(3), normalization=0.0,
+                                       degree_exponent=0.0, tau=0.0)

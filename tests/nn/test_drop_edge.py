@@ -45,3 +45,10 @@ def test_rejects_bad_shapes():
         drop_edge(torch.zeros(3, 3, dtype=torch.long), 0.1, True)
     with pytest.raises(ValueError, match="one per edge"):
         drop_edge(torch.zeros(2, 3, dtype=torch.long), 0.1, True, torch.ones(4))
+
+
+def test_float_edges_and_non_numeric_probabilities_are_refused():
+    with pytest.raises(ValueError, match="integer node indices, got dtype torch.float32"):
+        drop_edge(torch.tensor([[0.0, 1.0], [1.0, 2.0]]), 0.5, True)
+    with pytest.raises(ValueError, match=r"probability p must be in \[0, 1\), got 'a'"):
+        drop_edge(torch.tensor([[0, 1], [1, 2]]), "a", True)

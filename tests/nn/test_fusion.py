@@ -91,3 +91,50 @@ def test_shape_errors_name_the_modality():
         make_fusion("late", DIMS, 4)
     with pytest.raises(ValueError, match="2 modality scores"):
         LateFusion(("a", "b"))(torch.zeros(3, 2))
+
+
+@pytest.mark.parametrize("cls", [EarlyFusion, AttentionFusion])
+def test_nan_where_the_modality_is_missing_is_never_read(cls):
+    torch.manual_seed(0)
+    fusion = cls({"structure": 5, "text": 3}, 8).eval()
+    mods = modalities()
+    values, mask = mods["text"]
+    holes = values.clone()
+    holes[~mask] = float("nan")  # a missing modality's rows, as NaN
+    out, _ = fusion(mods)
+    out_holes, _ = fusion({**mods, "text": (holes, mask)})
+    assert torch.equal(out, out_holes)  # was NaN at every node lacking the modality
+    holes[mask.nonzero()[0]] = float("nan")
+    with pytest.raises(ValueError, match=r"modality 'text' values\[0, 0\] is nan: .* where mask is True"):
+        fusion({**mods, "text": (holes, mask)})
+    with pytest.raises(ValueError, match="modality 'text': mask must be a bool tensor"):
+        fusion({**mods, "text": (values, mask.long())})
+    with pytest.raises(ValueError, match="modality 'text': values must be torch.float32"):
+        fusion({**mods, "text": (values.double(), mask)})
+
+
+def test_late_fusion_ignores_unavailable_scores_and_checks_its_names():
+    late = LateFusion(("a", "b"))
+    scores = torch.tensor([[float("nan"), 1.0], [2.0, 3.0]])
+    available = torch.tensor([[False, True], [True, True]])
+    out = late(scores, available)
+    assert torch.isfinite(out).all() and out[0] == 2.0  # was NaN
+    with pytest.raises(ValueError, match=r"scores\[0, 0\] is nan"):
+        late(scores)
+    with pytest.raises(ValueError, match="available must be a bool tensor"):
+        late(scores.nan_to_num(), available.long())
+    with pytest.raises(ValueError, match="names must be a sequence of modality names, got 'ab'"):
+        LateFusion("ab")  # was two modalities 'a' and 'b'
+    with pytest.raises(ValueError, match="names must be distinct"):
+        LateFusion(("a", "a"))
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: EarlyFusion({"s": 3}, 4, dropout=1.5), r"EarlyFusion: dropout must be in \[0, 1\)"),
+    (lambda: EarlyFusion({"s": 2.5}, 4), r"EarlyFusion: dims\['s'\] must be an integer >= 1"),
+    (lambda: AttentionFusion({"s": 3}, 0), "AttentionFusion: out_channels must be"),
+    (lambda: AttentionFusion({"s": 3}, 4, attention_channels=0), "attention_channels must be"),
+])
+def test_fusion_settings_are_checked(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()

@@ -79,3 +79,19 @@ def test_node_self_attention_sees_every_node():
     perm = torch.randperm(6)
     assert torch.allclose(attention(x[perm]), out[perm], atol=1e-5)
     assert repr(attention) == "NodeSelfAttention(8, heads=2)"
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: GCNGATConv(4, 8, heads=0), "GCNGATConv: heads must be an integer >= 1, got 0"),
+    (lambda: GCNGATConv(4, 0), "GCNGATConv: out_channels must be an integer >= 1"),
+    (lambda: NodeSelfAttention(8, 0), "NodeSelfAttention: heads must be an integer >= 1"),
+    (lambda: NodeSelfAttention(8, 2, dropout=2), r"NodeSelfAttention: dropout must be in \[0, 1\)"),
+])
+def test_heads_and_widths_are_checked(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_node_self_attention_checks_its_input_width():
+    with pytest.raises(ValueError, match=r"x must have shape \(N, 8\), got \(5, 6\)"):
+        NodeSelfAttention(8, 2)(torch.randn(5, 6))

@@ -199,3 +199,56 @@ def test_without_input_projection_the_first_conv_reads_x(graph, conv):
         GNNStack(F_IN, HIDDEN, 2, conv="gcnii", project_input=False)
     with pytest.raises(ValueError, match="project_input"):
         GNNStack(F_IN, HIDDEN, 2, conv="gat", global_attention=True, project_input=False)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"num_layers": 2.5}, r"GNNStack: num_layers must be an integer >= 1, got 2.5"),
+    ({"heads": 0, "conv": "gat"}, "heads must be an integer >= 1, got 0"),
+    ({"heads": 2.0, "conv": "gat"}, "heads must be an integer >= 1, got 2.0"),
+    ({"in_channels": 0}, "in_channels must be an integer >= 1"),
+    ({"out_channels": 2.5}, "out_channels must be an integer >= 1"),
+    ({"alpha": 1.5, "conv": "gcnii"}, r"alpha must be in \[0, 1\)"),
+    ({"theta": -1, "conv": "gcnii"}, "theta must be a finite number >= 0"),
+    ({"num_edge_types": 0, "conv": "transformer"}, "num_edge_types must be an integer >= 1"),
+])
+def test_settings_out_of_range_are_named(kwargs, message):
+    settings = {"in_channels": 4, "hidden_channels": 8, "num_layers": 2, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        GNNStack(**settings)
+
+
+def test_bad_inputs_are_named_where_they_enter():
+    x, edge_index = torch.randn(5, 4), torch.tensor([[0, 1, 2, 3], [1, 2, 3, 4]])
+    model = GNNStack(4, 8, 2, 3, conv="gcn").eval()
+    nan_x = x.clone()
+    nan_x[2, 1] = float("nan")
+    with pytest.raises(ValueError, match=r"x\[2, 1\] is nan"):
+        model(nan_x, edge_index)
+    with pytest.raises(ValueError, match=r"x must have shape \(N, 4\), got \(5, 3\)"):
+        model(x[:, :3], edge_index)
+    with pytest.raises(ValueError, match="x must be torch.float32"):
+        model(x.double(), edge_index)
+    with pytest.raises(ValueError, match=r"edge_index\[1, 3\] = -1 is outside \[0, 5\)"):
+        model(x, torch.tensor([[0, 1, 2, 3], [1, 2, 3, -1]]))
+    with pytest.raises(ValueError, match=r"edge_index\[1, 3\] = 5 is outside \[0, 5\)"):
+        model(x, torch.tensor([[0, 1, 2, 3], [1, 2, 3, 5]]))
+    with pytest.raises(ValueError, match="integer indices"):
+        model(x, edge_index.float())
+    with pytest.raises(ValueError, match=r"edge_index must have shape \(2, E\), got \(3, 4\)"):
+        model(x, torch.cat([edge_index, edge_index[:1]]))
+    with pytest.raises(ValueError, match=r"edge_weight\[1\] is nan"):
+        model(x, edge_index, torch.tensor([1.0, float("nan"), 1.0, 1.0]))
+    # integer weights are weights: converted, not a dtype error deep in the conv
+    assert torch.allclose(model(x, edge_index, torch.ones(4, dtype=torch.long)),
+                          model(x, edge_index, torch.ones(4)))
+    typed = GNNStack(4, 8, 2, conv="transformer", num_edge_types=2).eval()
+    for bad in (torch.tensor([0, 1, 2, 1]), torch.tensor([0, 1, -1, 1])):
+        with pytest.raises(ValueError, match=r"edge_type\[2\] = -?\d is outside \[0, 2\)"):
+            typed(x, edge_index, edge_type=bad)
+
+
+def test_autocast_features_pass_the_dtype_check():
+    model = GNNStack(4, 8, 2, 3, conv="gat").eval()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = model(torch.randn(5, 4).bfloat16(), torch.tensor([[0, 1], [1, 2]]))
+    assert out.shape == (5, 3)

@@ -121,3 +121,32 @@ def test_bad_arguments(data):
     weighted = build(data, "graphconv")
     with pytest.raises(ValueError, match="must have shape"):
         weighted(data.x_dict, data.edge_index_dict, {TREATS: torch.rand(3)})
+
+
+def test_bad_settings_and_inputs_are_named():
+    metadata = (["a", "b"], [("a", "to", "b"), ("b", "rev", "a")])
+    with pytest.raises(ValueError, match=r"in_channels\['a'\] must be an integer >= 1, got 4.7"):
+        HeteroGNNStack(metadata, {"a": 4.7, "b": 5}, 8, 2)  # was cut to 4
+    with pytest.raises(ValueError, match=r"in_channels\['a'\] must be an integer >= 1, got 4.0"):
+        HeteroGNNStack(metadata, 4.0, 8, 2)
+    with pytest.raises(ValueError, match="unknown aggr"):
+        HeteroGNNStack(metadata, 4, 8, 2, aggr="cat")
+    with pytest.raises(ValueError, match=r"\(source, relation, target\) triples"):
+        HeteroGNNStack((["a"], [("a", "a")]), 4, 8, 2)
+    with pytest.raises(ValueError, match=r"out_channels must be an integer >= 1"):
+        HeteroGNNStack(metadata, 4, 8, 2, out_channels=0)
+    model = HeteroGNNStack(metadata, {"a": 4, "b": 5}, 8, 2, conv="graphconv").eval()
+    x = {"a": torch.randn(3, 4), "b": torch.randn(2, 5)}
+    edges = {("a", "to", "b"): torch.tensor([[0, 1, 2], [0, 1, 1]]),
+             ("b", "rev", "a"): torch.tensor([[0, 1, 1], [0, 1, 2]])}
+    with pytest.raises(ValueError, match=r"edge_index_dict\[\('a', 'to', 'b'\)\]\[1, 2\] = 2 "
+                                         r"is outside \[0, 2\) \(target nodes of 2\)"):
+        model(x, {**edges, ("a", "to", "b"): torch.tensor([[0, 1, 2], [0, 1, 2]])})
+    with pytest.raises(ValueError, match=r"\[0, 2\] = -1 is outside \[0, 3\)"):
+        model(x, {**edges, ("a", "to", "b"): torch.tensor([[0, 1, -1], [0, 1, 1]])})
+    with pytest.raises(ValueError, match=r"x_dict\['a'\]\[0, 0\] is nan"):
+        model({**x, "a": torch.full((3, 4), float("nan"))}, edges)
+    with pytest.raises(ValueError, match=r"x_dict\['b'\] must have shape \(N, 5\)"):
+        model({**x, "b": torch.randn(2, 4)}, edges)
+    with pytest.raises(ValueError, match=r"is nan: edge_weight_dict"):
+        model(x, edges, {("a", "to", "b"): torch.tensor([1.0, float("nan"), 1.0])})

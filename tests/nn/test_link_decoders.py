@@ -106,5 +106,33 @@ def test_bad_pairs(embeddings):
         InnerProductDecoder()(h_src, h_dst, torch.zeros(3, 2, dtype=torch.long))
     with pytest.raises(ValueError, match="integer"):
         DistMultDecoder(C)(h_src, h_dst, torch.zeros(2, 2))
-    with pytest.raises(ValueError, match="at least 2 layers"):
+    with pytest.raises(ValueError, match="num_layers must be an integer >= 2"):
         MLPDecoder(C, num_layers=1)
+
+
+@pytest.mark.parametrize("decoder", [InnerProductDecoder(), BilinearDecoder(3), DistMultDecoder(3),
+                                     MLPDecoder(3)], ids=lambda d: type(d).__name__)
+def test_pairs_and_widths_are_checked(decoder):
+    h_src, h_dst = torch.randn(4, 3), torch.randn(5, 3)
+    with pytest.raises(ValueError, match=r"pairs\[0, 1\] = -1 is outside \[0, 4\)"):
+        decoder(h_src, h_dst, torch.tensor([[0, -1], [1, 4]]))  # -1 was the last row
+    with pytest.raises(ValueError, match=r"pairs\[1, 1\] = 5 is outside \[0, 5\)"):
+        decoder(h_src, h_dst, torch.tensor([[0, 3], [1, 5]]))
+    with pytest.raises(ValueError, match="h_dst must have 3 channels"):
+        decoder(h_src, torch.randn(5, 2), torch.tensor([[0], [1]]))
+    with pytest.raises(ValueError, match="h_dst must have 3 channels"):
+        decoder.score_all(h_src, torch.randn(5, 2))
+    with pytest.raises(ValueError, match="must be 2-D"):
+        decoder.score_all(h_src[0], h_dst)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: BilinearDecoder(0), "BilinearDecoder: channels must be an integer >= 1"),
+    (lambda: DistMultDecoder(2.5), "DistMultDecoder: channels must be an integer >= 1"),
+    (lambda: MLPDecoder(3, dropout=1.5), r"MLPDecoder: dropout must be in \[0, 1\)"),
+    (lambda: MLPDecoder(3, hidden_channels=0), "MLPDecoder: hidden_channels must be"),
+    (lambda: MLPDecoder(3, num_layers=2.5), "MLPDecoder: num_layers must be an integer >= 2"),
+])
+def test_decoder_settings_are_checked(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()

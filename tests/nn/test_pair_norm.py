@@ -54,3 +54,18 @@ def test_dropout_keeps_expectation_and_rate():
     assert dropout(x, 0.6, training=False) is x
     with pytest.raises(ValueError):
         dropout(x, 1.0, True)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"scale": float("nan")}, "scale must be a finite number > 0, got nan"),
+    ({"scale": float("inf")}, "scale must be a finite number > 0, got inf"),
+    ({"eps": 0.0}, "eps must be a finite number > 0"),
+])
+def test_pair_norm_settings_are_checked(kwargs, message):
+    with pytest.raises(ValueError, match=f"PairNorm: {message}"):
+        PairNorm(**kwargs)
+
+
+def test_pair_norm_needs_node_embeddings():
+    with pytest.raises(ValueError, match=r"\(N, C\), got shape \(4,\)"):
+        PairNorm()(torch.randn(4))

@@ -96,3 +96,32 @@ def test_initial_residual_keeps_deep_stacks_bounded():
     assert norms["initial"] < 10 and norms["residual"] > 1e3 * norms["initial"]
     with pytest.raises(ValueError, match="residual must be"):
         RelationalStack(8, 16, 2, 2, residual="dense")
+
+
+def test_edge_types_out_of_range_are_refused_not_dropped():
+    model = RelationalStack(4, 8, 2, 2).eval()
+    x, edge_index = torch.randn(5, 4), torch.tensor([[0, 1, 2, 3], [1, 2, 3, 4]])
+    for bad in (torch.tensor([0, 1, 2, 1]), torch.tensor([0, 1, -1, 1])):  # were left out silently
+        with pytest.raises(ValueError, match=r"edge_type\[2\] = -?\d is outside \[0, 2\)"):
+            model(x, edge_index, bad)
+    with pytest.raises(ValueError, match="edge_type must hold integer indices"):
+        model(x, edge_index, torch.tensor([0.0, 1.0, 0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"edge_index\[1, 3\] = 5 is outside"):
+        model(x, torch.tensor([[0, 1, 2, 3], [1, 2, 3, 5]]), torch.tensor([0, 1, 0, 1]))
+    with pytest.raises(ValueError, match=r"x\[0, 0\] is nan"):
+        model(torch.full((5, 4), float("nan")), edge_index, torch.tensor([0, 1, 0, 1]))
+    with pytest.raises(ValueError, match=r"edge_weight\[1\] is inf"):
+        model(x, edge_index, torch.tensor([0, 1, 0, 1]), torch.tensor([1.0, float("inf"), 1, 1]))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"dropout": 1.5}, r"dropout must be in \[0, 1\)"),
+    ({"drop_edge": (0.0, -1.0)}, r"drop_edge\[1\] must be in \[0, 1\)"),
+    ({"residual": "initial", "alpha": 2.0}, r"alpha must be in \[0, 1\)"),
+    ({"residual": "initial", "theta": -5.0}, "theta must be a finite number >= 0"),
+    ({"num_layers": 1.5}, "num_layers must be an integer >= 1, got 1.5"),
+])
+def test_settings_out_of_range_are_named(kwargs, message):
+    settings = {"in_channels": 4, "hidden_channels": 8, "num_layers": 2, "num_relations": 2, **kwargs}
+    with pytest.raises(ValueError, match=f"RelationalStack: {message}"):
+        RelationalStack(**settings)

@@ -71,10 +71,14 @@ def sibling_codes(bag: np.ndarray, unit_patient: np.ndarray) -> np.ndarray:
 
     ``bag (n_units, f)`` 0/1 codes of every unit; ``unit_patient (n_units,)`` patient index.
     """
-    bag, unit_patient = np.asarray(bag), np.asarray(unit_patient, dtype=np.int64)
+    bag, unit_patient = np.asarray(bag), np.asarray(unit_patient)
     if bag.ndim != 2 or unit_patient.shape != (bag.shape[0],):
         raise ValueError(f"need bag (n, f) and unit_patient (n,), got {bag.shape} and "
                          f"{unit_patient.shape}")
+    if unit_patient.size and not np.issubdtype(unit_patient.dtype, np.integer):
+        raise ValueError(f"unit_patient must hold integer patient indices, got dtype "
+                         f"{unit_patient.dtype}")
+    unit_patient = unit_patient.astype(np.int64)
     if (unit_patient < 0).any():
         raise ValueError("unit_patient has negative indices")
     per_patient = np.zeros((int(unit_patient.max(initial=-1)) + 1, bag.shape[1]), dtype=np.float32)

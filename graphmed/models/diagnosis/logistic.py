@@ -1,7 +1,6 @@
 """Logistic regression on bag-of-codes: one L2-regularised classifier per category."""
 from __future__ import annotations
 
-import math
 import numbers
 import warnings
 from typing import Sequence
@@ -38,10 +37,9 @@ class BagOfCodesLogistic(DiagnosisModel):
         if not cs:
             raise ValueError("BagOfCodesLogistic: cs must hold one or more values of C")
         check_settings("BagOfCodesLogistic", at_least={"max_iter": (max_iter, 1)},
-                       positive={f"cs[{i}]": c for i, c in enumerate(cs)})
+                       positive={f"cs[{i}]": c for i, c in enumerate(cs)},
+                       non_negative={"text_weight": text_weight})
         self.cs, self.max_iter = tuple(float(c) for c in cs), int(max_iter)
-        if not (math.isfinite(text_weight) and text_weight >= 0.0):
-            raise ValueError(f"text_weight must be a finite number >= 0, got {text_weight}")
         self.text_weight = float(text_weight)
         self._cached: tuple[DiagnosisTask, np.ndarray | sparse.csr_matrix] | None = None
 

@@ -70,7 +70,8 @@ from graphmed.models.diagnosis.base import TorchDiagnosisModel, TrainConfig, bce
 from graphmed.models.diagnosis.logistic import BagOfCodesLogistic
 from graphmed.models.diagnosis.inputs import node_inputs, unit_codes
 from graphmed.models.diagnosis.label_context import LabelContext
-from graphmed.nn.gnn_stack import GNNStack
+from graphmed.nn._checks import check_heads
+from graphmed.nn.gnn_stack import RESIDUALS, GNNStack
 from graphmed.nn.hop_context import csr_from_edge_index, sample_hop_context
 from graphmed.nn.hop_context_transformer import HopContextTransformer
 from graphmed.tasks.diagnosis import DiagnosisTask
@@ -91,6 +92,9 @@ def logistic_init(task: DiagnosisTask, bag) -> tuple:
     intercept = np.concatenate([m.intercept_ for m in best[1]]).astype(np.float32)
     return coef, intercept
 
+
+#: Starts of the wide map.
+WIDE_INITS = ("random", "logistic")
 
 #: How the loss weighs each category's positives (:func:`category_pos_weight`).
 POS_WEIGHTS = ("none", "balanced", "sqrt")
@@ -253,8 +257,9 @@ class Trans4DD(TorchDiagnosisModel):
                  members: int = 3, blend: str = "probability", batch_units: int | None = None,
                  pos_weight: str = "none", train: TrainConfig | None = None):
         super().__init__(train or TrainConfig(weight_decay=1e-3))
-        if int(members) < 1:
-            raise ValueError(f"members must be >= 1, got {members}")
+        batches = {} if batch_units is None else {"batch_units (or None)": (batch_units, 1)}
+        check_settings("Trans4DD", at_least={"members": (members, 1), **batches},
+                       fractions={"logistic_weight": logistic_weight})
         self.members = int(members)
         if blend not in ("probability", "logit"):
             raise ValueError(f"blend must be 'probability' or 'logit', got {blend!r}")
@@ -266,26 +271,31 @@ class Trans4DD(TorchDiagnosisModel):
             "context_layers": (context_layers, 1), "eval_samples": (eval_samples, 1),
             "len(sizes)": (len(sizes), 1), **{f"sizes[{i}]": (n, 1) for i, n in enumerate(sizes)}},
             fractions={"dropout": dropout}, shares={"target_fraction": target_fraction})
+        check_heads("Trans4DD", "hidden", hidden, heads)
+        if encoder_residual not in RESIDUALS:
+            raise ValueError(f"Trans4DD: encoder_residual must be one of {RESIDUALS}, "
+                             f"got {encoder_residual!r}")
+        if wide_init not in WIDE_INITS:
+            raise ValueError(f"Trans4DD: wide_init must be one of {WIDE_INITS}, got {wide_init!r}")
         self.hidden, self.layers, self.heads, self.dropout = int(hidden), int(layers), int(heads), float(dropout)
         self.sizes, self.context_layers = tuple(int(s) for s in sizes), int(context_layers)
         self.eval_samples, self.target_fraction = int(eval_samples), float(target_fraction)
         self.encoder_residual, self.unit_features = encoder_residual, bool(unit_features)
         self.wide, self.wide_init = bool(wide), str(wide_init)
-        if not 0.0 <= logistic_weight < 1.0:
-            raise ValueError(f"logistic_weight must be in [0, 1), got {logistic_weight}")
         self.logistic_weight = self.blend_weight = float(logistic_weight)
         if blend_weights is not None:
+            if isinstance(blend_weights, (int, float)) or not len(blend_weights):
+                raise ValueError(f"Trans4DD: blend_weights must be a non-empty sequence of weights "
+                                 f"in [0, 1) or None, got {blend_weights!r}")
+            check_settings("Trans4DD", fractions={f"blend_weights[{i}]": w
+                                                  for i, w in enumerate(blend_weights)})
             blend_weights = tuple(float(w) for w in blend_weights)
-            if not blend_weights or not all(0.0 <= w < 1.0 for w in blend_weights):
-                raise ValueError(f"blend_weights must be non-empty, each in [0, 1), got {blend_weights}")
             if logistic_weight == 0.0:
                 raise ValueError("blend_weights needs logistic_weight > 0 (the logistic fit)")
         self.blend_weights = blend_weights
         self.siblings, self.code_embeddings = bool(siblings), bool(code_embeddings)
         self.label_context = bool(label_context)
         self.logistic: BagOfCodesLogistic | None = None
-        if batch_units is not None and int(batch_units) < 1:
-            raise ValueError(f"batch_units must be a positive number or None, got {batch_units}")
         self.batch_units = None if batch_units is None else int(batch_units)
         if pos_weight not in POS_WEIGHTS:
             raise ValueError(f"pos_weight must be one of {POS_WEIGHTS}, got {pos_weight!r}")

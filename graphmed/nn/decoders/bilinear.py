@@ -4,7 +4,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from graphmed.nn.decoders._pairs import check_pairs
+from graphmed.checks import check_settings
+from graphmed.nn.decoders._pairs import check_embeddings, check_pairs
 
 
 class BilinearDecoder(torch.nn.Module):
@@ -18,6 +19,7 @@ class BilinearDecoder(torch.nn.Module):
 
     def __init__(self, channels: int):
         super().__init__()
+        check_settings("BilinearDecoder", at_least={"channels": (channels, 1)})
         self.channels = channels
         self.weight = torch.nn.Parameter(torch.empty(channels, channels))
         self.reset_parameters()
@@ -27,10 +29,11 @@ class BilinearDecoder(torch.nn.Module):
             self.weight.copy_(torch.eye(self.channels))
 
     def forward(self, h_src: Tensor, h_dst: Tensor, pairs: Tensor) -> Tensor:
-        check_pairs(h_src, h_dst, pairs)
+        check_pairs(h_src, h_dst, pairs, self.channels)
         return ((h_src[pairs[0]] @ self.weight) * h_dst[pairs[1]]).sum(dim=-1)
 
     def score_all(self, h_src: Tensor, h_dst: Tensor) -> Tensor:
+        check_embeddings(h_src, h_dst, self.channels)
         return h_src @ self.weight @ h_dst.t()
 
     def __repr__(self) -> str:

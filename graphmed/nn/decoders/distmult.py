@@ -4,7 +4,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from graphmed.nn.decoders._pairs import check_pairs
+from graphmed.checks import check_settings
+from graphmed.nn.decoders._pairs import check_embeddings, check_pairs
 
 
 class DistMultDecoder(torch.nn.Module):
@@ -18,6 +19,7 @@ class DistMultDecoder(torch.nn.Module):
 
     def __init__(self, channels: int):
         super().__init__()
+        check_settings("DistMultDecoder", at_least={"channels": (channels, 1)})
         self.channels = channels
         self.relation = torch.nn.Parameter(torch.empty(channels))
         self.reset_parameters()
@@ -26,10 +28,11 @@ class DistMultDecoder(torch.nn.Module):
         torch.nn.init.ones_(self.relation)
 
     def forward(self, h_src: Tensor, h_dst: Tensor, pairs: Tensor) -> Tensor:
-        check_pairs(h_src, h_dst, pairs)
+        check_pairs(h_src, h_dst, pairs, self.channels)
         return (h_src[pairs[0]] * self.relation * h_dst[pairs[1]]).sum(dim=-1)
 
     def score_all(self, h_src: Tensor, h_dst: Tensor) -> Tensor:
+        check_embeddings(h_src, h_dst, self.channels)
         return (h_src * self.relation) @ h_dst.t()
 
     def __repr__(self) -> str:

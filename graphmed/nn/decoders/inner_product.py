@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from graphmed.nn.decoders._pairs import check_pairs
+from graphmed.nn.decoders._pairs import check_embeddings, check_pairs
 
 
 class InnerProductDecoder(torch.nn.Module):
@@ -26,6 +26,7 @@ class InnerProductDecoder(torch.nn.Module):
         return (h_src[pairs[0]] * h_dst[pairs[1]]).sum(dim=-1)
 
     def score_all(self, h_src: Tensor, h_dst: Tensor) -> Tensor:
+        check_embeddings(h_src, h_dst)
         return h_src @ h_dst.t()
 
     def __repr__(self) -> str:

@@ -5,7 +5,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from graphmed.nn.decoders._pairs import check_pairs
+from graphmed.checks import check_settings
+from graphmed.nn.decoders._pairs import check_embeddings, check_pairs
 
 #: Largest number of hidden activations (pairs x hidden) :meth:`MLPDecoder.score_all`
 #: holds at once.
@@ -26,9 +27,11 @@ class MLPDecoder(torch.nn.Module):
     def __init__(self, channels: int, hidden_channels: int | None = None, num_layers: int = 2,
                  dropout: float = 0.0):
         super().__init__()
-        if num_layers < 2:
-            raise ValueError(f"MLPDecoder needs at least 2 layers, got {num_layers}")
         hidden = channels if hidden_channels is None else hidden_channels
+        check_settings("MLPDecoder", at_least={"channels": (channels, 1),
+                                               "hidden_channels": (hidden, 1),
+                                               "num_layers": (num_layers, 2)},
+                       fractions={"dropout": dropout})
         self.channels, self.hidden_channels, self.num_layers = channels, hidden, num_layers
         self.dropout = float(dropout)
         self.lin_src = torch.nn.Linear(channels, hidden, bias=False)
@@ -49,10 +52,11 @@ class MLPDecoder(torch.nn.Module):
         return self.lin_out(z).squeeze(-1)
 
     def forward(self, h_src: Tensor, h_dst: Tensor, pairs: Tensor) -> Tensor:
-        check_pairs(h_src, h_dst, pairs)
+        check_pairs(h_src, h_dst, pairs, self.channels)
         return self._rest(self.lin_src(h_src[pairs[0]]) + self.lin_dst(h_dst[pairs[1]]))
 
     def score_all(self, h_src: Tensor, h_dst: Tensor) -> Tensor:
+        check_embeddings(h_src, h_dst, self.channels)
         a, b = self.lin_src(h_src), self.lin_dst(h_dst)
         rows = max(1, SCORE_ALL_BLOCK // max(1, b.size(0) * self.hidden_channels))
         return torch.cat([self._rest(a[i:i + rows, None, :] + b[None, :, :])
