@@ -24,7 +24,8 @@ import numpy as np
 from graphmed.datasets import load_dataset
 from graphmed.evaluation import metric_cell
 from graphmed.io import atomic_write_json
-from graphmed.models import DiseaseNamesOnly, Ensemble, GNNLinkPredictor, KronRLS
+from graphmed.models import (DiseaseNamesOnly, Ensemble, GNNLinkPredictor, KronRLS,
+                             TargetOverlap, make_model)
 from graphmed.results import environment, save_report
 from graphmed.training import cross_validate
 
@@ -62,6 +63,10 @@ VARIANTS = {
     "multimodal, disease names only": ("the same, diseases compared by the text of their names "
                                        "alone (graphmed repurpose --new-disease)",
                                        lambda: DiseaseNamesOnly(multimodal())),
+    "target-overlap": ("drug targets shared with the disease's proteins, zero-shot (AMDGT's "
+                       "protein links)", lambda: TargetOverlap()),
+    "multimodal+targets": ("`multimodal` plus target overlap, weights chosen on validation",
+                           lambda: make_model("multimodal-targets")),
 }
 
 

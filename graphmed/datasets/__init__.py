@@ -103,6 +103,14 @@ def load_ogbl_ddi(root: str | os.PathLike | None = None, *, download: bool = Tru
     return load(root, download=download, verify=verify)
 
 
+def load_protein_links(name: str, root: str | os.PathLike | None = None):
+    """Drug targets and disease proteins of Fdataset or Cdataset; see
+    :mod:`graphmed.datasets.proteins`."""
+    from graphmed.datasets.proteins import load_protein_links as load
+
+    return load(name, root)
+
+
 __all__ = ["DataFile", "DatasetInfo", "DrugDiseaseDataset", "InteractionGraph", "dataset_info",
-           "list_datasets", "load_dataset", "load_interactions", "load_ogbl_ddi", "locate",
-           "resolve_data_root"]
+           "list_datasets", "load_dataset", "load_interactions", "load_ogbl_ddi",
+           "load_protein_links", "locate", "resolve_data_root"]

@@ -11,6 +11,7 @@ from graphmed.models.knn import SimilarityKNN
 from graphmed.models.kronrls import KronRLS
 from graphmed.models.names_only import DiseaseNamesOnly
 from graphmed.models.popularity import Popularity
+from graphmed.models.target_overlap import TargetOverlap
 from graphmed.models.text_match import TextMatch
 
 
@@ -34,10 +35,18 @@ def multimodal_text_match(**gnn_settings) -> Ensemble:
                     name="multimodal-text-match")
 
 
+def multimodal_targets(**gnn_settings) -> Ensemble:
+    """:func:`multimodal` plus the zero-shot :class:`TargetOverlap` of drug targets and
+    disease proteins (Fdataset and Cdataset, whose protein links are known)."""
+    return Ensemble([*multimodal(**gnn_settings).factories, TargetOverlap],
+                    name="multimodal-targets")
+
+
 MODELS: dict[str, Callable[..., PairScorer]] = {
     "knn": SimilarityKNN, "kronrls": KronRLS, "gnn": GNNLinkPredictor, "gnn-kronrls": gnn_kronrls,
     "multimodal": multimodal, "text-match": TextMatch,
-    "multimodal-text-match": multimodal_text_match, "popularity": Popularity}
+    "multimodal-text-match": multimodal_text_match, "popularity": Popularity,
+    "target-overlap": TargetOverlap, "multimodal-targets": multimodal_targets}
 
 #: The best model graphmed has (see benchmarks/results), used when none is named. It needs
 #: the ``features`` extra (the text model); ``gnn-kronrls`` is the best without it.
@@ -53,5 +62,6 @@ def make_model(name: str | None = None, **kwargs) -> PairScorer:
 
 
 __all__ = ["DEFAULT_MODEL", "DiseaseNamesOnly", "MODELS", "Ensemble", "GNNLinkPredictor",
-           "KronRLS", "PairScorer", "Popularity", "SimilarityKNN", "TextMatch", "gnn_kronrls",
-           "make_model", "multimodal", "multimodal_text_match"]
+           "KronRLS", "PairScorer", "Popularity", "SimilarityKNN", "TargetOverlap", "TextMatch",
+           "gnn_kronrls", "make_model", "multimodal", "multimodal_targets",
+           "multimodal_text_match"]
