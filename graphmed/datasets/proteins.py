@@ -10,9 +10,10 @@ the drug and disease ids of :func:`~graphmed.datasets.load_dataset`'s data sets.
 
 Coverage: Fdataset, 525 of 593 drugs with at least one target and 272 of 313 diseases with
 at least one protein (2,741 proteins); Cdataset, 638 of 663 drugs and 137 of 409 diseases
-(993 proteins). Gene–disease resources mix genetic evidence with
-curated therapeutic links, so part of a disease's protein list may reflect what its
-treatments target; results that use these links say so.
+(993 proteins). AMDGT does not say which resources its links come from; gene–disease
+resources mix genetic evidence with curated therapeutic links, so part of a disease's
+protein list may reflect what its treatments target, and results that use these links
+say so.
 
 >>> links = load_protein_links("fdataset", root="../shared/data")   # doctest: +SKIP
 >>> drug, disease = links.aligned(data)   # (n_drugs, n_proteins), (n_diseases, n_proteins)
