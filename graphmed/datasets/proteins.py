@@ -20,6 +20,7 @@ say so.
 """
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from graphmed.datasets.files import DataFile, locate
+from graphmed.datasets.files import DataFile, locate, resolve_data_root
 from graphmed.datasets.readers import read_table
 from graphmed.errors import DataFormatError, UnknownNameError
 
@@ -99,9 +100,8 @@ def _rows(matrix: sparse.csr_matrix, ids: tuple[str, ...], wanted, kind: str,
     if len(position) and (position < 0).all():
         raise DataFormatError(f"none of the data set's {kind} ids (first: {wanted[0]!r}) is "
                               f"listed; these links are for other {kind}s", source=source)
-    dense = matrix.toarray().astype(np.float64)
     rows = np.zeros((len(position), matrix.shape[1]))
-    rows[position >= 0] = dense[position[position >= 0]]
+    rows[position >= 0] = matrix[position[position >= 0]].toarray()
     return rows
 
 
@@ -139,17 +139,23 @@ def data_root_of(data) -> Path | None:
 
 def load_protein_links(name: str, root: str | os.PathLike | None = None) -> ProteinLinks:
     """Drug targets and disease proteins of data set ``name`` (``"fdataset"`` or
-    ``"cdataset"``), keyed by the ids of :func:`~graphmed.datasets.load_dataset`.
+    ``"cdataset"``), keyed by the ids of :func:`~graphmed.datasets.load_dataset`. Read once
+    per data root and process (folds of a cross-validation share them).
 
     Raises:
         UnknownNameError: no protein links are known for ``name``.
         DataNotFoundError: a file is missing and cannot be downloaded.
     """
-    from graphmed.datasets import load_dataset
-
     if name not in PROTEIN_FILES:
         raise UnknownNameError(f"no drug-target / disease-protein links are known for {name!r}; "
                                f"they are for {', '.join(PROTEIN_FILES)}")
+    return _load(name, str(resolve_data_root(root)))
+
+
+@functools.lru_cache(maxsize=4)
+def _load(name: str, root: str) -> ProteinLinks:
+    from graphmed.datasets import load_dataset
+
     paths = {key: locate(file, root) for key, file in PROTEIN_FILES[name].items()}
     proteins = read_table(paths["proteins"], sep=",", required=("id",))["id"].astype(str)
     # AMDGT's drug indices follow its drug list with repeated ids merged (Fdataset lists

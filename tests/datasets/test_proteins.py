@@ -70,3 +70,14 @@ def test_unknown_data_sets_and_foreign_ids_are_named(data_root, fdataset):
     object.__setattr__(renamed, "drugs", renamed.drugs.assign(id=[f"X{i}" for i in range(593)]))
     with pytest.raises(DataFormatError, match="none of the data set's drug ids \\(first: 'X0'\\)"):
         links.aligned(renamed)
+
+
+def test_malformed_link_tables_name_the_row(tmp_path):
+    from graphmed.datasets.proteins import _pairs
+
+    path = tmp_path / "links.csv"
+    path.write_text("drug,protein\n0,1\n1,7\n")
+    with pytest.raises(DataFormatError, match="row 1, column 'protein': index 7 outside \\[0, 3\\)"):
+        _pairs(path, ("drug", "protein"), (2, 3))
+    path.write_text("drug,protein\n0,1\n0,1\n1,2\n")  # a repeated row counts once
+    assert _pairs(path, ("drug", "protein"), (2, 3)).toarray().tolist() == [[0, 1, 0], [0, 0, 1]]
