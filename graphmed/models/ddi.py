@@ -172,6 +172,9 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
     if loss == "all-pairs" and (predictor not in ("dot", "distmult") or batch_size is not None):
         raise ValueError('loss="all-pairs" needs predictor="dot" or "distmult" and batch_size=None')
     device = resolve_device(device, "fit_link_model")
+    if evaluate is None and metric not in DEFAULT_METRICS:
+        raise ValueError(f"metric must be one of {', '.join(DEFAULT_METRICS)} (what the default "
+                         f"evaluation returns), got {metric!r}")
     evaluate = evaluate or _default_evaluate
     log = log or (lambda message: None)
     torch.manual_seed(seed)
@@ -241,6 +244,9 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
             probs = model.predict_many(full_adj, *(split_edge[s][k] for s in splits
                                                    for k in ("edge", "edge_neg")))
             scores = {s: evaluate(probs[2 * i], probs[2 * i + 1]) for i, s in enumerate(splits)}
+            if metric not in scores["valid"]:
+                raise ValueError(f"metric {metric!r} is not among what evaluate returns: "
+                                 f"{', '.join(map(str, scores['valid']))}")
             result.eval_times.append(time.perf_counter() - start)
             record.update({f"{s}_{k}": v for s, m in scores.items() for k, v in m.items()})
             if scores["valid"][metric] > result.best_valid[metric]:
@@ -267,6 +273,10 @@ def _check_split_edge(split_edge: dict, num_nodes: int) -> None:
             except (KeyError, TypeError, IndexError):
                 raise ValueError(f"split_edge needs split_edge[{split!r}][{key!r}]") from None
             check_node_pairs(pairs, num_nodes, f"split_edge[{split!r}][{key!r}]")
+
+
+#: What :func:`fit_link_model` reports without an ``evaluate`` of its own.
+DEFAULT_METRICS = ("hits@10", "hits@20", "hits@30")
 
 
 def _default_evaluate(pos: torch.Tensor, neg: torch.Tensor) -> dict:

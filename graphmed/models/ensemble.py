@@ -45,13 +45,19 @@ class Ensemble(PairScorer):
 
     def __init__(self, members: Sequence[Callable[[], PairScorer]], *, step: float = 0.05,
                  name: str | None = None):
+        members = list(members)
         if len(members) < 1:
             raise ValueError("an ensemble needs at least one member")
+        for index, member in enumerate(members):
+            if isinstance(member, PairScorer) or not callable(member):
+                raise TypeError(f"Ensemble: members must be zero-argument factories of fresh "
+                                f"models (e.g. KronRLS, or lambda: KronRLS(...)); member {index} "
+                                f"is an object of type {type(member).__name__}")
         check_settings("Ensemble", shares={"step": step})
         if abs(1.0 / step - round(1.0 / step)) > 1e-6:
             raise ValueError(f"Ensemble: step must divide 1 into whole steps (e.g. 0.05, 0.1, "
                              f"0.25), got {step!r}")
-        self.factories = list(members)
+        self.factories = members
         self.step = step
         if name is not None:
             self.name = name

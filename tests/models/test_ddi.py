@@ -112,6 +112,15 @@ def test_fit_learns_a_planted_partition_and_is_repeatable(recipe):
     assert isinstance(model, EmbeddingGNNLinkModel) and model.conv == settings["conv"]
 
 
+def test_an_unknown_metric_is_named_before_training():
+    split = _split(_graph()[0])
+    with pytest.raises(ValueError, match="metric must be one of hits@10, hits@20, hits@30"):
+        fit_link_model(split, 60, epochs=1, metric="hits@50")  # was a KeyError after an epoch
+    with pytest.raises(ValueError, match="metric 'mrr' is not among what evaluate returns: auc"):
+        fit_link_model(split, 60, epochs=1, metric="mrr", embedding_dim=8, hidden=8,
+                       evaluate=lambda pos, neg: {"auc": 0.5})
+
+
 def test_rejects_bad_settings():
     with pytest.raises(ValueError, match="conv"):
         EmbeddingGNNLinkModel(10, conv="gat")

@@ -170,6 +170,12 @@ def test_trans4dd_can_blend_log_odds(task):
         Trans4DD(blend="rank")
 
 
+@pytest.mark.parametrize("sizes", [3, "16"])  # were "'int' object is not iterable" / hop sizes '1', '6'
+def test_trans4dd_sizes_must_be_a_sequence(sizes):
+    with pytest.raises(ValueError, match="sizes must be a sequence of context nodes per hop"):
+        Trans4DD(sizes=sizes)
+
+
 def test_trans4dd_wide_part_can_start_from_the_logistic_fit(task):
     model = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=1, wide_init="logistic",
                      logistic_weight=0.0, train=TrainConfig(epochs=1))

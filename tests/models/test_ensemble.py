@@ -76,6 +76,17 @@ def test_needs_a_member():
         Ensemble([])
 
 
+def test_members_are_factories_and_may_come_from_a_generator():
+    from graphmed.models import KronRLS, Popularity
+
+    ensemble = Ensemble(factory for factory in (KronRLS, Popularity))  # was "no len()"
+    assert len(ensemble.factories) == 2
+    with pytest.raises(TypeError, match="member 1 is an object of type KronRLS"):  # failed only at fit
+        Ensemble([Popularity, KronRLS()])
+    with pytest.raises(TypeError, match="member 0 is an object of type int"):
+        Ensemble([3])
+
+
 @pytest.mark.parametrize("step, message", [
     (0, r"step must be in \(0, 1\]"),
     (1.5, r"step must be in \(0, 1\]"),

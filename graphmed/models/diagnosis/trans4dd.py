@@ -265,6 +265,9 @@ class Trans4DD(TorchDiagnosisModel):
             raise ValueError(f"blend must be 'probability' or 'logit', got {blend!r}")
         self.blend = blend
         self._fitted: list[tuple[torch.nn.Module, int]] = []
+        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+            raise ValueError(f"Trans4DD: sizes must be a sequence of context nodes per hop, e.g. "
+                             f"(16, 16), got {sizes!r}")
         sizes = tuple(sizes)
         check_settings("Trans4DD", at_least={
             "hidden": (hidden, 1), "layers": (layers, 1), "heads": (heads, 1),
