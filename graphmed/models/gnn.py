@@ -224,6 +224,9 @@ def _check_architecture(config: GNNConfig) -> None:
         raise ValueError(f"unknown features {config.features!r}; known: {', '.join(FEATURES)}")
     if config.pos_weight != "balanced":
         check_settings(positive={"pos_weight ('balanced' or a number)": config.pos_weight})
+    for name in ("layer_attention", "use_gip"):
+        if not isinstance(getattr(config, name), bool):
+            raise ValueError(f"{name} must be True or False, got {getattr(config, name)!r}")
 
 
 class GNNLinkPredictor(PairScorer):
@@ -248,6 +251,9 @@ class GNNLinkPredictor(PairScorer):
             setattr(config.fit, key, value)
         if config.encoder not in ENCODERS:
             raise ValueError(f"unknown encoder {config.encoder!r}; known: {', '.join(ENCODERS)}")
+        if isinstance(config.modalities, str):  # "text" would be read letter by letter
+            raise ValueError(f"modalities must be a sequence of names, e.g. "
+                             f"({config.modalities!r},), got {config.modalities!r}")
         unknown = [m for m in config.modalities if m not in NODE_MODALITIES]
         if unknown:
             raise ValueError(f"unknown modalities {unknown}; known: {', '.join(NODE_MODALITIES)}")

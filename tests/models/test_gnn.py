@@ -92,6 +92,9 @@ def test_settings_validation():
     ({"residual": "xx"}, "unknown residual 'xx'"),
     ({"features": "xx"}, "unknown features 'xx'"),
     ({"pos_weight": "heavy"}, r"pos_weight \('balanced' or a number\) must be a finite number > 0"),
+    ({"layer_attention": "no"}, "layer_attention must be True or False, got 'no'"),  # was on
+    ({"use_gip": 1}, "use_gip must be True or False, got 1"),
+    ({"modalities": "text"}, r"modalities must be a sequence of names, e.g. \('text',\)"),
 ])
 def test_settings_out_of_range_fail_at_construction(setting, message):
     with pytest.raises(ValueError, match=message):
