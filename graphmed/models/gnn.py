@@ -103,6 +103,7 @@ class LinkPredictionNet(torch.nn.Module):
         self.fusion_kind = config.fusion if self.modality_dims else None
         dims = {"structure": in_channels, **self.modality_dims}
         self.fusion = self.late = None
+        self._all_present: torch.Tensor | None = None
         if self.fusion_kind in ("early", "attention"):
             self.fusion = make_fusion(self.fusion_kind, dims, config.hidden, config.dropout)
             self.encoder = self._encoder(config.hidden)
@@ -139,7 +140,11 @@ class LinkPredictionNet(torch.nn.Module):
         missing = [n for n in self.modality_dims if n not in task.modalities]
         if missing:
             raise ValueError(f"the model was built with modalities {missing} that the task lacks")
-        present = torch.ones(task.num_nodes, dtype=torch.bool, device=task.x.device)
+        present = self._all_present
+        if present is None or present.numel() != task.num_nodes or present.device != task.x.device:
+            # one mask for every step, so the fusion's input checks read the features once
+            present = torch.ones(task.num_nodes, dtype=torch.bool, device=task.x.device)
+            self._all_present = present
         return {"structure": (task.x, present),
                 **{n: task.modalities[n] for n in self.modality_dims}}
 

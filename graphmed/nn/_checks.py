@@ -5,6 +5,8 @@ when it finds one, the first offending entry.
 """
 from __future__ import annotations
 
+import weakref
+
 import torch
 from torch import Tensor
 
@@ -39,15 +41,55 @@ def _at(first: tuple[int, ...]) -> str:
     return f"[{', '.join(map(str, first))}]"
 
 
-def check_finite(values: Tensor, name: str, where: str = "") -> None:
-    """Raise ``ValueError`` naming the first NaN or infinite entry of ``values``."""
+#: Tensors found finite: ids -> (the tensors, their version counters then). A training loop
+#: feeds the same feature matrices to every step; they are read once, not at every step.
+_FOUND_FINITE: dict[tuple[int, ...], tuple[tuple["weakref.ref[Tensor]", ...], tuple[int, ...]]] = {}
+
+
+def _memo_key(tensors: tuple[Tensor, ...]) -> tuple[int, ...] | None:
+    """Key of ``tensors`` in :data:`_FOUND_FINITE`; ``None`` when one may change unseen
+    (it requires gradients, or is an inference tensor without a version counter)."""
+    if any(t.requires_grad or t.is_inference() for t in tensors):
+        return None
+    return tuple(id(t) for t in tensors)
+
+
+def _known_finite(key: tuple[int, ...], tensors: tuple[Tensor, ...]) -> bool:
+    """Whether ``tensors`` were found finite and torch has not written to them since."""
+    entry = _FOUND_FINITE.get(key)
+    return (entry is not None and all(ref() is t for ref, t in zip(entry[0], tensors))
+            and entry[1] == tuple(t._version for t in tensors))
+
+
+def _remember_finite(key: tuple[int, ...], tensors: tuple[Tensor, ...]) -> None:
+    if len(_FOUND_FINITE) >= 16:
+        _FOUND_FINITE.clear()
+    _FOUND_FINITE[key] = (tuple(weakref.ref(t) for t in tensors),
+                          tuple(t._version for t in tensors))
+
+
+def check_finite(values: Tensor, name: str, where: str = "", *,
+                 rows: Tensor | None = None) -> None:
+    """Raise ``ValueError`` naming the first NaN or infinite entry of ``values`` (with
+    ``rows``, a bool ``(N,)`` mask: of the rows where it is True only).
+
+    Tensors that do not require gradients are remembered once found finite, until torch
+    writes to them in place, so the features of every training step are read once."""
     if not (values.dtype.is_floating_point or values.dtype.is_complex):
         return
+    tensors = (values,) if rows is None else (values, rows)
+    key = _memo_key(tensors)
+    if key is not None and _known_finite(key, tensors):
+        return
     bad = ~torch.isfinite(values)
+    if rows is not None:
+        bad &= rows.reshape(-1, *([1] * (values.dim() - 1)))
     if bool(bad.any()):
         first = tuple(bad.nonzero()[0].tolist())
         raise ValueError(f"{name}{_at(first)} is {values[first].item()}: {name} must be "
                          f"finite{where}")
+    if key is not None:
+        _remember_finite(key, tensors)
 
 
 def check_dtype(x: Tensor, dtype: torch.dtype | None, name: str) -> None:

@@ -41,7 +41,7 @@ def _check(modalities: Modalities, names: tuple[str, ...], dims: Mapping[str, in
                              f"got {tuple(values.shape)}")
         check_dtype(values, dtype, f"modality {name!r}: values")
         check_mask(mask, (values.size(0),), f"modality {name!r}: mask")
-        check_finite(_present(values, mask), f"modality {name!r} values", " where mask is True")
+        check_finite(values, f"modality {name!r} values", " where mask is True", rows=mask)
         if n_nodes is None:
             n_nodes = values.size(0)
         elif values.size(0) != n_nodes:
@@ -50,7 +50,10 @@ def _check(modalities: Modalities, names: tuple[str, ...], dims: Mapping[str, in
 
 
 def _present(values: Tensor, mask: Tensor) -> Tensor:
-    """``values`` with the rows of nodes lacking the modality set to 0 (never read)."""
+    """``values`` with the rows of nodes lacking the modality set to 0 (never read); no
+    copy where every node has it."""
+    if bool(mask.all()):
+        return values
     return values.masked_fill(~mask.unsqueeze(1), 0.0)
 
 
