@@ -40,7 +40,8 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from graphmed.datasets import load_dataset
-from graphmed.evaluation.evaluator import Evaluator, metric_cell
+from graphmed.evaluation.evaluator import Evaluator
+from graphmed.evaluation.summary import metric_cell
 from graphmed.features.entity_modalities import with_text_similarity
 from graphmed.io import atomic_write_json
 from graphmed.models.base import PairScorer

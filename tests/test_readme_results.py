@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from graphmed.evaluation.evaluator import metric_cell
+from graphmed.evaluation.summary import metric_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "| protocol | dataset | model | AUROC (fold-mean)"

@@ -4,14 +4,15 @@
 """
 from graphmed.evaluation.cross_dataset import (CrossDatasetResult, SharedEntities,
                                                cross_dataset_validation, shared_entities)
-from graphmed.evaluation.evaluator import (DEFAULT_METRICS, METRICS, METRICS_AT_K,
-                                           EvaluationSummary, Evaluator, MetricSummary,
-                                           RunInfo, markdown_table, metric_cell, resolve_metrics)
+from graphmed.evaluation.evaluator import (DEFAULT_METRICS, METRICS, METRICS_AT_K, Evaluator,
+                                           resolve_metrics)
 from graphmed.evaluation.metrics import (GroupMean, GroupValues, aupr, auroc, auroc_aupr,
                                          average_ranks,
                                          check_binary, hits_at_k, hits_at_k_per_query, mrr,
                                          per_group_mean, per_group_values, precision_at_k,
                                          ranks, realistic_rank, recall_at_k)
+from graphmed.evaluation.summary import (EvaluationSummary, MetricSummary, RunInfo,
+                                         markdown_table, metric_cell)
 from graphmed.evaluation.multilabel import (MULTILABEL_METRICS, MultiLabelEvaluator,
                                             choose_thresholds, macro_auroc, macro_f1,
                                             micro_auroc, micro_f1, multilabel_metrics)

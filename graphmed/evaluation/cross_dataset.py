@@ -22,7 +22,7 @@ import pandas as pd
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.errors import DataFormatError
-from graphmed.evaluation.evaluator import _finite_or_none
+from graphmed.evaluation.summary import _finite_or_none
 from graphmed.evaluation.metrics import _check_k, aupr, auroc, average_ranks, per_group_mean
 
 DEFAULT_KS = (20, 100, 500)

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from graphmed.evaluation.evaluator import (EvaluationSummary, MetricSummary, RunInfo, _std,
-                                          check_ddof, new_run_key)
+from graphmed.evaluation.evaluator import check_ddof, new_run_key
+from graphmed.evaluation.summary import EvaluationSummary, MetricSummary, RunInfo, _std
 from graphmed.evaluation.metrics import _scores, _to_numpy, auroc
 
 MULTILABEL_METRICS = ("macro_auroc", "micro_auroc", "macro_f1", "micro_f1")

@@ -9,7 +9,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
-from graphmed.evaluation.evaluator import DEFAULT_METRICS, EvaluationSummary, Evaluator
+from graphmed.evaluation.evaluator import DEFAULT_METRICS, Evaluator
+from graphmed.evaluation.summary import EvaluationSummary
 from graphmed.models.base import PairScorer
 from graphmed.seed import resolve_seed, seed_everything
 from graphmed.splits.fold import Fold
