@@ -187,8 +187,6 @@ def _fdataset_drug_rows(data, root, amdgt_drugs: tuple[str, ...],
         table = read_table(path, required=("drugbank_id", "amdgt_f_id"))
         amdgt_of = dict(zip(table["drugbank_id"].astype(str), table["amdgt_f_id"].astype(str)))
     ids = tuple(data.drugs["id"].astype(str))
-    position = pd.Index(amdgt_drugs).get_indexer([amdgt_of.get(i, i) for i in ids])
-    found = np.flatnonzero(position >= 0)
-    placement = sparse.csr_matrix((np.ones(found.size), (found, np.arange(found.size))),
-                                  shape=(len(ids), found.size))
-    return ids, (placement @ drug_targets[position[found]]).tocsr()
+    rows = _rows(drug_targets, amdgt_drugs, [amdgt_of.get(i, i) for i in ids], "drug",
+                 "fdataset protein links")
+    return ids, sparse.csr_matrix(rows)

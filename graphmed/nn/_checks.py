@@ -109,11 +109,15 @@ def check_features(x, width: int, name: str = "x", dtype: torch.dtype | None = N
     check_finite(x, name)
 
 
-def check_indices(index, size: int, name: str) -> None:
-    """``index``: integer tensor with every entry in ``[0, size)``; names the first one outside."""
+def _check_integer_tensor(index, name: str) -> None:
     _check_tensor(index, name)
     if not _is_integer(index.dtype):
         raise ValueError(f"{name} must hold integer indices, got dtype {index.dtype}")
+
+
+def check_indices(index, size: int, name: str) -> None:
+    """``index``: integer tensor with every entry in ``[0, size)``; names the first one outside."""
+    _check_integer_tensor(index, name)
     if index.numel() == 0:
         return
     low, high = (int(v) for v in torch.aminmax(index))
@@ -127,8 +131,7 @@ def check_index_rows(index, sizes: tuple[int, ...], name: str, what: tuple[str, 
     _check_tensor(index, name)
     if index.dim() != 2 or index.size(0) != len(sizes):
         raise ValueError(f"{name} must have shape ({len(sizes)}, n), got {tuple(index.shape)}")
-    if not _is_integer(index.dtype):
-        raise ValueError(f"{name} must hold integer indices, got dtype {index.dtype}")
+    _check_integer_tensor(index, name)
     if index.numel() == 0:
         return
     low, high = torch.aminmax(index, dim=1)

@@ -66,8 +66,9 @@ def test_unknown_data_sets_and_foreign_ids_are_named(data_root, fdataset):
                                                "known for 'hdvd'; they are for fdataset, cdataset"):
         load_protein_links("hdvd", data_root)
     links = load_protein_links("cdataset", data_root)
-    renamed = fdataset.without()
-    object.__setattr__(renamed, "drugs", renamed.drugs.assign(id=[f"X{i}" for i in range(593)]))
+    from dataclasses import replace
+
+    renamed = replace(fdataset, drugs=fdataset.drugs.assign(id=[f"X{i}" for i in range(593)]))
     with pytest.raises(DataFormatError, match="none of the data set's drug ids \\(first: 'X0'\\)"):
         links.aligned(renamed)
 
