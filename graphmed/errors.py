@@ -25,6 +25,11 @@ class DataIntegrityError(GraphmedError):
     """A data file exists but its content is not the expected one (checksum)."""
 
 
+class TrainingDivergedError(GraphmedError, FloatingPointError):
+    """Training produced a NaN or infinite loss or score before any epoch could be kept
+    (see :func:`graphmed.training.divergence.on_divergence`)."""
+
+
 class DataFormatError(GraphmedError, ValueError):
     """A table or matrix is malformed: wrong shape, NaNs, duplicates, bad values.
 

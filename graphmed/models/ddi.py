@@ -38,6 +38,7 @@ from graphmed.device import resolve_device
 from graphmed.models.embedding_link import (DENSE_SCORES_MAX_PAIRS, EmbeddingGNNLinkModel,
                                             LinkPredictor, dense_dot_scores, gram)
 from graphmed.nn._checks import check_node_pairs
+from graphmed.training.divergence import on_divergence
 from graphmed.nn.sparse_conv import (SPMM_STATS, EdgeDropper, SparseAdjacency, SparseGCNConv,
                                       SparseSAGEConv, SpmmStats, spmm_bytes,
                                       undirected_edge_index)
@@ -129,6 +130,7 @@ class FitResult:
     spmm: list[dict] = field(default_factory=list)
     params: int = 0
     model: nn.Module | None = field(default=None, repr=False)
+    diverged_at: int | None = None  # epoch whose loss was not finite (training stopped)
 
 
 def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
@@ -205,7 +207,7 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
             adj = dropper.draw(keep)
         else:
             adj = full_adj
-        total, count = 0.0, 0
+        total, count, diverged = 0.0, 0, False
         # one batch of all positives needs no shuffling
         perm = (torch.arange(len(train), device=device) if batch_size >= len(train)
                 else torch.randperm(len(train), device=device, generator=generator))
@@ -219,6 +221,10 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
                 neg_pairs = sampler(num_neg * len(pos_pairs), generator)
                 pos_out, neg_out = model.score_many(h, pos_pairs, neg_pairs)
                 batch_loss = link_loss(pos_out, neg_out, loss)
+            batch_value = float(batch_loss.detach())
+            if not math.isfinite(batch_value):
+                diverged = True
+                break
             batch_loss.backward()
             if clip is not None and clip_jointly:
                 nn.utils.clip_grad_norm_(model.parameters(), clip)
@@ -230,8 +236,13 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
                 if model.distmult is not None:
                     nn.utils.clip_grad_norm_(model.distmult.parameters(), clip)
             optimizer.step()
-            total += float(batch_loss.detach()) * len(pos_pairs)
+            total += batch_value * len(pos_pairs)
             count += len(pos_pairs)
+        if diverged:
+            result.diverged_at = epoch
+            on_divergence("ogbl-ddi fit_link_model", epoch, "the loss", lr=lr,
+                          kept_epoch=result.best_epoch if best_state is not None else None)
+            break
         _sync(device)
         result.epoch_times.append(time.perf_counter() - start)
         result.spmm.append({"calls": SPMM_STATS.calls, "seconds": SPMM_STATS.seconds,

@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 from graphmed.checks import check_settings
 from graphmed.device import resolve_device
 from graphmed.tasks.link_prediction import LinkTask
+from graphmed.training.divergence import is_finite, on_divergence
 
 
 #: validation metrics (or their sum) :class:`FitConfig` can select the epoch by
@@ -62,13 +63,15 @@ class FitConfig:
 
 @dataclass
 class FitResult:
-    """What training did: best epoch and validation score, history, time."""
+    """What training did: best epoch and validation score, history, time; ``diverged_at``:
+    the epoch where the loss or the scores stopped being finite (training stopped there)."""
 
     best_epoch: int
     best_score: float
     epochs_run: int
     seconds: float
     history: list[dict] = field(default_factory=list)
+    diverged_at: int | None = None
 
 
 def _selection_value(scores: dict[str, float], selection: str) -> float:
@@ -82,7 +85,9 @@ def fit_link_model(module: torch.nn.Module, task: LinkTask, config: FitConfig, *
     """Train ``module`` (``module(task) -> (n_drugs, n_diseases) logits``) on ``task``.
 
     The module's weights are left at the best validation evaluation. Without
-    validation pairs it trains for ``config.epochs`` and keeps the last weights.
+    validation pairs it trains for ``config.epochs`` and keeps the last weights. A loss or
+    scores that stop being finite end training at that evaluation (see
+    :func:`~graphmed.training.divergence.on_divergence`).
     """
     device = config.check().resolved_device()
     module.to(device)
@@ -92,7 +97,7 @@ def fit_link_model(module: torch.nn.Module, task: LinkTask, config: FitConfig, *
     best_score, best_epoch, best_state, stale = -math.inf, 0, None, 0
     history: list[dict] = []
     start = time.perf_counter()
-    epoch = 0
+    epoch, diverged_at = 0, None
     bar = tqdm(range(1, config.epochs + 1), desc="training", disable=not progress, leave=False)
     for epoch in bar:
         module.train()
@@ -105,9 +110,16 @@ def fit_link_model(module: torch.nn.Module, task: LinkTask, config: FitConfig, *
             continue
         module.eval()
         with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
-            scores = task.validation_score(module(task))
-        value = _selection_value(scores, config.selection)
+            logits = module(task)
         loss_value = loss.item()
+        if not (math.isfinite(loss_value) and is_finite(logits)):
+            diverged_at = epoch
+            on_divergence("fit_link_model", epoch, "the loss" if not math.isfinite(loss_value)
+                          else "a score", lr=config.lr,
+                          kept_epoch=best_epoch if best_state is not None else None)
+            break
+        scores = task.validation_score(logits)
+        value = _selection_value(scores, config.selection)
         history.append({"epoch": epoch, "loss": loss_value, **scores})
         bar.set_postfix(loss=f"{loss_value:.4f}", val=f"{value:.4f}")
         if math.isnan(value):
@@ -124,4 +136,4 @@ def fit_link_model(module: torch.nn.Module, task: LinkTask, config: FitConfig, *
     else:
         best_epoch = epoch
     return FitResult(best_epoch=best_epoch, best_score=best_score, epochs_run=epoch,
-                     seconds=time.perf_counter() - start, history=history)
+                     seconds=time.perf_counter() - start, history=history, diverged_at=diverged_at)

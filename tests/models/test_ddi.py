@@ -335,3 +335,22 @@ def test_fit_checks_every_pair_set_of_the_split():
         NegativeSampler(torch.tensor([[0, -1]]), 5)  # was marked pair (0, 4) taken
     with pytest.raises(ValueError, match="3 positives and 4 negatives"):
         link_loss(torch.randn(3), torch.randn(4), "auc")
+
+
+def test_a_diverging_loss_keeps_the_best_validated_epoch(monkeypatch):
+    import graphmed.models.ddi as ddi
+
+    real, calls = ddi.link_loss, []
+
+    def loss(pos, neg, kind="bce"):
+        calls.append(1)
+        value = real(pos, neg, kind)
+        return value * float("nan") if len(calls) > 3 else value
+
+    monkeypatch.setattr(ddi, "link_loss", loss)
+    settings = {**DDI_RECIPES["gcn"], "embedding_dim": 8, "hidden": 8, "batch_size": 10_000,
+                "epochs": 10}
+    with pytest.warns(RuntimeWarning, match="diverged at epoch 4 .*kept epoch 2"):
+        result = fit_link_model(_split(_graph()[0]), 60, eval_every=2, seed=0, **settings)
+    assert result.diverged_at == 4 and result.best_epoch == 2
+    assert all(torch.isfinite(p).all() for p in result.model.parameters())

@@ -320,3 +320,24 @@ def test_bce_weighs_positives():
     assert torch.isclose(bce(logits, labels), torch.tensor(np.log(2.0), dtype=torch.float32))
     weighted = bce(logits, labels, torch.tensor([3.0, 1.0]))   # (3 + 1 + 3 + 1) / 4 of log 2
     assert torch.isclose(weighted, torch.tensor(2 * np.log(2.0), dtype=torch.float32))
+
+
+def test_a_diverging_loss_stops_training_at_the_best_epoch_before_it(task, monkeypatch):
+    from graphmed.errors import TrainingDivergedError
+
+    model = make_diagnosis_model("mlp-bag-of-codes", hidden=16, train=QUICK)
+    real_loss, calls = type(model)._loss, []
+
+    def loss(self, task, generator):
+        calls.append(1)
+        value = real_loss(self, task, generator)
+        return value * float("nan") if len(calls) > 5 else value
+
+    monkeypatch.setattr(type(model), "_loss", loss)
+    with pytest.warns(RuntimeWarning, match="diverged at epoch 5"):
+        model.fit(task, seed=0)
+    assert model.history.diverged_at == 5 and len(model.history.scores) == 5
+    assert np.isfinite(model.predict(task, task.test_units)).all()
+    calls.extend([1] * 10)  # NaN from the first step
+    with pytest.raises(TrainingDivergedError, match="diverged at epoch 0"):
+        model.fit(task, seed=0)

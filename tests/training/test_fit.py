@@ -56,3 +56,32 @@ def test_device_resolution():
     assert FitConfig(device="cpu").resolved_device().type == "cpu"
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert FitConfig(device="auto").resolved_device().type == expected
+
+
+class Overflowing(Free):
+    """Free logits that turn NaN from the ``bad``-th forward call on (a diverged model)."""
+
+    def __init__(self, shape, bad):
+        super().__init__(shape)
+        self.calls, self.bad = 0, bad
+
+    def forward(self, task):
+        self.calls += 1
+        return self.logits * (math.nan if self.calls >= self.bad else 1.0)
+
+
+def test_divergence_keeps_the_best_epoch_validated_before_it(task):
+    model = Overflowing(task.labels.shape, bad=8)  # epochs 1-5 train, 5 validates, NaN at 10
+    config = FitConfig(epochs=50, lr=0.1, eval_every=5, patience=100, device="cpu")
+    with pytest.warns(RuntimeWarning, match="diverged at epoch 10 .*kept epoch 5.*below 0.1"):
+        result = fit_link_model(model, task, config)
+    assert result.diverged_at == 10 and result.epochs_run == 10 and result.best_epoch == 5
+    assert torch.isfinite(model.logits).all()
+
+
+def test_divergence_before_any_validation_is_a_clear_error(task):
+    from graphmed.errors import TrainingDivergedError
+
+    config = FitConfig(epochs=50, lr=0.1, eval_every=5, device="cpu")
+    with pytest.raises(TrainingDivergedError, match="diverged at epoch 5 .*before any epoch"):
+        fit_link_model(Overflowing(task.labels.shape, bad=1), task, config)

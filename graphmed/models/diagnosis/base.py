@@ -21,6 +21,7 @@ from graphmed.checks import check_settings
 from graphmed.errors import DataFormatError
 from graphmed.evaluation.multilabel import macro_auroc
 from graphmed.tasks.diagnosis import DiagnosisTask
+from graphmed.training.divergence import is_finite, on_divergence
 
 
 class DiagnosisModel(ABC):
@@ -116,6 +117,7 @@ class FitHistory:
     best_score: float = -math.inf
     scores: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    diverged_at: int | None = None  # epoch (0-based) whose loss was not finite
 
 
 class TorchDiagnosisModel(DiagnosisModel):
@@ -147,6 +149,11 @@ class TorchDiagnosisModel(DiagnosisModel):
             self.module.train()
             optimiser.zero_grad()
             loss = self._loss(task, generator)
+            if not is_finite(loss):
+                history.diverged_at = epoch
+                on_divergence(type(self).__name__, epoch, "the loss", lr=cfg.lr,
+                              kept_epoch=history.best_epoch if best_state is not None else None)
+                break
             loss.backward()
             optimiser.step()
             score = validation_score(task.val_labels, self.predict(task, task.val_units))
