@@ -56,6 +56,9 @@ class LinkTask:
     val_labels: torch.Tensor
     modalities: dict[str, tuple[torch.Tensor, torch.Tensor]] = field(default_factory=dict)
     val_groups: torch.Tensor | None = None
+    #: the loss pairs' flat indices, labels, weights and total weight, gathered on first use
+    #: (with the loss mask, labels and positive weight they were gathered from)
+    loss_terms: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def num_nodes(self) -> int:
@@ -63,6 +66,7 @@ class LinkTask:
 
     def to(self, device: torch.device | str) -> "LinkTask":
         moved = {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in vars(self).items()}
+        moved["loss_terms"] = None  # gathered again from the moved tensors
         moved["modalities"] = {name: (values.to(device), mask.to(device))
                                for name, (values, mask) in self.modalities.items()}
         return LinkTask(**moved)
@@ -84,11 +88,19 @@ class LinkTask:
 
         ``logits`` is ``(n_drugs, n_diseases)``; a positive weighs ``pos_weight``, a negative 1.
         """
-        labels = self.labels[self.loss_mask]
-        weight = 1.0 + (self.pos_weight - 1.0) * labels
-        losses = F.binary_cross_entropy_with_logits(logits[self.loss_mask].float(), labels,
+        terms = self.loss_terms
+        if (terms is None or terms[0] is not self.loss_mask or terms[1] is not self.labels
+                or terms[2] != self.pos_weight or terms[3].device != logits.device):
+            # the pairs, labels and weights are the same at every step: gathered once
+            index = self.loss_mask.reshape(-1).nonzero().squeeze(1).to(logits.device)
+            labels = self.labels.reshape(-1).to(logits.device)[index]
+            weight = 1.0 + (self.pos_weight - 1.0) * labels
+            terms = self.loss_terms = (self.loss_mask, self.labels, self.pos_weight,
+                                       index, labels, weight, weight.sum())
+        index, labels, weight, total = terms[3:]
+        losses = F.binary_cross_entropy_with_logits(logits.reshape(-1)[index].float(), labels,
                                                     reduction="none")
-        return (weight * losses).sum() / weight.sum()
+        return (weight * losses).sum() / total
 
     def validation_score(self, logits: torch.Tensor) -> dict[str, float]:
         """AUROC and AUPR of the validation pairs, pooled or (``val_groups``) per disease and

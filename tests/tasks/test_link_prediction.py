@@ -101,3 +101,25 @@ def test_a_data_set_without_similarity_views_gives_the_association_graph(fdatase
     model = fit_fold(GNNLinkPredictor(hidden=16, epochs=5), plain, fold, seed=0)
     scores = model.score_matrix()
     assert scores.shape == (nd, ns) and np.isfinite(scores).all() and scores.std() > 0
+
+
+def test_loss_is_the_weighted_mean_over_the_mask_and_follows_a_changed_task(task):
+    import dataclasses
+
+    import torch.nn.functional as F
+
+    logits = torch.randn(task.labels.shape, generator=torch.Generator().manual_seed(1))
+
+    def expected(t):
+        labels = t.labels[t.loss_mask]
+        weight = 1.0 + (t.pos_weight - 1.0) * labels
+        bce = F.binary_cross_entropy_with_logits(logits[t.loss_mask], labels, reduction="none")
+        return float((weight * bce).sum() / weight.sum())
+
+    assert float(task.loss(logits)) == pytest.approx(expected(task), rel=1e-6)
+    # the gathered pairs are not reused for another mask, other labels or weight
+    for change in ({"loss_mask": task.loss_mask & (torch.rand(task.loss_mask.shape) < 0.5)},
+                   {"labels": torch.zeros_like(task.labels)}, {"pos_weight": 3.0}):
+        other = dataclasses.replace(task, **change)
+        assert float(other.loss(logits)) == pytest.approx(expected(other), rel=1e-6)
+    assert float(task.to("cpu").loss(logits)) == pytest.approx(expected(task), rel=1e-6)
