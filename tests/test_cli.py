@@ -123,7 +123,7 @@ def test_pretrain_smiles_tiny(tmp_path, capsys, data_root):
     corpus.write_text("\n".join(["CCO", "c1ccccc1", "CC(=O)O", "CCN", "CCCl", "OCC(O)CO"] * 5))
     code = main(["pretrain-smiles", str(tmp_path / "lm"), "--corpus", str(corpus), "--hidden", "16",
                  "--layers", "1", "--max-molecules", "30", "--seed", "1", "--no-progress",
-                 "--data-root", str(data_root), "--datasets"])
+                 "--data-root", str(data_root), "--threads", "1", "--datasets"])
     assert code == 0
     assert "seed 1" in capsys.readouterr().out
     assert (tmp_path / "lm" / "config.json").is_file()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from graphmed.cli.common import add_common_options
+from graphmed.cli.common import add_common_options, at_least
 
 
 def _cmd_pretrain_smiles(args: argparse.Namespace) -> int:
@@ -12,7 +12,8 @@ def _cmd_pretrain_smiles(args: argparse.Namespace) -> int:
     result = pretrain_smiles_lm(args.out, args.corpus, max_molecules=args.max_molecules,
                                 epochs=args.epochs, hidden=args.hidden, layers=args.layers,
                                 seed=args.seed, data_root=args.data_root,
-                                datasets=tuple(args.datasets), progress=not args.no_progress)
+                                datasets=tuple(args.datasets), num_threads=args.threads,
+                                progress=not args.no_progress)
     print(f"pretrained on {result.n_molecules} molecules in {result.wall_time_s:.1f} s "
           f"(seed {result.seed}, final loss {result.losses[-1]:.4f}); saved to {result.path}")
     return 0
@@ -31,5 +32,8 @@ def register(sub) -> None:
     smiles.add_argument("--datasets", nargs="*", default=["fdataset", "cdataset"],
                         help="data sets whose drug SMILES join the corpus (default: fdataset cdataset)")
     smiles.add_argument("--seed", type=int, help="seed (default: drawn and printed)")
+    smiles.add_argument("--threads", type=at_least(1),
+                        help="CPU threads for pretraining (default: torch's, usually every core; "
+                             "on a CPU shared with other work one thread can be faster)")
     add_common_options(smiles, threads=False)
     smiles.set_defaults(func=_cmd_pretrain_smiles)
