@@ -7,9 +7,14 @@ modality and each fusion, on Fdataset and Cdataset.
 Every row is scored by 10-fold cross-validation over diseases (metrics per held-out
 disease, averaged), every choice made on validation diseases. Modalities: ``text``
 (MiniLM embedding of names; Cdataset lacks 102 disease names, which are masked),
-``morgan`` (ECFP4 bits of drugs; diseases lack it); ``text view`` adds a text-similarity
-view of diseases to the similarity graph / kernels. Writes
-``benchmarks/results/modalities.{json,md}`` with the learned modality weights.
+``morgan`` (ECFP4 bits of drugs; diseases lack it), ``smiles`` (mean-pooled states of
+graphmed's SMILES Transformer; diseases lack it); ``text view`` adds a text-similarity
+view of diseases to the similarity graph / kernels. The SMILES rows read the model in
+``--smiles-model`` (default: a folder under graphmed's cache); when it holds none, one is
+pretrained there first with :func:`~graphmed.features.smiles_lm.pretrain_smiles_lm`'s
+defaults and seed 0 (about 25 minutes on one CPU thread), and its pretraining record goes
+into the results. Writes ``benchmarks/results/modalities.{json,md}`` with the learned
+modality weights.
 """
 from __future__ import annotations
 
@@ -31,6 +36,21 @@ from graphmed.training import cross_validate
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TEXT_MORGAN = ("text", "morgan")
+#: Seed of the SMILES Transformer pretrained for the ``smiles`` rows when none is given.
+SMILES_SEED = 0
+#: Folder of the SMILES Transformer the ``smiles`` rows read (set by :func:`main`).
+_SMILES_MODEL: list[Path] = []
+
+
+def smiles_model() -> str:
+    if not _SMILES_MODEL:
+        raise RuntimeError("the smiles rows need a SMILES Transformer: run main() or set "
+                           "_SMILES_MODEL")
+    return str(_SMILES_MODEL[0])
+
+
+def smiles_gnn(*modalities: str) -> GNNLinkPredictor:
+    return GNNLinkPredictor(modalities=modalities, fusion="attention", smiles_model=smiles_model())
 
 #: row name -> (what it is, factory of a fresh model)
 VARIANTS = {
@@ -58,6 +78,10 @@ VARIANTS = {
                                                            fusion="attention")),
     "gnn+text+morgan/late": ("GNN + text + Morgan, late fusion",
                              lambda: GNNLinkPredictor(modalities=TEXT_MORGAN, fusion="late")),
+    "gnn+smiles/attention": ("GNN + SMILES Transformer states, attention fusion",
+                             lambda: smiles_gnn("smiles")),
+    "gnn+text+smiles/attention": ("GNN + text + SMILES Transformer, attention fusion",
+                                  lambda: smiles_gnn("text", "smiles")),
     "multimodal": ("GNN (text, attention fusion, text view) + Kronecker RLS (text view)",
                    lambda: multimodal()),
     "multimodal, disease names only": ("the same, diseases compared by the text of their names "
@@ -138,6 +162,16 @@ def render(record: dict) -> str:
     return "\n".join(lines)
 
 
+def prepare_smiles_model(folder: Path | None, data_root) -> dict:
+    """Point the smiles rows at ``folder`` (pretrained there with seed :data:`SMILES_SEED`
+    when it holds no model) and return what the results record of it."""
+    from graphmed.features.smiles_lm import describe_smiles_lm, pretrained_smiles_lm
+
+    folder = pretrained_smiles_lm(folder, seed=SMILES_SEED, data_root=data_root, num_threads=1)
+    _SMILES_MODEL[:] = [folder]
+    return describe_smiles_lm(folder)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root")
@@ -146,6 +180,9 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS))
     parser.add_argument("--threads", type=int)
+    parser.add_argument("--smiles-model", type=Path,
+                        help="SMILES Transformer folder for the smiles rows (default: pretrained "
+                             f"with seed {SMILES_SEED} into graphmed's cache when not there)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--name", default="modalities")
     parser.add_argument("--combine", type=Path, nargs="+", metavar="JSON",
@@ -158,6 +195,11 @@ def main(argv=None) -> int:
             rows = {k: v for r in records for k, v in r["results"].get(dataset, {}).items()}
             merged["results"][dataset] = {k: rows[k] for k in VARIANTS if k in rows}
         merged["data_checksums"] = {k: v for r in records for k, v in r["data_checksums"].items()}
+        smiles = [r["smiles_model"] for r in records if r.get("smiles_model")]
+        if smiles:
+            if any(m["weights_sha256"] != smiles[0]["weights_sha256"] for m in smiles):
+                parser.error("the records read different SMILES Transformers")
+            merged["smiles_model"] = smiles[0]
         record = merged
     else:
         unknown = [v for v in args.variants if v not in VARIANTS]
@@ -169,6 +211,8 @@ def main(argv=None) -> int:
             torch.set_num_threads(args.threads)
         record = {"benchmark": "modalities", "protocol": args.protocol, "seeds": args.seeds,
                   "results": {}, "data_checksums": {}, "environment": environment()}
+        if any("smiles" in v for v in args.variants):
+            record["smiles_model"] = prepare_smiles_model(args.smiles_model, args.data_root)
         for name in args.datasets:
             dataset = load_dataset(name, args.data_root)
             record["data_checksums"][name] = dataset.checksum

@@ -15,7 +15,8 @@ from graphmed.features.molecules import (DESCRIPTOR_NAMES, canonical_smiles, mol
                                          morgan_fingerprints, parse_smiles, tanimoto_similarity)
 from graphmed.features.smiles_corpus import SmilesCorpus, load_smiles_corpus
 from graphmed.features.smiles_encoder import SmilesEncoder
-from graphmed.features.smiles_lm import PretrainResult, pretrain_smiles_lm
+from graphmed.features.smiles_lm import (PretrainResult, describe_smiles_lm, pretrain_smiles_lm,
+                                         pretrained_smiles_lm)
 from graphmed.features.smiles_tokenizer import build_smiles_tokenizer, tokenize_smiles
 from graphmed.features.text import TextEncoder, default_text_model_path, entity_texts
 from graphmed.features.transformer_embedder import TransformerEmbedder, mean_pool
@@ -24,7 +25,7 @@ __all__ = [
     "DESCRIPTOR_NAMES", "EmbeddingCache", "MissingDependencyError", "ModalityFeatures",
     "ModelNotFoundError", "PretrainResult", "SmilesCorpus", "SmilesEncoder", "TextEncoder",
     "TransformerEmbedder", "build_smiles_tokenizer", "canonical_smiles", "default_cache_dir",
-    "default_text_model_path", "entity_texts", "load_smiles_corpus", "mean_pool",
+    "default_text_model_path", "describe_smiles_lm", "entity_texts", "load_smiles_corpus", "mean_pool",
     "molecular_descriptors", "morgan_fingerprints", "parse_smiles", "pretrain_smiles_lm",
-    "tanimoto_similarity", "tokenize_smiles",
+    "pretrained_smiles_lm", "tanimoto_similarity", "tokenize_smiles",
 ]

@@ -241,6 +241,40 @@ def _versions() -> dict:
     return info
 
 
+def pretrained_smiles_lm(folder: str | Path | None = None, *, seed: int = 0,
+                         data_root: str | Path | None = None, num_threads: int | None = None,
+                         progress: bool = True) -> Path:
+    """A SMILES Transformer folder: ``folder`` as it is when it holds a model, else one
+    pretrained there first by :func:`pretrain_smiles_lm` with its defaults and ``seed``
+    (about 25 minutes on one CPU thread). ``folder`` defaults to
+    ``<cache>/models/smiles_lm_seed<seed>`` under :func:`~graphmed.features.cache.default_cache_dir`."""
+    from graphmed.features.cache import default_cache_dir
+
+    folder = Path(folder) if folder is not None else (
+        default_cache_dir() / "models" / f"smiles_lm_seed{int(seed)}")
+    if not (folder / "config.json").is_file():
+        logger.info("no SMILES Transformer in %s: pretraining one (seed %d)", folder, seed)
+        pretrain_smiles_lm(folder, seed=seed, data_root=data_root, num_threads=num_threads,
+                           progress=progress)
+    return folder
+
+
+def describe_smiles_lm(folder: str | Path) -> dict:
+    """What a results file records of the SMILES Transformer in ``folder``: the folder, the
+    sha256 of its weights and its pretraining record without the per-step losses (``None``
+    for a model :func:`pretrain_smiles_lm` did not write)."""
+    from graphmed.io import sha256_file
+
+    folder = Path(folder)
+    weights = sorted(folder.glob("*.safetensors")) or sorted(folder.glob("*.bin"))
+    record = folder / RECORD
+    pretraining = None
+    if record.is_file():
+        pretraining = {k: v for k, v in json.loads(record.read_text()).items() if k != "losses"}
+    return {"folder": str(folder), "weights_sha256": sha256_file(weights[0]) if weights else None,
+            "pretraining": pretraining}
+
+
 def read_pretraining_record(path: str | Path) -> dict:
     """The ``pretraining.json`` record of a model folder written by :func:`pretrain_smiles_lm`."""
     return json.loads((Path(path) / RECORD).read_text())

@@ -17,12 +17,14 @@ from graphmed.repurpose.model import RepurposingModel, fit_for_repurposing, repu
 from graphmed.repurpose.names import NameIndex, normalise_name
 from graphmed.repurpose.new_disease import (disease_held_out_part, rank_for_new_disease,
                                             with_new_disease)
-from graphmed.repurpose.new_drug import rank_for_new_drug, swap_roles, with_new_drug
+from graphmed.repurpose.new_drug import (rank_for_new_drug, smiles_lm_similarity, structure_similarity,
+                                        swap_roles, with_new_drug)
 
 __all__ = ["CANDIDATE_COLUMNS", "disease_held_out_part", "explain_candidates", "explain_pair",
            "Explanation", "explanations_frame", "fit_for_repurposing",
            "fit_interactions", "InteractionModel", "mark_known_in", "NameIndex",
            "normalise_name", "PathExplainer", "rank_candidates", "rank_for_new_disease",
            "rank_for_new_drug", "rank_interactions", "repurposing_part",
-           "RepurposingModel", "resolve", "swap_roles", "with_new_disease",
+           "RepurposingModel", "resolve", "smiles_lm_similarity", "structure_similarity",
+           "swap_roles", "with_new_disease",
            "with_new_drug"]

@@ -12,6 +12,7 @@ out like a new disease: the regularisation is chosen on validation drugs held ou
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,33 @@ def structure_similarity(dataset: DrugDiseaseDataset) -> np.ndarray:
         raise DataFormatError(f"no drug of {dataset.name} has a valid SMILES to compare with "
                               "another (give a drug_smiles column)")
     similarity = tanimoto_similarity(fingerprints)
+    np.fill_diagonal(similarity, 1.0)
+    return similarity
+
+
+def smiles_lm_similarity(dataset: DrugDiseaseDataset, model: str | Path) -> np.ndarray:
+    """``(n_drugs, n_drugs)`` cosine similarity of the drugs' SMILES Transformer embeddings
+    (mean-pooled states of the model in folder ``model``), centred on the mean embedding
+    (mean-pooled states share one large direction: uncentred, two unrelated drugs score
+    about .77) and clipped at 0; a drug without valid SMILES is like no other drug (0; 1
+    with itself).
+
+    Raises:
+        DataFormatError: fewer than two drugs have valid SMILES: nothing to compare.
+    """
+    from graphmed.features.smiles_encoder import SmilesEncoder
+
+    features = SmilesEncoder(model, progress=False).encode(
+        dataset.drugs["smiles"].tolist(), ids=dataset.drugs["id"].tolist(), on_invalid="mask")
+    if features.mask.sum() < 2:
+        raise DataFormatError(f"no drug of {dataset.name} has a valid SMILES to compare with "
+                              "another (give a drug_smiles column)")
+    values = features.values.astype(np.float64)
+    values = values - values[features.mask].mean(0)
+    norms = np.linalg.norm(values, axis=1, keepdims=True)
+    unit = np.divide(values, norms, out=np.zeros_like(values), where=norms > 0)
+    unit[~features.mask] = 0.0
+    similarity = np.clip(unit @ unit.T, 0.0, 1.0)
     np.fill_diagonal(similarity, 1.0)
     return similarity
 

@@ -161,3 +161,48 @@ def test_threads_restored_and_arguments_checked(tmp_path, corpus_sample):
     for out in (tmp_path / "file", tmp_path / "file" / "model"):  # refused before any training
         with pytest.raises(FileExistsError, match="a file stands where the model folder"):
             pretrain_smiles_lm(out, corpus_sample[:20], seed=0, **TINY)
+
+
+def test_pretrained_smiles_lm_reuses_a_model_and_pretrains_where_there_is_none(
+        tiny_lm, tmp_path, monkeypatch):
+    import graphmed.features.smiles_lm as smiles_lm
+
+    calls = []
+    monkeypatch.setattr(smiles_lm, "pretrain_smiles_lm",
+                        lambda folder, **kw: calls.append((folder, kw)))
+    assert smiles_lm.pretrained_smiles_lm(tiny_lm.path) == tiny_lm.path and calls == []
+    monkeypatch.setenv("GRAPHMED_CACHE", str(tmp_path))
+    folder = smiles_lm.pretrained_smiles_lm(seed=3, num_threads=1, progress=False)
+    assert folder == tmp_path / "models" / "smiles_lm_seed3"
+    assert calls == [(folder, {"seed": 3, "data_root": None, "num_threads": 1, "progress": False})]
+
+
+def test_describe_smiles_lm_names_the_weights_and_the_pretraining(tiny_lm, tmp_path):
+    from graphmed.features.smiles_lm import describe_smiles_lm
+    from graphmed.io import sha256_file
+
+    info = describe_smiles_lm(tiny_lm.path)
+    assert info["weights_sha256"] == sha256_file(tiny_lm.path / "model.safetensors")
+    assert info["pretraining"]["seed"] == 7 and "losses" not in info["pretraining"]
+    assert describe_smiles_lm(tmp_path) == {"folder": str(tmp_path), "weights_sha256": None,
+                                            "pretraining": None}
+
+
+def test_smiles_lm_similarity_of_a_data_set_s_drugs(tiny_lm):
+    import pandas as pd
+
+    from graphmed.datasets import DrugDiseaseDataset
+    from graphmed.repurpose.new_drug import smiles_lm_similarity
+
+    drugs = pd.DataFrame({"id": ["a", "b", "c", "d"],
+                          "smiles": ["CCO", "CCCO", "c1ccccc1O", "not a molecule"]})
+    pairs = pd.DataFrame({"drug_id": ["a", "b", "c", "d"], "disease_id": ["x", "x", "y", "y"]})
+    data = DrugDiseaseDataset.from_tables("toy", pairs, drugs=drugs)
+    similarity = smiles_lm_similarity(data, tiny_lm.path)
+    assert similarity.shape == (4, 4) and np.allclose(similarity, similarity.T)
+    assert np.all(np.diag(similarity) == 1.0) and ((similarity >= 0) & (similarity <= 1)).all()
+    assert (similarity[3, :3] == 0).all()  # invalid SMILES: like no other drug
+    assert similarity[0, 1] > similarity[0, 2]  # ethanol is nearer propanol than phenol
+    one = data.drugs.assign(smiles=["CCO", None, None, None])
+    with pytest.raises(DataFormatError, match="no drug of toy has a valid SMILES"):
+        smiles_lm_similarity(DrugDiseaseDataset.from_tables("toy", pairs, drugs=one), tiny_lm.path)
