@@ -147,6 +147,14 @@ def render(record: dict) -> str:
              f"{', '.join(map(str, record['seeds']))} x 10 folds over diseases, fold-mean ± std "
              "of the per-disease AUROC / AUPR. Modality weights: attention fusion, mean per-node "
              "weight over drugs and over diseases; late fusion, the learned global weights.", ""]
+    smiles = record.get("smiles_model")
+    if smiles:
+        pre = smiles.get("pretraining") or {}
+        made = (f", pretrained with seed {pre['seed']} on {pre['corpus']['n_molecules']:,} "
+                f"molecules ({pre['config']['layers']} layers, {pre['config']['hidden']} wide, "
+                f"{pre['config']['epochs']} epoch)") if pre else ""
+        lines += [f"SMILES rows: the SMILES Transformer with weights sha256 "
+                  f"`{(smiles['weights_sha256'] or 'unknown')[:16]}`{made}.", ""]
     for dataset, rows in record["results"].items():
         lines += [f"## {dataset}", "", "| model | what | AUROC | AUPR | modality weights | s / fold |",
                   "|---|---|---|---|---|---|"]
