@@ -287,6 +287,10 @@ def test_trans4dd_reads_units_in_batches_when_asked(task, monkeypatch):
     (lambda: make_diagnosis_model("trans4dd", encoder_residual="gated"), "encoder_residual must be one of"),
     (lambda: make_diagnosis_model("trans4dd", wide_init="zeros"), "wide_init must be one of"),
     (lambda: BagOfCodesLogistic(text_weight=True), "text_weight must be a finite number >= 0, got True"),
+    (lambda: BagOfCodesLogistic(lsa_components=2.5), "lsa_components must be an integer >= 0"),
+    (lambda: BagOfCodesLogistic(lsa_weight=0), "lsa_weight must be a finite number > 0"),
+    (lambda: make_diagnosis_model("trans4dd", logistic_settings={"lsa_weight": -1}),
+     "BagOfCodesLogistic: lsa_weight must be"),
 ])
 def test_settings_out_of_range_fail_at_construction(make, message):
     with pytest.raises(ValueError, match=message):
@@ -341,3 +345,32 @@ def test_a_diverging_loss_stops_training_at_the_best_epoch_before_it(task, monke
     calls.extend([1] * 10)  # NaN from the first step
     with pytest.raises(TrainingDivergedError, match="diverged at epoch 0"):
         model.fit(task, seed=0)
+
+
+def test_lsa_codes_are_unit_rows_shared_by_units_with_the_same_codes(task):
+    from graphmed.models.diagnosis.inputs import lsa_codes
+
+    embedding = lsa_codes(task, 4)
+    bag = task.bag_of_codes(("drug", "procedure"), demographics=False)
+    assert embedding.shape == (bag.shape[0], 4) and embedding.dtype == np.float32
+    has_codes = bag.sum(1) > 0
+    np.testing.assert_allclose(np.linalg.norm(embedding[has_codes], axis=1), 1.0, rtol=1e-5)
+    assert (embedding[~has_codes] == 0).all()
+    _, first, inverse = np.unique(bag, axis=0, return_index=True, return_inverse=True)
+    np.testing.assert_allclose(embedding, embedding[first][inverse.ravel()], atol=1e-6)
+    with pytest.raises(ValueError, match="components must be an integer in"):
+        lsa_codes(task, 10_000)
+
+
+def test_logistic_and_trans4dd_read_the_lsa_codes_when_asked(task):
+    plain = BagOfCodesLogistic(cs=(1.0,)).fit(task, seed=0)
+    lsa = BagOfCodesLogistic(cs=(1.0,), lsa_components=4, lsa_weight=3.0).fit(task, seed=0)
+    assert lsa._features(task).shape[1] == plain._features(task).shape[1] + 4
+    assert lsa.config()["lsa_components"] == 4 and lsa.config()["lsa_weight"] == 3.0
+    scores = lsa.predict(task, task.test_units)
+    assert scores.shape == (len(task.test_units), task.num_categories)
+    assert not np.allclose(scores, plain.predict(task, task.test_units))
+    model = Trans4DD(hidden=16, sizes=(4, 4, 4), eval_samples=2, members=1, train=QUICK,
+                     logistic_settings={"lsa_components": 4}).fit(task, seed=0)
+    assert model.logistic.lsa_components == 4
+    assert model.config()["logistic_settings"] == {"lsa_components": 4}

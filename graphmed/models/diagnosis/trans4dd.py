@@ -238,6 +238,9 @@ class Trans4DD(TorchDiagnosisModel):
         label_context: add a linear map of the unit's label-aware context to the logits
             (:class:`~graphmed.models.diagnosis.label_context.LabelContext`: categories of
             the units sharing its codes, read from the diagnosis edges the step sees).
+        logistic_settings: settings of the blended
+            :class:`~graphmed.models.diagnosis.BagOfCodesLogistic` (e.g.
+            ``{"lsa_components": 16, "lsa_weight": 3.0}``); its defaults when ``None``.
         pos_weight: how the loss weighs each category's positives, one of
             :data:`POS_WEIGHTS` (:func:`category_pos_weight`); ``"none"`` (default) weighs
             every label alike.
@@ -255,7 +258,8 @@ class Trans4DD(TorchDiagnosisModel):
                  blend_weights: tuple[float, ...] | None = None, siblings: bool = False,
                  code_embeddings: bool = False, label_context: bool = False,
                  members: int = 3, blend: str = "probability", batch_units: int | None = None,
-                 pos_weight: str = "none", train: TrainConfig | None = None):
+                 pos_weight: str = "none", logistic_settings: dict | None = None,
+                 train: TrainConfig | None = None):
         super().__init__(train or TrainConfig(weight_decay=1e-3))
         batches = {} if batch_units is None else {"batch_units (or None)": (batch_units, 1)}
         check_settings("Trans4DD", at_least={"members": (members, 1), **batches},
@@ -303,6 +307,8 @@ class Trans4DD(TorchDiagnosisModel):
         if pos_weight not in POS_WEIGHTS:
             raise ValueError(f"pos_weight must be one of {POS_WEIGHTS}, got {pos_weight!r}")
         self.pos_weight = pos_weight
+        self.logistic_settings = dict(logistic_settings or {})
+        BagOfCodesLogistic(**self.logistic_settings)  # its settings checked now, not at fit
 
     def _build(self, task: DiagnosisTask) -> torch.nn.Module:
         return Trans4DDNet(task, self.hidden, self.layers, self.heads, self.dropout, self.sizes,
@@ -311,8 +317,8 @@ class Trans4DD(TorchDiagnosisModel):
                            self.label_context)
 
     def fit(self, task: DiagnosisTask, *, seed: int = 0) -> "Trans4DD":
-        self.logistic = (BagOfCodesLogistic().fit(task, seed=seed) if self.logistic_weight > 0
-                         else None)
+        self.logistic = (BagOfCodesLogistic(**self.logistic_settings).fit(task, seed=seed)
+                         if self.logistic_weight > 0 else None)
         self.blend_weight = self.logistic_weight
         self._category_weight = category_pos_weight(task.train_labels, self.pos_weight)
         fitted = []
@@ -384,4 +390,4 @@ class Trans4DD(TorchDiagnosisModel):
                 "siblings": self.siblings, "code_embeddings": self.code_embeddings,
                 "label_context": self.label_context, "members": self.members, "blend": self.blend,
                 "batch_units": self.batch_units, "pos_weight": self.pos_weight,
-                **super().config()}
+                "logistic_settings": dict(self.logistic_settings), **super().config()}
