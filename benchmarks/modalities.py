@@ -38,19 +38,16 @@ RESULTS = Path(__file__).resolve().parent / "results"
 TEXT_MORGAN = ("text", "morgan")
 #: Seed of the SMILES Transformer pretrained for the ``smiles`` rows when none is given.
 SMILES_SEED = 0
-#: Folder of the SMILES Transformer the ``smiles`` rows read (set by :func:`main`).
-_SMILES_MODEL: list[Path] = []
-
-
-def smiles_model() -> str:
-    if not _SMILES_MODEL:
-        raise RuntimeError("the smiles rows need a SMILES Transformer: run main() or set "
-                           "_SMILES_MODEL")
-    return str(_SMILES_MODEL[0])
+#: Folder of the SMILES Transformer the ``smiles`` rows read (set by :func:`prepare_smiles_model`).
+SMILES_MODEL: Path | None = None
 
 
 def smiles_gnn(*modalities: str) -> GNNLinkPredictor:
-    return GNNLinkPredictor(modalities=modalities, fusion="attention", smiles_model=smiles_model())
+    if SMILES_MODEL is None:
+        raise RuntimeError("the smiles rows need a SMILES Transformer: call prepare_smiles_model")
+    return GNNLinkPredictor(modalities=modalities, fusion="attention",
+                            smiles_model=str(SMILES_MODEL))
+
 
 #: row name -> (what it is, factory of a fresh model)
 VARIANTS = {
@@ -176,7 +173,8 @@ def prepare_smiles_model(folder: Path | None, data_root) -> dict:
     from graphmed.features.smiles_lm import describe_smiles_lm, pretrained_smiles_lm
 
     folder = pretrained_smiles_lm(folder, seed=SMILES_SEED, data_root=data_root, num_threads=1)
-    _SMILES_MODEL[:] = [folder]
+    global SMILES_MODEL
+    SMILES_MODEL = folder
     return describe_smiles_lm(folder)
 
 

@@ -28,6 +28,13 @@ from graphmed.seed import resolve_seed
 NEW_DRUG_ID = "new-drug"
 
 
+def _check_comparable(valid: np.ndarray, dataset: DrugDiseaseDataset) -> None:
+    """Refuse a drug similarity where fewer than two drugs have valid SMILES (``valid``)."""
+    if valid.sum() < 2:
+        raise DataFormatError(f"no drug of {dataset.name} has a valid SMILES to compare with "
+                              "another (give a drug_smiles column)")
+
+
 def structure_similarity(dataset: DrugDiseaseDataset) -> np.ndarray:
     """``(n_drugs, n_drugs)`` Tanimoto similarity of the drugs' Morgan fingerprints (radius 2,
     2,048 bits); a drug without valid SMILES is like no other drug (0; 1 with itself).
@@ -40,9 +47,7 @@ def structure_similarity(dataset: DrugDiseaseDataset) -> np.ndarray:
     fingerprints = morgan_fingerprints(dataset.drugs["smiles"].tolist(),
                                        ids=dataset.drugs["id"].tolist(), on_invalid="mask",
                                        source=f"{dataset.name} drugs")
-    if fingerprints.mask.sum() < 2:
-        raise DataFormatError(f"no drug of {dataset.name} has a valid SMILES to compare with "
-                              "another (give a drug_smiles column)")
+    _check_comparable(fingerprints.mask, dataset)
     similarity = tanimoto_similarity(fingerprints)
     np.fill_diagonal(similarity, 1.0)
     return similarity
@@ -62,9 +67,7 @@ def smiles_lm_similarity(dataset: DrugDiseaseDataset, model: str | Path) -> np.n
 
     features = SmilesEncoder(model, progress=False).encode(
         dataset.drugs["smiles"].tolist(), ids=dataset.drugs["id"].tolist(), on_invalid="mask")
-    if features.mask.sum() < 2:
-        raise DataFormatError(f"no drug of {dataset.name} has a valid SMILES to compare with "
-                              "another (give a drug_smiles column)")
+    _check_comparable(features.mask, dataset)
     values = features.values.astype(np.float64)
     values = values - values[features.mask].mean(0)
     norms = np.linalg.norm(values, axis=1, keepdims=True)

@@ -66,7 +66,6 @@ class LinkTask:
 
     def to(self, device: torch.device | str) -> "LinkTask":
         moved = {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in vars(self).items()}
-        moved["loss_terms"] = None  # gathered again from the moved tensors
         moved["modalities"] = {name: (values.to(device), mask.to(device))
                                for name, (values, mask) in self.modalities.items()}
         return LinkTask(**moved)

@@ -8,7 +8,6 @@ before it (with a warning) or, when there is none, raise
 """
 from __future__ import annotations
 
-import math
 import warnings
 
 import torch
@@ -16,11 +15,9 @@ import torch
 from graphmed.errors import TrainingDivergedError
 
 
-def is_finite(value: float | torch.Tensor) -> bool:
-    """Whether a loss (a number or a tensor of any shape) holds only finite values."""
-    if isinstance(value, torch.Tensor):
-        return bool(torch.isfinite(value).all())
-    return math.isfinite(value)
+def is_finite(value: torch.Tensor) -> bool:
+    """Whether a loss or score tensor of any shape holds only finite values."""
+    return bool(torch.isfinite(value).all())
 
 
 def on_divergence(where: str, epoch: int, what: str, *, lr: float, kept_epoch: int | None) -> None:

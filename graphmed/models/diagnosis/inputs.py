@@ -126,25 +126,23 @@ def text_codes(task, node_types=("drug", "procedure")) -> np.ndarray:
 def lsa_codes(task, components: int, node_types=("drug", "procedure")) -> np.ndarray:
     """``(n_units, components)`` float32 latent semantic analysis of every unit's codes
     (Deerwester et al., JASIS 1990): the units' TF-IDF code vectors (rows of unit length)
-    reduced by truncated SVD, each row scaled to unit length (zeros for a unit with no code).
+    reduced by truncated SVD (each component's sign fixed: its largest entry is positive),
+    each row scaled to unit length (zeros for a unit with no code).
 
     Label-free and computed over all units of the graph, test units included, as the
     graph itself is: codes that share units land near each other, so a code rare among
     the training units still moves a unit towards the codes it is prescribed or done with.
     """
-    from scipy import sparse
     from scipy.sparse.linalg import svds
+    from sklearn.feature_extraction.text import TfidfTransformer
 
     codes = task.bag_of_codes(node_types, demographics=False, sparse=True).astype(np.float64)
     if not 1 <= components < min(codes.shape):
         raise ValueError(f"components must be an integer in [1, {min(codes.shape) - 1}] for "
                          f"{codes.shape[0]} units and {codes.shape[1]} codes, got {components}")
-    seen = np.asarray((codes > 0).sum(axis=0)).ravel()
-    idf = np.log((1.0 + codes.shape[0]) / (1.0 + seen)) + 1.0
-    weighted = sparse.csr_matrix(codes) @ sparse.diags(idf)
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-    weighted = sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ weighted
+    weighted = TfidfTransformer().fit_transform(codes)  # smoothed idf, rows of unit length
     u, s, _ = svds(weighted.tocsc(), k=int(components), random_state=0)
+    u = u * np.sign(u[np.abs(u).argmax(axis=0), np.arange(u.shape[1])])  # signs fixed
     embedding = u[:, ::-1] * s[::-1]
     lengths = np.linalg.norm(embedding, axis=1, keepdims=True)
     return (embedding / np.where(lengths > 0, lengths, 1.0)).astype(np.float32)
