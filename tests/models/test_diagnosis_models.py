@@ -13,6 +13,7 @@ from graphmed.errors import UnknownNameError
 from graphmed.evaluation import macro_auroc
 from graphmed.models.diagnosis import (DIAGNOSIS_MODELS, BagOfCodesLogistic, HeteroGraphClassifier,
                                        LabelPrior, TrainConfig, Trans4DD, make_diagnosis_model)
+from graphmed.models.diagnosis.trans4dd import TEXT_LOGISTIC_SETTINGS
 from graphmed.tasks.diagnosis import build_diagnosis_task, patient_folds, unit_labels
 from graphmed.training.diagnosis import fit_diagnosis_fold
 
@@ -374,3 +375,24 @@ def test_logistic_and_trans4dd_read_the_lsa_codes_when_asked(task):
                      logistic_settings={"lsa_components": 4}).fit(task, seed=0)
     assert model.logistic.lsa_components == 4
     assert model.config()["logistic_settings"] == {"lsa_components": 4}
+
+
+def test_trans4dd_logistic_part_reads_the_codes_text_when_the_graph_has_it(task, text_task):
+    def fitted(t, **kw):
+        return Trans4DD(hidden=16, sizes=(4, 4, 4), eval_samples=2, members=1, train=QUICK,
+                        **kw).fit(t, seed=0)
+
+    with_text = fitted(text_task)
+    assert with_text.logistic.text_weight == TEXT_LOGISTIC_SETTINGS["text_weight"] > 0
+    assert with_text.config()["logistic_settings"] is None
+    assert with_text.config()["fitted_logistic_settings"] == TEXT_LOGISTIC_SETTINGS
+    expected = BagOfCodesLogistic(**TEXT_LOGISTIC_SETTINGS).fit(text_task, seed=0)
+    np.testing.assert_allclose(with_text.logistic.predict(text_task, text_task.test_units),
+                               expected.predict(text_task, text_task.test_units))
+    # no text features: the plain logistic part, not an error
+    without = fitted(task)
+    assert without.logistic.text_weight == 0.0
+    assert without.config()["fitted_logistic_settings"] == {}
+    # settings given explicitly win, even with text features
+    plain = fitted(text_task, logistic_settings={})
+    assert plain.logistic.text_weight == 0.0 and plain.config()["logistic_settings"] == {}

@@ -96,6 +96,13 @@ def unit_codes(task, siblings: bool = False) -> np.ndarray:
     return np.concatenate([bag, sibling_codes(bag, task.unit_patient)], axis=1)
 
 
+def has_code_text(task, node_types=("drug", "procedure")) -> bool:
+    """Whether any node type of ``node_types`` in ``task``'s graph carries text features
+    ``x`` (what :func:`text_codes` reads)."""
+    return any(t in task.data.node_types and task.data[t].get("x") is not None
+               for t in node_types)
+
+
 def text_codes(task, node_types=("drug", "procedure")) -> np.ndarray:
     """``(n_units, d * k)`` float32: for each of the ``k`` node types of ``node_types`` that
     carry text features ``x (N_t, d)`` (:func:`graphmed.ehr.add_text_features`), the mean of

@@ -70,7 +70,7 @@ from scipy.special import expit, logit
 from graphmed.checks import check_settings
 from graphmed.models.diagnosis.base import TorchDiagnosisModel, TrainConfig, bce, validation_score
 from graphmed.models.diagnosis.logistic import BagOfCodesLogistic
-from graphmed.models.diagnosis.inputs import node_inputs, unit_codes
+from graphmed.models.diagnosis.inputs import has_code_text, node_inputs, unit_codes
 from graphmed.models.diagnosis.label_context import LabelContext
 from graphmed.nn._checks import check_heads
 from graphmed.nn.gnn_stack import RESIDUALS, GNNStack
@@ -94,6 +94,10 @@ def logistic_init(task: DiagnosisTask, bag) -> tuple:
     intercept = np.concatenate([m.intercept_ for m in best[1]]).astype(np.float32)
     return coef, intercept
 
+
+#: Settings of the blended logistic part on graphs whose codes carry text features (those of
+#: ``logistic-text-codes``; chosen on validation patients, see the module docstring).
+TEXT_LOGISTIC_SETTINGS = {"text_weight": 2.0}
 
 #: Starts of the wide map.
 WIDE_INITS = ("random", "logistic")
@@ -242,7 +246,9 @@ class Trans4DD(TorchDiagnosisModel):
             the units sharing its codes, read from the diagnosis edges the step sees).
         logistic_settings: settings of the blended
             :class:`~graphmed.models.diagnosis.BagOfCodesLogistic` (e.g.
-            ``{"lsa_components": 16, "lsa_weight": 3.0}``); its defaults when ``None``.
+            ``{"lsa_components": 16, "lsa_weight": 3.0}``); ``None`` (default):
+            :data:`TEXT_LOGISTIC_SETTINGS` (the codes' text, as ``logistic-text-codes``) where
+            the graph's drugs or procedures carry text features, its defaults where not.
         pos_weight: how the loss weighs each category's positives, one of
             :data:`POS_WEIGHTS` (:func:`category_pos_weight`); ``"none"`` (default) weighs
             every label alike.
@@ -309,8 +315,9 @@ class Trans4DD(TorchDiagnosisModel):
         if pos_weight not in POS_WEIGHTS:
             raise ValueError(f"pos_weight must be one of {POS_WEIGHTS}, got {pos_weight!r}")
         self.pos_weight = pos_weight
-        self.logistic_settings = dict(logistic_settings or {})
-        BagOfCodesLogistic(**self.logistic_settings)  # its settings checked now, not at fit
+        self.logistic_settings = None if logistic_settings is None else dict(logistic_settings)
+        BagOfCodesLogistic(**(self.logistic_settings or {}))  # checked now, not at fit
+        self.fitted_logistic_settings: dict | None = None
 
     def _build(self, task: DiagnosisTask) -> torch.nn.Module:
         return Trans4DDNet(task, self.hidden, self.layers, self.heads, self.dropout, self.sizes,
@@ -319,7 +326,8 @@ class Trans4DD(TorchDiagnosisModel):
                            self.label_context)
 
     def fit(self, task: DiagnosisTask, *, seed: int = 0) -> "Trans4DD":
-        self.logistic = (BagOfCodesLogistic(**self.logistic_settings).fit(task, seed=seed)
+        self.fitted_logistic_settings = self.logistic_part_settings(task)
+        self.logistic = (BagOfCodesLogistic(**self.fitted_logistic_settings).fit(task, seed=seed)
                          if self.logistic_weight > 0 else None)
         self.blend_weight = self.logistic_weight
         self._category_weight = category_pos_weight(task.train_labels, self.pos_weight)
@@ -337,6 +345,14 @@ class Trans4DD(TorchDiagnosisModel):
                       for w in self.blend_weights]
             self.blend_weight = self.blend_weights[int(np.argmax(scores))]
         return self
+
+    def logistic_part_settings(self, task: DiagnosisTask) -> dict:
+        """Settings of the blended logistic part on ``task``: ``logistic_settings`` when given,
+        else :data:`TEXT_LOGISTIC_SETTINGS` where the graph's drugs or procedures carry text
+        features and the logistic defaults where they do not."""
+        if self.logistic_settings is not None:
+            return dict(self.logistic_settings)
+        return dict(TEXT_LOGISTIC_SETTINGS) if has_code_text(task) else {}
 
     @torch.no_grad()
     def _deep_predict(self, task: DiagnosisTask, units: np.ndarray) -> np.ndarray:
@@ -392,4 +408,6 @@ class Trans4DD(TorchDiagnosisModel):
                 "siblings": self.siblings, "code_embeddings": self.code_embeddings,
                 "label_context": self.label_context, "members": self.members, "blend": self.blend,
                 "batch_units": self.batch_units, "pos_weight": self.pos_weight,
-                "logistic_settings": dict(self.logistic_settings), **super().config()}
+                "logistic_settings": (None if self.logistic_settings is None
+                                      else dict(self.logistic_settings)),
+                "fitted_logistic_settings": self.fitted_logistic_settings, **super().config()}
