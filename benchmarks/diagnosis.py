@@ -90,7 +90,8 @@ def run_dataset(name: str, models: list[str], seeds: list[int], n_folds: int, mi
                     f"{k} {result.metrics[k]:.3f}" for k in MULTILABEL_METRICS)
                     + f" ({result.seconds:.1f} s)")
         summary = evaluator.summarize()
-        out["models"][model_name] = {"config": make_diagnosis_model(model_name).config(),
+        # the last fitted model's settings, with what it resolved at fit time
+        out["models"][model_name] = {"config": model.config(),
                                      "summary": summary.to_dict(), "runs": runs,
                                      "seconds": round(time.perf_counter() - start, 1)}
     return out
