@@ -67,7 +67,8 @@ the default where code nodes carry text features) was chosen: .678 against .673,
 of 15 folds. Not kept, on the same scheme: ``logistic_weight`` .65 (.673) or .8 (.672; with
 the text logistic part .675), five networks (.676), 16 dimensions of latent semantic
 analysis in the logistic part (.677; with the text, .678), ``label_context`` (.671), a
-larger network (hidden 64, two encoder and two context layers: .676) and early stopping on
+larger network (hidden 64, two encoder and two context layers: .676), ``wide_init="logistic"``
+(.677), ``blend="logit"`` (.673) and early stopping on
 a 5-epoch trailing mean of the validation score (.675, a one-off probe outside this
 module). No variant measured there reaches ``logistic-text-codes``.
 
