@@ -37,6 +37,16 @@ LOADERS = {"mimic4": lambda: load_mimic4(unit="admission"),
            "synthea": lambda: load_synthea(unit="patient")}
 
 
+def fit_and_score(graph, model: str, settings: dict, held: PatientFold, scored: np.ndarray,
+                  seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fit ``model`` on the task of ``held`` and score the units of the ``scored`` patients
+    (held among its test patients, so their labels are never seen): ``(labels, scores)``."""
+    task = build_diagnosis_task(graph, held)
+    fitted = make_diagnosis_model(model, **settings).fit(task, seed=seed)
+    units = task.test_units[np.isin(task.unit_patient[task.test_units], scored)]
+    return unit_labels(graph, units, task.categories, unit=task.unit), fitted.predict(task, units)
+
+
 def half_split_scores(graph, model: str, settings: dict, seeds: list[int],
                       folds: list[int]) -> tuple[float, float]:
     """``(mean macro AUROC over validation halves, mean over folds of both halves pooled)``."""
@@ -52,12 +62,7 @@ def half_split_scores(graph, model: str, settings: dict, seeds: list[int],
                 # the scored half joins the test patients, so the model never sees its labels
                 held = PatientFold(fold.index, seed, fold.train, parts[fit_half],
                                    np.concatenate([parts[score_half], fold.test]))
-                task = build_diagnosis_task(graph, held)
-                fitted = make_diagnosis_model(model, **settings).fit(task, seed=seed)
-                units = task.test_units[np.isin(task.unit_patient[task.test_units],
-                                                parts[score_half])]
-                y = unit_labels(graph, units, task.categories, unit=task.unit)
-                s = fitted.predict(task, units)
+                y, s = fit_and_score(graph, model, settings, held, parts[score_half], seed)
                 halves.append(macro_auroc(y, s))
                 labels.append(y)
                 scores.append(s)
@@ -80,11 +85,8 @@ def carve_scores(graph, model: str, settings: dict, seeds: list[int],
             # the scored patients join the test patients, so the model never sees their labels
             held = PatientFold(fold.index, seed, train[fold.val.size:], train[:fold.val.size],
                                np.concatenate([fold.val, fold.test]))
-            task = build_diagnosis_task(graph, held)
-            fitted = make_diagnosis_model(model, **settings).fit(task, seed=seed)
-            units = task.test_units[np.isin(task.unit_patient[task.test_units], fold.val)]
-            y = unit_labels(graph, units, task.categories, unit=task.unit)
-            scores.append(macro_auroc(y, fitted.predict(task, units)))
+            scores.append(macro_auroc(*fit_and_score(graph, model, settings, held, fold.val,
+                                                     seed)))
             print(f"  seed {seed} fold {fold.index}: {scores[-1]:.4f}", file=sys.stderr, flush=True)
     return scores
 

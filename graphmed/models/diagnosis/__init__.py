@@ -11,7 +11,7 @@ from typing import Callable
 from graphmed.errors import UnknownNameError
 from graphmed.models.diagnosis.base import DiagnosisModel, TorchDiagnosisModel, TrainConfig
 from graphmed.models.diagnosis.hetero_gcn import HeteroGraphClassifier
-from graphmed.models.diagnosis.logistic import BagOfCodesLogistic
+from graphmed.models.diagnosis.logistic import TEXT_CODES_SETTINGS, BagOfCodesLogistic
 from graphmed.models.diagnosis.mlp import BagOfCodesMLP
 from graphmed.models.diagnosis.prior import LabelPrior
 from graphmed.models.diagnosis.trans4dd import Trans4DD
@@ -20,7 +20,7 @@ from graphmed.models.diagnosis.trans4dd import Trans4DD
 DIAGNOSIS_MODELS: dict[str, Callable[..., DiagnosisModel]] = {
     "label-prior": LabelPrior,
     "logistic-bag-of-codes": BagOfCodesLogistic,
-    "logistic-text-codes": lambda **kw: BagOfCodesLogistic(**{"text_weight": 2.0, **kw}),
+    "logistic-text-codes": lambda **kw: BagOfCodesLogistic(**{**TEXT_CODES_SETTINGS, **kw}),
     "mlp-bag-of-codes": BagOfCodesMLP,
     "hetero-gcn": lambda **kw: HeteroGraphClassifier("gcn", **kw),
     "hgt": lambda **kw: HeteroGraphClassifier("hgt", **kw),

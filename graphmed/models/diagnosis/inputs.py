@@ -110,6 +110,9 @@ def text_codes(task, node_types=("drug", "procedure")) -> np.ndarray:
 
     Unlike a column of the bag-of-codes, a code seen in no training unit still moves the
     unit towards codes with similar names."""
+    if not has_code_text(task, node_types):
+        raise ValueError(f"no node type of {tuple(node_types)} has text features 'x'; add them "
+                         "with graphmed.ehr.add_text_features")
     bag = task.bag_of_codes(node_types, demographics=False, sparse=True)
     blocks, start = [], 0
     for node_type in node_types:
@@ -124,9 +127,6 @@ def text_codes(task, node_types=("drug", "procedure")) -> np.ndarray:
         x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
         counts = np.asarray(codes.sum(axis=1), dtype=np.float32)
         blocks.append(np.asarray(codes @ x) / np.maximum(counts, 1.0))
-    if not blocks:
-        raise ValueError(f"no node type of {tuple(node_types)} has text features 'x'; add them "
-                         "with graphmed.ehr.add_text_features")
     return np.concatenate(blocks, axis=1)
 
 

@@ -16,6 +16,9 @@ from graphmed.models.diagnosis.inputs import lsa_codes, text_codes
 from graphmed.tasks.diagnosis import DiagnosisTask
 
 DEFAULT_CS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+#: Settings of ``logistic-text-codes``: the codes' text weighted 2 against the 0/1 codes
+#: (chosen on validation patients, see docs/diagnosis.md).
+TEXT_CODES_SETTINGS = {"text_weight": 2.0}
 #: Features with at most this share of non-zeros are fitted as a sparse matrix.
 SPARSE_BELOW = 0.25
 

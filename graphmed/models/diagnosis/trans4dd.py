@@ -86,16 +86,16 @@ from scipy.special import expit, logit
 from graphmed.checks import check_settings
 from graphmed.models.diagnosis.base import TorchDiagnosisModel, TrainConfig, bce, validation_score
 from graphmed.models.diagnosis.inputs import has_code_text
-from graphmed.models.diagnosis.logistic import BagOfCodesLogistic
+from graphmed.models.diagnosis.logistic import TEXT_CODES_SETTINGS, BagOfCodesLogistic
 from graphmed.models.diagnosis.trans4dd_net import WIDE_INITS, Trans4DDNet
 from graphmed.nn._checks import check_heads
 from graphmed.nn.gnn_stack import RESIDUALS
 from graphmed.tasks.diagnosis import DiagnosisTask
 
 
-#: Settings of the blended logistic part on graphs whose codes carry text features (those of
-#: ``logistic-text-codes``; chosen on validation patients, see the module docstring).
-TEXT_LOGISTIC_SETTINGS = {"text_weight": 2.0}
+#: Settings of the blended logistic part on graphs whose codes carry text features: those of
+#: ``logistic-text-codes`` (chosen on validation patients, see the module docstring).
+TEXT_LOGISTIC_SETTINGS = TEXT_CODES_SETTINGS
 
 #: How the loss weighs each category's positives (:func:`category_pos_weight`).
 POS_WEIGHTS = ("none", "balanced", "sqrt")
