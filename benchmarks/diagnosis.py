@@ -12,7 +12,11 @@ epochs, regularisation and F1 thresholds are chosen on the validation patients. 
 nodes (diagnoses, procedures, drugs) carry text features (all-MiniLM-L6-v2 embeddings of
 their titles and names, :func:`graphmed.ehr.add_text_features`; ``--no-text`` leaves
 them out, and ``logistic-text-codes`` with them): the graph models and
-``logistic-text-codes`` read them, the bag-of-codes baselines do not.
+``logistic-text-codes`` read them, the bag-of-codes baselines do not. Drug nodes carry
+their known indications per category (PharmacotherapyDB's curated indications joined by
+drug name and placed in the categories through the codes with the nearest titles,
+:func:`graphmed.ehr.indications.add_indication_categories`; ``--no-indications`` leaves
+them out): ``trans4dd`` and ``logistic-indications`` read them.
 Writes ``benchmarks/results/diagnosis.{json,md}``. These are 100-patient demos: the
 numbers say how the models compare here, not how they do on the full databases.
 """
@@ -29,7 +33,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from graphmed.datasets.files import locate
+from graphmed.datasets.indications import PHARMACOTHERAPYDB, load_indications
 from graphmed.ehr import add_text_features, load_mimic3, load_mimic4, load_synthea
+from graphmed.ehr.indications import add_indication_categories
 from graphmed.evaluation.multilabel import MULTILABEL_METRICS, MultiLabelEvaluator
 from graphmed.io import atomic_write_text, sha256_file
 from graphmed.models.diagnosis import DIAGNOSIS_MODELS, make_diagnosis_model
@@ -61,15 +68,21 @@ def checksums(ehr) -> dict[str, str]:
 
 
 def run_dataset(name: str, models: list[str], seeds: list[int], n_folds: int, min_count: int,
-                threshold_mode: str, log, text: bool = True) -> dict:
+                threshold_mode: str, log, text: bool = True, indications: bool = True) -> dict:
     loader, unit, categories = DATASETS[name]
     ehr = loader()
     graph = ehr.build()
+    files = checksums(ehr)
     if text:
         graph = add_text_features(graph)
+    if indications:
+        graph = add_indication_categories(graph, load_indications())
+        files["indications"] = sha256_file(locate(PHARMACOTHERAPYDB))
+        matched = int((graph.data["drug"].indication_categories.sum(1) > 0).sum())
+        log(f"{name}: {matched} of {graph.num_nodes('drug')} drugs have known indications")
     n_patients = graph.num_nodes("patient")
-    out = {"unit": unit, "categories": categories, "checksums": checksums(ehr), "text_features": text,
-           "graph": graph.summary(), "models": {}}
+    out = {"unit": unit, "categories": categories, "checksums": files, "text_features": text,
+           "indications": indications, "graph": graph.summary(), "models": {}}
     for model_name in models:
         evaluator, runs, start = MultiLabelEvaluator(), [], time.perf_counter()
         for seed in seeds:
@@ -92,6 +105,7 @@ def run_dataset(name: str, models: list[str], seeds: list[int], n_folds: int, mi
         summary = evaluator.summarize()
         # the last fitted model's settings, with what it resolved at fit time
         out["models"][model_name] = {"config": model.config(),
+                                     "graph": {"text_features": text, "indications": indications},
                                      "summary": summary.to_dict(), "runs": runs,
                                      "seconds": round(time.perf_counter() - start, 1)}
     return out
@@ -124,7 +138,14 @@ def render(record: dict) -> str:
                 "models (`hetero-gcn`, `hgt`, `trans4dd`) and by `logistic-text-codes` (the "
                 "mean title embedding of a unit's drugs and of its procedures next to its "
                 "bag-of-codes), not by the bag-of-codes baselines."
-                if cfg.get("text_features") else ""), ""]
+                if cfg.get("text_features") else "")
+             + (" Drug nodes carry their known indications per category (PharmacotherapyDB "
+                "v1.0's curated disease-modifying and symptomatic indications, joined by drug "
+                "name; each disease placed in the categories of the 5 diagnosis codes with the "
+                "nearest titles): `trans4dd` reads them in its network and its logistic part, "
+                "`logistic-indications` as one more column per category next to "
+                "`logistic-text-codes`' features; no other model reads them."
+                if cfg.get("indications") else ""), ""]
     for name, ds in record["datasets"].items():
         lines += [f"## {name} (units: {ds['unit']}s; categories: {ds['categories']})", "",
                   "| model | " + " | ".join(LABELS[k] for k in MULTILABEL_METRICS)
@@ -178,10 +199,12 @@ def merge(old: dict, new: dict) -> dict:
 
     for name, ds in new["datasets"].items():
         target = merged["datasets"].setdefault(name, dict(ds, models={}))
+        target.update({k: v for k, v in ds.items() if k != "models"})  # the graph rerun now
         target["models"].update(ds["models"])
         target["models"] = {m: target["models"][m] for m in sorted(target["models"], key=by_registry)}
     models = sorted(dict.fromkeys(old["config"]["models"] + new["config"]["models"]), key=by_registry)
-    merged["config"] = dict(old["config"], models=models)
+    merged["config"] = dict(old["config"], models=models,
+                            indications=new["config"].get("indications", False))
     merged["environment"], merged["created"] = new["environment"], new["created"]
     merged["wall_time_s"] = round(sum(m["seconds"] for ds in merged["datasets"].values()
                                       for m in ds["models"].values()), 1)
@@ -189,7 +212,9 @@ def merge(old: dict, new: dict) -> dict:
 
 
 #: Models that read the text features of code nodes (they need them).
-TEXT_MODELS = {"logistic-text-codes"}
+TEXT_MODELS = {"logistic-text-codes", "logistic-indications"}
+#: Models that read the drugs' known indications (they need them).
+INDICATION_MODELS = {"logistic-indications"}
 
 
 def main(argv=None) -> int:
@@ -205,6 +230,8 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--no-text", dest="text", action="store_false",
                         help="no text features on code nodes")
+    parser.add_argument("--no-indications", dest="indications", action="store_false",
+                        help="no known indications on drug nodes")
     parser.add_argument("--out", default=str(RESULTS / "diagnosis"),
                         help="output path without suffix (writes .json and .md)")
     parser.add_argument("--update", action="store_true",
@@ -213,10 +240,15 @@ def main(argv=None) -> int:
                         help="run nothing: write the .md of --out again from its .json")
     args = parser.parse_args(argv)
     if args.models is None:
-        args.models = [m for m in DIAGNOSIS_MODELS if args.text or m not in TEXT_MODELS]
+        args.models = [m for m in DIAGNOSIS_MODELS
+                       if (args.text or m not in TEXT_MODELS)
+                       and (args.indications or m not in INDICATION_MODELS)]
     elif not args.text and TEXT_MODELS & set(args.models):
         parser.error(f"{', '.join(sorted(TEXT_MODELS & set(args.models)))} needs text features "
                      "(drop --no-text)")
+    elif not args.indications and INDICATION_MODELS & set(args.models):
+        parser.error(f"{', '.join(sorted(INDICATION_MODELS & set(args.models)))} needs known "
+                     "indications (drop --no-indications)")
     out = Path(args.out)
     if args.render:
         text = render(json.loads(out.with_suffix(".json").read_text()))
@@ -236,11 +268,12 @@ def main(argv=None) -> int:
               "config": {"seeds": seeds, "folds": args.folds, "val_fraction": 0.2,
                          "min_count": args.min_count, "threshold_mode": args.thresholds,
                          "threads": args.threads, "models": args.models,
-                         "text_features": args.text},
+                         "text_features": args.text, "indications": args.indications},
               "datasets": {}}
     for name in args.datasets:
         record["datasets"][name] = run_dataset(name, args.models, seeds, args.folds,
-                                               args.min_count, args.thresholds, log, args.text)
+                                               args.min_count, args.thresholds, log, args.text,
+                                               args.indications)
     record["wall_time_s"] = round(time.perf_counter() - start, 1)
     record["environment"] = environment()
     record["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")

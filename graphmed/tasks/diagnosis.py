@@ -217,6 +217,8 @@ class DiagnosisTask:
         train_labels / val_labels: ``(n, c)`` float32.
         fold: the patient fold.
         name: the graph's name.
+        category_index: ``(c,)`` index of each kept category among the graph's
+            ``diagnosis_category`` nodes (columns of per-category node attributes).
     """
 
     data: HeteroData
@@ -230,6 +232,7 @@ class DiagnosisTask:
     val_labels: np.ndarray
     fold: PatientFold
     name: str = ""
+    category_index: np.ndarray | None = None
     _bag: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -372,4 +375,4 @@ def build_diagnosis_task(graph: MedGraph, fold: PatientFold, *, min_count: int =
     return DiagnosisTask(data=data, unit=unit, categories=categories, unit_patient=patient_of,
                          train_units=units[0], val_units=units[1], test_units=units[2],
                          train_labels=train_all[:, keep], val_labels=val, fold=fold,
-                         name=graph.name)
+                         name=graph.name, category_index=keep)

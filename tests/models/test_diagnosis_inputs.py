@@ -7,7 +7,8 @@ import pytest
 import torch
 from torch_geometric.data import HeteroData
 
-from graphmed.models.diagnosis.inputs import NodeInputs, sibling_codes, text_codes
+from graphmed.models.diagnosis.inputs import (NodeInputs, has_indications, indication_codes,
+                                              sibling_codes, text_codes)
 
 
 def test_sibling_codes_are_the_other_units_of_the_patient():
@@ -104,3 +105,48 @@ def test_logistic_with_text_codes_scores_drugs_unseen_in_training():
 def test_sibling_codes_refuse_fractional_patient_indices():
     with pytest.raises(ValueError, match="unit_patient must hold integer patient indices"):
         sibling_codes(np.ones((3, 2)), np.array([0.0, 1.7, 1.2]))  # 1.7 was patient 1
+
+
+def _indication_task(drugs, labels, train, val, per_drug):
+    data = HeteroData()
+    data["drug"].num_nodes = len(per_drug)
+    data["drug"].indication_categories = torch.tensor(per_drug, dtype=torch.float32)
+    task = _CodesTask(data, drugs, labels, train, val)
+    task.category_index = np.arange(labels.shape[1])
+    return task
+
+
+def test_indication_codes_sum_the_units_drugs_per_kept_category():
+    per_drug = [[1.0, 0.0, 0.5], [0.0, 2.0, 0.0], [0.0, 0.0, 0.0]]
+    task = _indication_task([0, 1, 2], np.zeros((3, 2)), [0], [1], per_drug)
+    task.drug_bag[0, 1] = 1.0                            # unit 0: drugs 0 and 1
+    task.category_index = np.array([2, 1])               # kept categories, in the task's order
+    out = indication_codes(task)
+    assert out.dtype == np.float32
+    assert np.allclose(out, np.log1p([[0.5, 2.0], [0.0, 2.0], [0.0, 0.0]]))
+    assert has_indications(task)
+    del task.data["drug"].indication_categories
+    assert not has_indications(task)
+    with pytest.raises(ValueError, match="add_indication_categories"):
+        indication_codes(task)
+
+
+def test_logistic_reads_each_categorys_own_indications():
+    # drugs 2 and 3 are seen by no training unit; their known indications say which
+    # category a test unit has, and only the category's own column may say it
+    from graphmed.evaluation import macro_auroc
+    from graphmed.models.diagnosis import BagOfCodesLogistic
+    drugs = np.r_[np.tile([0, 1], 30), np.tile([2, 3], 10)]
+    labels = np.stack([drugs % 2 == 0, drugs % 2 == 1], axis=1).astype(np.float64)
+    per_drug = [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]]
+    task = _indication_task(drugs, labels, np.arange(40), np.arange(40, 60), per_drug)
+    test = np.arange(60, 80)
+    plain = BagOfCodesLogistic().fit(task).predict(task, test)
+    assert np.ptp(plain) < 1e-9
+    model = BagOfCodesLogistic(indication_weight=2.0).fit(task)
+    scores = model.predict(task, test)
+    assert macro_auroc(labels[test], scores) == 1.0
+    assert [m.coef_.shape[1] for m in model.models] == [5, 5]  # 4 drugs + its own column
+    assert model.config()["indication_weight"] == 2.0
+    with pytest.raises(ValueError, match="indication_weight"):
+        BagOfCodesLogistic(indication_weight=-1.0)

@@ -1,6 +1,7 @@
 """Diagnosis models: shapes, what each learns from, validation-only choices, the registry."""
 from __future__ import annotations
 
+import copy
 import importlib.util
 from pathlib import Path
 
@@ -10,9 +11,12 @@ import torch
 
 from graphmed.ehr import HashingTextEncoder, add_text_features
 from graphmed.errors import UnknownNameError
+from graphmed.graph import MedGraph
 from graphmed.evaluation import macro_auroc
 from graphmed.models.diagnosis import (DIAGNOSIS_MODELS, BagOfCodesLogistic, HeteroGraphClassifier,
                                        LabelPrior, TrainConfig, Trans4DD, make_diagnosis_model)
+from graphmed.models.diagnosis.inputs import indication_codes
+from graphmed.models.diagnosis.logistic import INDICATION_SETTINGS
 from graphmed.models.diagnosis.trans4dd import TEXT_LOGISTIC_SETTINGS
 from graphmed.tasks.diagnosis import build_diagnosis_task, patient_folds, unit_labels
 from graphmed.training.diagnosis import fit_diagnosis_fold
@@ -51,9 +55,24 @@ def text_task(toy):
     return build_diagnosis_task(graph, patient_folds(40, 4, seed=0)[0], min_count=2)
 
 
+@pytest.fixture(scope="module")
+def indication_task(toy):
+    """The same fold with text features and known indications (random shares) on drugs."""
+    graph = add_text_features(toy, HashingTextEncoder(dim=16))
+    data = copy.copy(graph.data)
+    shares = torch.rand(data["drug"].num_nodes, graph.num_nodes("diagnosis_category"),
+                        generator=torch.Generator().manual_seed(0))
+    data["drug"].indication_categories = shares
+    graph = MedGraph(data, graph.nodes, name=graph.name)
+    return build_diagnosis_task(graph, patient_folds(40, 4, seed=0)[0], min_count=2)
+
+
+FIXTURE_OF = {"logistic-text-codes": "text_task", "logistic-indications": "indication_task"}
+
+
 @pytest.mark.parametrize("name", list(DIAGNOSIS_MODELS))
 def test_every_model_scores_units_as_probabilities(request, name):
-    task = request.getfixturevalue("text_task" if name == "logistic-text-codes" else "task")
+    task = request.getfixturevalue(FIXTURE_OF.get(name, "task"))
     model = small(name).fit(task, seed=0)
     scores = model.predict(task, task.test_units)
     assert scores.shape == (task.test_units.size, task.num_categories)
@@ -396,3 +415,32 @@ def test_trans4dd_logistic_part_reads_the_codes_text_when_the_graph_has_it(task,
     # settings given explicitly win, even with text features
     plain = fitted(text_task, logistic_settings={})
     assert plain.logistic.text_weight == 0.0 and plain.config()["logistic_settings"] == {}
+
+
+def test_trans4dd_reads_known_indications_when_the_graph_has_them(task, indication_task):
+    def fitted(t, **kw):
+        return Trans4DD(hidden=16, sizes=(4, 4, 4), eval_samples=2, members=1, train=QUICK,
+                        **kw).fit(t, seed=0)
+
+    model = fitted(indication_task)
+    assert model.config()["fitted_indications"] is True
+    assert model.module.indication_scale.shape == (indication_task.num_categories,)
+    assert model.logistic.indication_weight == INDICATION_SETTINGS["indication_weight"] > 0
+    assert model.config()["fitted_logistic_settings"] == INDICATION_SETTINGS
+    # the network's indication term moves the scores of units with known indications
+    units = torch.from_numpy(indication_task.test_units)
+    with torch.no_grad():
+        model.module.eval()
+        scale = model.module.indication_scale.clone()
+        gen = torch.Generator().manual_seed(0)
+        before = model.module(indication_task.edge_index_dict(), units, gen)
+        model.module.indication_scale.add_(1.0)
+        after = model.module(indication_task.edge_index_dict(), units, torch.Generator().manual_seed(0))
+        model.module.indication_scale.copy_(scale)
+    expected = torch.from_numpy(indication_codes(indication_task)[indication_task.test_units])
+    torch.testing.assert_close(after - before, expected)
+    off = fitted(indication_task, indications=False)
+    assert off.module.indication_scale is None and off.config()["fitted_indications"] is False
+    assert fitted(task).config()["fitted_indications"] is False  # none on the graph: left out
+    with pytest.raises(ValueError, match="add_indication_categories"):
+        fitted(task, indications=True)

@@ -11,7 +11,8 @@ from typing import Callable
 from graphmed.errors import UnknownNameError
 from graphmed.models.diagnosis.base import DiagnosisModel, TorchDiagnosisModel, TrainConfig
 from graphmed.models.diagnosis.hetero_gcn import HeteroGraphClassifier
-from graphmed.models.diagnosis.logistic import TEXT_CODES_SETTINGS, BagOfCodesLogistic
+from graphmed.models.diagnosis.logistic import (INDICATION_SETTINGS, TEXT_CODES_SETTINGS,
+                                                BagOfCodesLogistic)
 from graphmed.models.diagnosis.mlp import BagOfCodesMLP
 from graphmed.models.diagnosis.prior import LabelPrior
 from graphmed.models.diagnosis.trans4dd import Trans4DD
@@ -21,6 +22,7 @@ DIAGNOSIS_MODELS: dict[str, Callable[..., DiagnosisModel]] = {
     "label-prior": LabelPrior,
     "logistic-bag-of-codes": BagOfCodesLogistic,
     "logistic-text-codes": lambda **kw: BagOfCodesLogistic(**{**TEXT_CODES_SETTINGS, **kw}),
+    "logistic-indications": lambda **kw: BagOfCodesLogistic(**{**INDICATION_SETTINGS, **kw}),
     "mlp-bag-of-codes": BagOfCodesMLP,
     "hetero-gcn": lambda **kw: HeteroGraphClassifier("gcn", **kw),
     "hgt": lambda **kw: HeteroGraphClassifier("hgt", **kw),

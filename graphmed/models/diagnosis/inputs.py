@@ -7,6 +7,8 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.data import HeteroData
 
+from graphmed.ehr.indications import INDICATION_ATTR
+
 
 class NodeInputs(torch.nn.Module):
     """``{node type: (N_t, C)}`` input vectors for a heterogeneous EHR graph.
@@ -128,6 +130,30 @@ def text_codes(task, node_types=("drug", "procedure")) -> np.ndarray:
         counts = np.asarray(codes.sum(axis=1), dtype=np.float32)
         blocks.append(np.asarray(codes @ x) / np.maximum(counts, 1.0))
     return np.concatenate(blocks, axis=1)
+
+
+def has_indications(task, drug_type: str = "drug") -> bool:
+    """Whether ``task``'s drugs carry known indications per category
+    (:func:`graphmed.ehr.indications.add_indication_categories`)."""
+    return (drug_type in task.data.node_types
+            and task.data[drug_type].get(INDICATION_ATTR) is not None)
+
+
+def indication_codes(task, drug_type: str = "drug") -> np.ndarray:
+    """``(n_units, c)`` float32: ``log(1 + m)`` where ``m`` sums, over the unit's drugs, their
+    known indications' shares of each kept category (columns as :attr:`task.categories`).
+
+    Needs :func:`graphmed.ehr.indications.add_indication_categories` on the graph; reads
+    the unit's drug edges only, which validation and test units keep."""
+    if not has_indications(task, drug_type):
+        raise ValueError(f"the {drug_type!r} nodes have no {INDICATION_ATTR!r}; add them with "
+                         "graphmed.ehr.indications.add_indication_categories")
+    if task.category_index is None:
+        raise ValueError("the task does not say which graph categories its columns are; build "
+                         "it with graphmed.tasks.diagnosis.build_diagnosis_task")
+    per_drug = task.data[drug_type][INDICATION_ATTR].numpy()[:, task.category_index]
+    bag = task.bag_of_codes((drug_type,), demographics=False, sparse=True)
+    return np.log1p(np.asarray(bag @ per_drug, dtype=np.float32))
 
 
 def lsa_codes(task, components: int, node_types=("drug", "procedure")) -> np.ndarray:

@@ -12,13 +12,16 @@ from sklearn.linear_model import LogisticRegression
 
 from graphmed.checks import check_settings
 from graphmed.models.diagnosis.base import DiagnosisModel, validation_score
-from graphmed.models.diagnosis.inputs import lsa_codes, text_codes
+from graphmed.models.diagnosis.inputs import indication_codes, lsa_codes, text_codes
 from graphmed.tasks.diagnosis import DiagnosisTask
 
 DEFAULT_CS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 #: Settings of ``logistic-text-codes``: the codes' text weighted 2 against the 0/1 codes
 #: (chosen on validation patients, see docs/diagnosis.md).
 TEXT_CODES_SETTINGS = {"text_weight": 2.0}
+#: Settings of ``logistic-indications``: those of ``logistic-text-codes`` and the drugs' known
+#: indications weighted 2 (chosen on validation patients, see docs/diagnosis.md).
+INDICATION_SETTINGS = {**TEXT_CODES_SETTINGS, "indication_weight": 2.0}
 #: Features with at most this share of non-zeros are fitted as a sparse matrix.
 SPARSE_BELOW = 0.25
 
@@ -38,12 +41,19 @@ class BagOfCodesLogistic(DiagnosisModel):
     halves / pooled): 16 components weighted 3 score .686 / .681 against .677 / .670 for
     the codes alone; with the script's ``carve`` scheme (validation parts of the benchmark's
     size) .679 against .675, and .680 against .679 beside the codes' text
-    (``text_weight=2``); not yet measured on test patients."""
+    (``text_weight=2``); not yet measured on test patients.
+
+    ``indication_weight > 0`` gives the classifier of each category one more column,
+    ``indication_weight`` times :func:`~graphmed.models.diagnosis.inputs.indication_codes`
+    for that category (how much of the unit's drugs' known indications falls in it; needs
+    :func:`graphmed.ehr.indications.add_indication_categories` on the graph): one weight per
+    category for prior knowledge, not 22 for every classifier."""
 
     name = "logistic-bag-of-codes"
 
     def __init__(self, cs: Sequence[float] = DEFAULT_CS, max_iter: int = 500,
-                 text_weight: float = 0.0, lsa_components: int = 0, lsa_weight: float = 1.0):
+                 text_weight: float = 0.0, lsa_components: int = 0, lsa_weight: float = 1.0,
+                 indication_weight: float = 0.0):
         cs = (cs,) if isinstance(cs, numbers.Real) else tuple(cs)
         if not cs:
             raise ValueError("BagOfCodesLogistic: cs must hold one or more values of C")
@@ -51,10 +61,13 @@ class BagOfCodesLogistic(DiagnosisModel):
                                                        "lsa_components": (lsa_components, 0)},
                        positive={**{f"cs[{i}]": c for i, c in enumerate(cs)},
                                  "lsa_weight": lsa_weight},
-                       non_negative={"text_weight": text_weight})
+                       non_negative={"text_weight": text_weight,
+                                     "indication_weight": indication_weight})
         self.cs, self.max_iter = tuple(float(c) for c in cs), int(max_iter)
         self.text_weight = float(text_weight)
         self.lsa_components, self.lsa_weight = int(lsa_components), float(lsa_weight)
+        self.indication_weight = float(indication_weight)
+        self._indications: np.ndarray | None = None
         self._cached: tuple[DiagnosisTask, np.ndarray | sparse.csr_matrix] | None = None
 
     def _features(self, task: DiagnosisTask):
@@ -77,31 +90,47 @@ class BagOfCodesLogistic(DiagnosisModel):
                 x = sparse.hstack([sparse.csr_matrix(b) for b in blocks], format="csr")
             else:
                 x = np.concatenate([codes.toarray(), *blocks[1:]], axis=1)
+            self._indications = (self.indication_weight * indication_codes(task)
+                                 if self.indication_weight > 0.0 else None)
             self._cached = (task, x)
         return self._cached[1]
 
-    def _fit_c(self, x, y: np.ndarray, c: float, seed: int) -> list[LogisticRegression]:
+    def _rows(self, task: DiagnosisTask, units: np.ndarray):
+        """``(features, per-category columns or None)`` of ``units``."""
+        x = self._features(task)
+        return x[units], None if self._indications is None else self._indications[units]
+
+    @staticmethod
+    def _with_column(x, extra: np.ndarray | None, k: int):
+        """``x`` with category ``k``'s own column of ``extra`` appended (``x`` if none)."""
+        if extra is None:
+            return x
+        column = extra[:, k:k + 1]
+        if sparse.issparse(x):
+            return sparse.hstack([x, sparse.csr_matrix(column)], format="csr")
+        return np.concatenate([x, column], axis=1)
+
+    def _fit_c(self, x, extra, y: np.ndarray, c: float, seed: int) -> list[LogisticRegression]:
         models = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             for k in range(y.shape[1]):
                 models.append(LogisticRegression(C=c, max_iter=self.max_iter, random_state=seed)
-                              .fit(x, y[:, k]))
+                              .fit(self._with_column(x, extra, k), y[:, k]))
         return models
 
-    @staticmethod
-    def _proba(models, x) -> np.ndarray:
-        return np.stack([m.predict_proba(x)[:, 1] for m in models], axis=1)
+    def _proba(self, models, x, extra) -> np.ndarray:
+        return np.stack([m.predict_proba(self._with_column(x, extra, k))[:, 1]
+                         for k, m in enumerate(models)], axis=1)
 
     def fit(self, task: DiagnosisTask, *, seed: int = 0) -> "BagOfCodesLogistic":
         self._remember(task)
-        x = self._features(task)
-        x_train, x_val = x[task.train_units], x[task.val_units]
+        train, val = self._rows(task, task.train_units), self._rows(task, task.val_units)
         self.validation_scores = {}
         best = None
         for c in self.cs:
-            models = self._fit_c(x_train, task.train_labels, c, seed)
-            score = validation_score(task.val_labels, self._proba(models, x_val))
+            models = self._fit_c(*train, task.train_labels, c, seed)
+            score = validation_score(task.val_labels, self._proba(models, *val))
             self.validation_scores[c] = score
             if best is None or score > best[0] + 1e-9:
                 best = (score, c, models)
@@ -112,8 +141,9 @@ class BagOfCodesLogistic(DiagnosisModel):
         units = self._checked_units(task, units)
         if units.size == 0:
             return np.zeros((0, task.num_categories))
-        return self._proba(self.models, self._features(task)[units])
+        return self._proba(self.models, *self._rows(task, units))
 
     def config(self) -> dict:
         return {"cs": list(self.cs), "max_iter": self.max_iter, "text_weight": self.text_weight,
-                "lsa_components": self.lsa_components, "lsa_weight": self.lsa_weight}
+                "lsa_components": self.lsa_components, "lsa_weight": self.lsa_weight,
+                "indication_weight": self.indication_weight}

@@ -85,8 +85,9 @@ from scipy.special import expit, logit
 
 from graphmed.checks import check_settings
 from graphmed.models.diagnosis.base import TorchDiagnosisModel, TrainConfig, bce, validation_score
-from graphmed.models.diagnosis.inputs import has_code_text
-from graphmed.models.diagnosis.logistic import TEXT_CODES_SETTINGS, BagOfCodesLogistic
+from graphmed.models.diagnosis.inputs import has_code_text, has_indications
+from graphmed.models.diagnosis.logistic import (INDICATION_SETTINGS, TEXT_CODES_SETTINGS,
+                                                BagOfCodesLogistic)
 from graphmed.models.diagnosis.trans4dd_net import WIDE_INITS, Trans4DDNet
 from graphmed.nn._checks import check_heads
 from graphmed.nn.gnn_stack import RESIDUALS
@@ -173,7 +174,7 @@ class Trans4DD(TorchDiagnosisModel):
                  code_embeddings: bool = False, label_context: bool = False,
                  members: int = 3, blend: str = "probability", batch_units: int | None = None,
                  pos_weight: str = "none", logistic_settings: dict | None = None,
-                 train: TrainConfig | None = None):
+                 indications: bool | None = None, train: TrainConfig | None = None):
         super().__init__(train or TrainConfig(weight_decay=1e-3))
         batches = {} if batch_units is None else {"batch_units (or None)": (batch_units, 1)}
         check_settings("Trans4DD", at_least={"members": (members, 1), **batches},
@@ -216,6 +217,8 @@ class Trans4DD(TorchDiagnosisModel):
         self.blend_weights = blend_weights
         self.siblings, self.code_embeddings = bool(siblings), bool(code_embeddings)
         self.label_context = bool(label_context)
+        self.indications = None if indications is None else bool(indications)
+        self.fitted_indications: bool | None = None
         self.logistic: BagOfCodesLogistic | None = None
         self.batch_units = None if batch_units is None else int(batch_units)
         if pos_weight not in POS_WEIGHTS:
@@ -229,10 +232,12 @@ class Trans4DD(TorchDiagnosisModel):
         return Trans4DDNet(task, self.hidden, self.layers, self.heads, self.dropout, self.sizes,
                            self.context_layers, self.encoder_residual, self.unit_features,
                            self.wide, self.wide_init, self.siblings, self.code_embeddings,
-                           self.label_context)
+                           self.label_context, self.fitted_indications)
 
     def fit(self, task: DiagnosisTask, *, seed: int = 0) -> "Trans4DD":
         self.fitted_logistic_settings = self.logistic_part_settings(task)
+        self.fitted_indications = (has_indications(task) if self.indications is None
+                                   else self.indications)
         self.logistic = (BagOfCodesLogistic(**self.fitted_logistic_settings).fit(task, seed=seed)
                          if self.logistic_weight > 0 else None)
         self.blend_weight = self.logistic_weight
@@ -258,7 +263,10 @@ class Trans4DD(TorchDiagnosisModel):
         features and the logistic defaults where they do not."""
         if self.logistic_settings is not None:
             return dict(self.logistic_settings)
-        return dict(TEXT_LOGISTIC_SETTINGS) if has_code_text(task) else {}
+        settings = dict(TEXT_LOGISTIC_SETTINGS) if has_code_text(task) else {}
+        if has_indications(task):
+            settings["indication_weight"] = INDICATION_SETTINGS["indication_weight"]
+        return settings
 
     @torch.no_grad()
     def _deep_predict(self, task: DiagnosisTask, units: np.ndarray) -> np.ndarray:
@@ -316,4 +324,6 @@ class Trans4DD(TorchDiagnosisModel):
                 "batch_units": self.batch_units, "pos_weight": self.pos_weight,
                 "logistic_settings": (None if self.logistic_settings is None
                                       else dict(self.logistic_settings)),
-                "fitted_logistic_settings": self.fitted_logistic_settings, **super().config()}
+                "fitted_logistic_settings": self.fitted_logistic_settings,
+                "indications": self.indications, "fitted_indications": self.fitted_indications,
+                **super().config()}

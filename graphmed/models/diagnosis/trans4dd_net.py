@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from graphmed.models.diagnosis.base import validation_score
-from graphmed.models.diagnosis.inputs import node_inputs, unit_codes
+from graphmed.models.diagnosis.inputs import indication_codes, node_inputs, unit_codes
 from graphmed.models.diagnosis.label_context import LabelContext
 from graphmed.models.diagnosis.logistic import BagOfCodesLogistic
 from graphmed.nn.gnn_stack import GNNStack
@@ -26,8 +26,8 @@ def logistic_init(task: DiagnosisTask, bag) -> tuple:
     x_train, x_val = bag[task.train_units], bag[task.val_units]
     best = None
     for c in model.cs:
-        models = model._fit_c(x_train, task.train_labels, c, 0)
-        score = validation_score(task.val_labels, model._proba(models, x_val))
+        models = model._fit_c(x_train, None, task.train_labels, c, 0)
+        score = validation_score(task.val_labels, model._proba(models, x_val, None))
         if best is None or score > best[0] + 1e-9:
             best = (score, models)
     coef = np.concatenate([m.coef_ for m in best[1]]).astype(np.float32)
@@ -46,7 +46,8 @@ class Trans4DDNet(torch.nn.Module):
                  dropout: float, sizes: tuple[int, ...], context_layers: int,
                  encoder_residual: str = "residual", unit_features: bool = True,
                  wide: bool = False, wide_init: str = "random", siblings: bool = False,
-                 code_embeddings: bool = False, label_context: bool = False):
+                 code_embeddings: bool = False, label_context: bool = False,
+                 indications: bool = False):
         super().__init__()
         data = task.data
         self.node_types, self.edge_types = list(data.node_types), list(data.edge_types)
@@ -70,6 +71,11 @@ class Trans4DDNet(torch.nn.Module):
             self.label_context = LabelContext(task)
             self.label_head = torch.nn.Linear(self.label_context.num_categories,
                                               task.num_categories)
+        self.indication_scale = None
+        if indications:
+            # each category's logit reads the unit's known indications for that category
+            self.register_buffer("indications", torch.from_numpy(indication_codes(task)))
+            self.indication_scale = torch.nn.Parameter(torch.zeros(task.num_categories))
         self.wide = None
         if wide:
             bag = torch.from_numpy(unit_codes(task, siblings))
@@ -113,6 +119,8 @@ class Trans4DDNet(torch.nn.Module):
                          for part in parts])
         if self.wide is not None:
             out = out + self.wide(F.dropout(self.bag[units], self.dropout, self.training))
+        if self.indication_scale is not None:
+            out = out + self.indications[units] * self.indication_scale
         if self.label_context is not None:
             out = out + self.label_head(self.label_context(edge_index_dict)[units])
         return out
