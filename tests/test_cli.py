@@ -9,6 +9,7 @@ import pytest
 import graphmed
 from graphmed.cli import main
 from graphmed.datasets import list_datasets
+from graphmed.ehr import HashingTextEncoder
 
 
 @pytest.fixture(autouse=True)
@@ -274,10 +275,11 @@ def test_diagnose_uncoded_admissions(data_root, tmp_path, capsys):
         table.to_csv(tmp_path / "hosp" / f"{name}.csv", index=False)
     out = tmp_path / "diagnoses.csv"
     assert main(["diagnose", "mimic4", "--root", str(tmp_path), "--model", "logistic-bag-of-codes",
-                 "--no-text", "--seed", "0", "--top", "2", "--show", "3", "--out", str(out),
-                 "--no-progress"]) == 0
+                 "--no-text", "--no-indications", "--seed", "0", "--top", "2", "--show", "3",
+                 "--out", str(out), "--no-progress"]) == 0
     printed = capsys.readouterr().out
     assert "5 admission(s) to diagnose; model logistic-bag-of-codes, seed 0" in printed
+    assert "indications" not in printed
     assert "... 2 more admission(s)" in printed
     import pandas as pd
 
@@ -286,6 +288,31 @@ def test_diagnose_uncoded_admissions(data_root, tmp_path, capsys):
     categories = table.groupby("unit_id").size()
     assert (categories == categories.iloc[0]).all() and categories.iloc[0] > 2
     assert table.groupby("unit_id")["probability"].apply(lambda p: p.is_monotonic_decreasing).all()
+
+
+def test_diagnose_joins_known_indications_when_the_catalogue_is_there(data_root, tmp_path,
+                                                                     capsys, monkeypatch):
+    import graphmed.ehr.indications as indications
+
+    joined = []
+    join = indications.add_indication_categories
+
+    def spy(graph, table, *args, **kwargs):
+        joined.append(len(table))
+        return join(graph, table, HashingTextEncoder(), **kwargs)
+
+    monkeypatch.setattr(indications, "add_indication_categories", spy)
+    args = ["diagnose", "mimic4", "--model", "logistic-bag-of-codes", "--no-text", "--units",
+            "24181354", "--seed", "0", "--no-progress"]
+    assert main([*args, "--data-root", str(data_root)]) == 0
+    assert joined == [1145] and "left out" not in capsys.readouterr().out
+    # without the catalogue (offline, an empty data root) the command goes on without them
+    monkeypatch.setenv("GRAPHMED_OFFLINE", "1")
+    root = data_root / "mimic4_demo"
+    assert main([*args, "--root", str(root), "--data-root", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "note: known indications left out" in printed and "1 admission(s) to diagnose" in printed
+    assert joined == [1145]
 
 
 @pytest.mark.parametrize("args, message", [

@@ -28,7 +28,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
 
     from graphmed.threads import cpu_threads
 
-    with tqdm(total=3, desc=f"reading the {args.source} tables", disable=args.no_progress,
+    with tqdm(total=4, desc=f"reading the {args.source} tables", disable=args.no_progress,
               leave=False) as steps:  # closed on errors too, before the error line
         graph = getattr(ehr, loader)(args.root, unit=args.unit or default_unit,
                                      data_root=args.data_root).build()
@@ -37,6 +37,10 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         if not args.no_text:
             steps.set_description("embedding code titles and drug names")
             graph = ehr.add_text_features(graph)
+        steps.update()
+        if not args.no_indications:
+            steps.set_description("placing the drugs' known indications in the categories")
+            graph = _with_indications(graph, args.data_root)
         steps.update()
         steps.set_description(f"fitting {args.model}")
         with cpu_threads(args.threads):
@@ -59,6 +63,22 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     if args.out:
         write_out(table, args.out, f"every category of every {task.unit}")
     return 0
+
+
+def _with_indications(graph, data_root):
+    """``graph`` with its drugs' known indications (PharmacotherapyDB under the data root,
+    downloaded when missing and allowed); ``graph`` itself, with a note, when the catalogue
+    cannot be had."""
+    from graphmed.datasets.indications import load_indications
+    from graphmed.ehr.indications import add_indication_categories
+    from graphmed.errors import DataNotFoundError
+
+    try:
+        indications = load_indications(data_root)
+    except DataNotFoundError as exc:
+        print(f"note: known indications left out ({exc})")
+        return graph
+    return add_indication_categories(graph, indications)
 
 
 def register(sub) -> None:
@@ -88,6 +108,9 @@ def register(sub) -> None:
                       help="share of the diagnosed patients kept for validation (default 0.2)")
     diag.add_argument("--no-text", action="store_true",
                       help="no text embeddings of code titles and drug names on the graph")
+    diag.add_argument("--no-indications", action="store_true",
+                      help="do not join the drugs' known indications (PharmacotherapyDB under "
+                           "the data root) to the graph")
     diag.add_argument("--out", type=table_file,
                       help="write every category of every unit to a .csv or .parquet file")
     add_common_options(diag)
