@@ -155,7 +155,14 @@ class Trans4DD(TorchDiagnosisModel):
             :class:`~graphmed.models.diagnosis.BagOfCodesLogistic` (e.g.
             ``{"lsa_components": 16, "lsa_weight": 3.0}``); ``None`` (default):
             :data:`TEXT_LOGISTIC_SETTINGS` (the codes' text, as ``logistic-text-codes``) where
-            the graph's drugs or procedures carry text features, its defaults where not.
+            the graph's drugs or procedures carry text features, its defaults where not;
+            plus ``indication_weight`` of :data:`INDICATION_SETTINGS` where its drugs carry
+            known indications.
+        indications: add ``s_k * indication_codes[unit, k]`` to each category's logit
+            (:func:`~graphmed.models.diagnosis.inputs.indication_codes`: the unit's drugs'
+            known indications for category ``k``; ``s`` learned, one per category, starting
+            at ``indication_init``); ``None`` (default): where the graph's drugs carry them
+            (:func:`graphmed.ehr.indications.add_indication_categories`).
         pos_weight: how the loss weighs each category's positives, one of
             :data:`POS_WEIGHTS` (:func:`category_pos_weight`); ``"none"`` (default) weighs
             every label alike.
@@ -174,7 +181,8 @@ class Trans4DD(TorchDiagnosisModel):
                  code_embeddings: bool = False, label_context: bool = False,
                  members: int = 3, blend: str = "probability", batch_units: int | None = None,
                  pos_weight: str = "none", logistic_settings: dict | None = None,
-                 indications: bool | None = None, train: TrainConfig | None = None):
+                 indications: bool | None = None, indication_init: float = 1.0,
+                 train: TrainConfig | None = None):
         super().__init__(train or TrainConfig(weight_decay=1e-3))
         batches = {} if batch_units is None else {"batch_units (or None)": (batch_units, 1)}
         check_settings("Trans4DD", at_least={"members": (members, 1), **batches},
@@ -218,6 +226,8 @@ class Trans4DD(TorchDiagnosisModel):
         self.siblings, self.code_embeddings = bool(siblings), bool(code_embeddings)
         self.label_context = bool(label_context)
         self.indications = None if indications is None else bool(indications)
+        check_settings("Trans4DD", non_negative={"indication_init": indication_init})
+        self.indication_init = float(indication_init)
         self.fitted_indications: bool | None = None
         self.logistic: BagOfCodesLogistic | None = None
         self.batch_units = None if batch_units is None else int(batch_units)
@@ -232,7 +242,7 @@ class Trans4DD(TorchDiagnosisModel):
         return Trans4DDNet(task, self.hidden, self.layers, self.heads, self.dropout, self.sizes,
                            self.context_layers, self.encoder_residual, self.unit_features,
                            self.wide, self.wide_init, self.siblings, self.code_embeddings,
-                           self.label_context, self.fitted_indications)
+                           self.label_context, self.fitted_indications, self.indication_init)
 
     def fit(self, task: DiagnosisTask, *, seed: int = 0) -> "Trans4DD":
         self.fitted_logistic_settings = self.logistic_part_settings(task)
@@ -326,4 +336,5 @@ class Trans4DD(TorchDiagnosisModel):
                                       else dict(self.logistic_settings)),
                 "fitted_logistic_settings": self.fitted_logistic_settings,
                 "indications": self.indications, "fitted_indications": self.fitted_indications,
+                "indication_init": self.indication_init,
                 **super().config()}

@@ -47,7 +47,7 @@ class Trans4DDNet(torch.nn.Module):
                  encoder_residual: str = "residual", unit_features: bool = True,
                  wide: bool = False, wide_init: str = "random", siblings: bool = False,
                  code_embeddings: bool = False, label_context: bool = False,
-                 indications: bool = False):
+                 indications: bool = False, indication_init: float = 1.0):
         super().__init__()
         data = task.data
         self.node_types, self.edge_types = list(data.node_types), list(data.edge_types)
@@ -73,9 +73,11 @@ class Trans4DDNet(torch.nn.Module):
                                               task.num_categories)
         self.indication_scale = None
         if indications:
-            # each category's logit reads the unit's known indications for that category
+            # each category's logit reads the unit's known indications for that category,
+            # starting from a positive weight: an indication for the category is evidence for it
             self.register_buffer("indications", torch.from_numpy(indication_codes(task)))
-            self.indication_scale = torch.nn.Parameter(torch.zeros(task.num_categories))
+            self.indication_scale = torch.nn.Parameter(
+                torch.full((task.num_categories,), float(indication_init)))
         self.wide = None
         if wide:
             bag = torch.from_numpy(unit_codes(task, siblings))
