@@ -16,7 +16,9 @@ them out, and ``logistic-text-codes`` with them): the graph models and
 their known indications per category (PharmacotherapyDB's curated indications joined by
 drug name and placed in the categories through the codes with the nearest titles,
 :func:`graphmed.ehr.indications.add_indication_categories`; ``--no-indications`` leaves
-them out): ``trans4dd`` and ``logistic-indications`` read them.
+them out) on the MIMIC graphs, whose categories are ICD-10 chapters (Synthea's SNOMED
+semantic tags do not group diseases by body system): ``trans4dd`` and
+``logistic-indications`` read them.
 Writes ``benchmarks/results/diagnosis.{json,md}``. These are 100-patient demos: the
 numbers say how the models compare here, not how they do on the full databases.
 """
@@ -46,11 +48,13 @@ from graphmed.training.diagnosis import fit_diagnosis_fold
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
-#: data set -> (loader, unit, what the categories are)
+#: data set -> (loader, unit, what the categories are, whether they group diseases by body
+#: system, so that a drug's known indications say which of them a unit has)
 DATASETS = {
-    "mimic4_demo": (lambda: load_mimic4(unit="admission"), "admission", "ICD-10 chapters"),
-    "mimic3_demo": (lambda: load_mimic3(unit="admission"), "admission", "ICD-10 chapters"),
-    "synthea_111": (lambda: load_synthea(unit="patient"), "patient", "SNOMED semantic tags"),
+    "mimic4_demo": (lambda: load_mimic4(unit="admission"), "admission", "ICD-10 chapters", True),
+    "mimic3_demo": (lambda: load_mimic3(unit="admission"), "admission", "ICD-10 chapters", True),
+    "synthea_111": (lambda: load_synthea(unit="patient"), "patient", "SNOMED semantic tags",
+                    False),
 }
 DEMO_NOTE = ("These are 100-patient demos (MIMIC-IV demo: 100 patients, 275 admissions; "
              "MIMIC-III demo: 100 patients, 129 admissions; Synthea: 111 synthetic patients). "
@@ -69,12 +73,19 @@ def checksums(ehr) -> dict[str, str]:
 
 def run_dataset(name: str, models: list[str], seeds: list[int], n_folds: int, min_count: int,
                 threshold_mode: str, log, text: bool = True, indications: bool = True) -> dict:
-    loader, unit, categories = DATASETS[name]
+    loader, unit, categories, disease_groups = DATASETS[name]
     ehr = loader()
     graph = ehr.build()
     files = checksums(ehr)
     if text:
         graph = add_text_features(graph)
+    indications = indications and disease_groups
+    if not indications:
+        skipped = [m for m in models if m in INDICATION_MODELS]
+        if skipped:
+            log(f"{name}: no known indications on the graph ({categories} do not group "
+                f"diseases by body system, or --no-indications); {', '.join(skipped)} left out")
+        models = [m for m in models if m not in INDICATION_MODELS]
     if indications:
         graph = add_indication_categories(graph, load_indications())
         files["indications"] = sha256_file(locate(PHARMACOTHERAPYDB))
@@ -144,7 +155,9 @@ def render(record: dict) -> str:
                 "name; each disease placed in the categories of the 5 diagnosis codes with the "
                 "nearest titles): `trans4dd` reads them in its network and its logistic part, "
                 "`logistic-indications` as one more column per category next to "
-                "`logistic-text-codes`' features; no other model reads them."
+                "`logistic-text-codes`' features; no other model reads them. Only where the "
+                "categories are ICD-10 chapters: SNOMED semantic tags (disorder, finding, "
+                "...) do not group diseases by body system, so Synthea's graph has none."
                 if cfg.get("indications") else ""), ""]
     for name, ds in record["datasets"].items():
         lines += [f"## {name} (units: {ds['unit']}s; categories: {ds['categories']})", "",

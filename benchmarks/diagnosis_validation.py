@@ -3,6 +3,8 @@
     python benchmarks/diagnosis_validation.py mimic4 trans4dd --text --seeds 0
     python benchmarks/diagnosis_validation.py mimic4 trans4dd --text --kw '{"siblings": true}'
     python benchmarks/diagnosis_validation.py mimic4 trans4dd --text --scheme carve --seeds 0 1 2
+    python benchmarks/diagnosis_validation.py mimic4 logistic-indications --text --indications \
+        --scheme carve --seeds 0 1 2
 
 Two schemes, neither of which scores a test patient:
 
@@ -27,7 +29,9 @@ import time
 import numpy as np
 import torch
 
+from graphmed.datasets.indications import load_indications
 from graphmed.ehr import add_text_features, load_mimic3, load_mimic4, load_synthea
+from graphmed.ehr.indications import add_indication_categories
 from graphmed.evaluation.multilabel import macro_auroc
 from graphmed.models.diagnosis import make_diagnosis_model
 from graphmed.tasks.diagnosis import PatientFold, build_diagnosis_task, patient_folds, unit_labels
@@ -99,6 +103,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--folds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--text", action="store_true", help="text features on code nodes")
+    parser.add_argument("--indications", action="store_true",
+                        help="known indications on drug nodes (PharmacotherapyDB)")
     parser.add_argument("--scheme", choices=("halves", "carve"), default="halves",
                         help="how validation patients are used (see the module docstring)")
     parser.add_argument("--threads", type=int, default=1)
@@ -108,8 +114,11 @@ def main(argv=None) -> int:
     graph = LOADERS[args.dataset]().build()
     if args.text:
         graph = add_text_features(graph)
+    if args.indications:
+        graph = add_indication_categories(graph, load_indications())
     start = time.perf_counter()
-    head = f"{args.dataset} {args.model} {json.dumps(settings)} text={args.text} seeds={args.seeds}"
+    head = (f"{args.dataset} {args.model} {json.dumps(settings)} text={args.text} "
+            f"indications={args.indications} seeds={args.seeds}")
     if args.scheme == "carve":
         scores = carve_scores(graph, args.model, settings, args.seeds, args.folds)
         print(f"{head}: carve {np.nanmean(scores):.4f} "

@@ -69,8 +69,10 @@ def test_the_diagnosis_table_is_the_recorded_result():
     rows = table_rows(ROOT / "docs/diagnosis.md", "| model | MIMIC-IV demo")
     assert [row[0].strip("`") for row in rows] == list(recorded["mimic4_demo"]["models"])
     for model, *cells in rows:
+        # "–": the model did not run on that data set (it needs inputs the graph lacks)
         expected = [metric_cell(recorded[d]["models"][model.strip("`")]["summary"]["metrics"]
-                                ["macro_auroc"], "fold", 3) for d in columns]
+                                ["macro_auroc"], "fold", 3)
+                    if model.strip("`") in recorded[d]["models"] else "–" for d in columns]
         assert cells == expected, model
 
 

@@ -11,6 +11,10 @@ from graphmed.errors import GraphmedError
 #: EHR layouts of ``graphmed diagnose`` -> (loader in graphmed.ehr, default unit)
 EHR_SOURCES = {"mimic4": ("load_mimic4", "admission"), "mimic3": ("load_mimic3", "admission"),
                "synthea": ("load_synthea", "patient")}
+#: Layouts whose diagnosis categories (ICD-10 chapters) group diseases by body system, so
+#: that the drugs' known indications say which of them a unit has; Synthea's SNOMED semantic
+#: tags (disorder, finding, ...) do not.
+INDICATION_SOURCES = ("mimic4", "mimic3")
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
@@ -38,7 +42,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
             steps.set_description("embedding code titles and drug names")
             graph = ehr.add_text_features(graph)
         steps.update()
-        if not args.no_indications:
+        if not args.no_indications and args.source in INDICATION_SOURCES:
             steps.set_description("placing the drugs' known indications in the categories")
             graph = _with_indications(graph, args.data_root)
         steps.update()
@@ -110,7 +114,7 @@ def register(sub) -> None:
                       help="no text embeddings of code titles and drug names on the graph")
     diag.add_argument("--no-indications", action="store_true",
                       help="do not join the drugs' known indications (PharmacotherapyDB under "
-                           "the data root) to the graph")
+                           "the data root) to the graph (joined for mimic3 and mimic4)")
     diag.add_argument("--out", type=table_file,
                       help="write every category of every unit to a .csv or .parquet file")
     add_common_options(diag)
