@@ -14,6 +14,7 @@ from graphmed.ehr.drugs import drug_match_key, join_drug_disease, match_drugs, n
 from graphmed.ehr.ehr_data import EHRData
 from graphmed.ehr.icd import (ICD9_CHAPTERS, ICD10_CHAPTERS, diagnosis_categories, icd_chapters,
                               normalise_icd_code)
+from graphmed.ehr.indications import add_indication_categories
 from graphmed.ehr.mimic import load_mimic3, load_mimic4, mimic4_from_tables, read_mimic4_tables
 from graphmed.ehr.replicate import replicate_tables
 from graphmed.ehr.schema import EdgeTable, GraphSchema, NodeTable
@@ -21,7 +22,7 @@ from graphmed.ehr.synthea import load_synthea, semantic_tag
 from graphmed.ehr.text import HashingTextEncoder, add_text_features, default_text_encoder, node_texts
 
 __all__ = ["EHRData", "EdgeTable", "GraphSchema", "HashingTextEncoder", "ICD10_CHAPTERS",
-           "ICD9_CHAPTERS", "NodeTable", "add_text_features", "build_hetero_graph",
+           "ICD9_CHAPTERS", "NodeTable", "add_indication_categories", "add_text_features", "build_hetero_graph",
            "default_text_encoder", "diagnosis_categories", "drug_match_key", "icd_chapters",
            "join_drug_disease", "load_mimic3", "load_mimic4", "load_synthea", "match_drugs",
            "mimic4_from_tables", "node_texts", "normalise_drug_name", "normalise_icd_code",
