@@ -135,6 +135,34 @@ class DiagnosisPredictions:
     validation_macro_auroc: float
 
 
+#: Drugs named per (unit, category) in ``indicated_by``.
+EVIDENCE_DRUGS = 3
+DRUG = "drug"
+
+
+def _indicated_by(graph: MedGraph, task: DiagnosisTask, units: np.ndarray,
+                  order: np.ndarray) -> list[str] | None:
+    """For each (unit, category) of ``order (len(units), keep)``, row by row: the names of
+    the unit's drugs with known indications in the category, joined by ``"; "``; ``None``
+    when the graph's drugs carry no indications."""
+    from graphmed.ehr.indications import INDICATION_ATTR
+
+    if DRUG not in task.data.node_types or task.data[DRUG].get(INDICATION_ATTR) is None:
+        return None
+    per_drug = task.data[DRUG][INDICATION_ATTR].numpy()[:, task.category_index]
+    bag = task.bag_of_codes((DRUG,), demographics=False, sparse=True)[units]
+    names = graph.nodes[DRUG]["name"].astype(str).to_numpy()
+    out = []
+    for row, columns in enumerate(order):
+        drugs = bag.indices[bag.indptr[row]:bag.indptr[row + 1]]
+        shares = per_drug[drugs][:, columns]             # (unit's drugs, kept categories)
+        for k in range(columns.size):
+            found = np.flatnonzero(shares[:, k] > 0)
+            found = found[np.argsort(-shares[found, k], kind="stable")][:EVIDENCE_DRUGS]
+            out.append("; ".join(names[drugs[found]]))
+    return out
+
+
 def prediction_table(graph: MedGraph, task: DiagnosisTask, units: np.ndarray,
                      probabilities: np.ndarray, top: int | None = None,
                      thresholds: np.ndarray | None = None) -> pd.DataFrame:
@@ -143,7 +171,11 @@ def prediction_table(graph: MedGraph, task: DiagnosisTask, units: np.ndarray,
     ``probability``, ``rank`` (1 = the unit's most probable category) and ``prevalence``
     (the category's share of training units); with ``thresholds`` ``(c,)`` also
     ``threshold`` and ``predicted`` (``probability >= threshold``). ``top`` keeps the
-    ``top`` most probable categories of each unit (all when ``None``)."""
+    ``top`` most probable categories of each unit (all when ``None``). Where the graph's
+    drugs carry known indications (:func:`graphmed.ehr.add_indication_categories`),
+    ``indicated_by`` names the unit's drugs whose indications fall in the category (most
+    first, at most :data:`EVIDENCE_DRUGS`; empty when none do): the evidence a reader can
+    check."""
     units = np.asarray(units, dtype=np.int64)
     probabilities = np.asarray(probabilities, dtype=np.float64)
     if probabilities.shape != (units.size, task.num_categories):
@@ -169,6 +201,9 @@ def prediction_table(graph: MedGraph, task: DiagnosisTask, units: np.ndarray,
         "rank": np.tile(np.arange(1, keep + 1), units.size),
         "prevalence": task.train_labels.mean(axis=0)[cols],
     })
+    evidence = _indicated_by(graph, task, units, order)
+    if evidence is not None:
+        table["indicated_by"] = evidence
     if thresholds is not None:
         thresholds = np.asarray(thresholds, dtype=np.float64).reshape(-1)
         if thresholds.size != task.num_categories:

@@ -191,3 +191,34 @@ def test_every_patient_with_an_uncoded_visit_is_named_as_the_cause(tables):
     with pytest.raises(DataFormatError, match="100 of 100 patients have admissions without "
                                               "diagnoses .*name the admissions to predict"):
         prediction_task(graph)
+
+
+def test_the_table_names_the_drugs_indicated_for_each_category(graphs, data_root):
+    from graphmed.datasets.indications import load_indications
+    from graphmed.ehr import HashingTextEncoder, add_indication_categories
+
+    _, partial = graphs
+    plain = prediction_task(partial, seed=0)
+    assert "indicated_by" not in prediction_table(
+        partial, plain, plain.test_units[:2], np.zeros((2, plain.num_categories))).columns
+    graph = add_indication_categories(partial, load_indications(data_root), HashingTextEncoder())
+    task = prediction_task(graph, seed=0)
+    units = task.test_units
+    probabilities = np.random.default_rng(0).random((units.size, task.num_categories))
+    table = prediction_table(graph, task, units, probabilities)
+    assert table["indicated_by"].map(type).eq(str).all() and (table["indicated_by"] != "").any()
+    per_drug = graph.data["drug"].indication_categories.numpy()
+    drug_index = dict(zip(graph.nodes["drug"]["name"].astype(str), range(graph.num_nodes("drug"))))
+    bag = task.bag_of_codes(("drug",), demographics=False)
+    unit_index = dict(zip(graph.nodes["admission"]["id"], range(graph.num_nodes("admission"))))
+    category_index = dict(zip(graph.nodes["diagnosis_category"]["id"],
+                              range(graph.num_nodes("diagnosis_category"))))
+    for row in table.itertuples():
+        named = [d for d in row.indicated_by.split("; ") if d]
+        unit, category = unit_index[row.unit_id], category_index[row.category]
+        shares = per_drug[[drug_index[d] for d in named], category]
+        assert len(named) <= 3 and (shares > 0).all() and (np.diff(shares) <= 0).all()
+        assert all(bag[unit, drug_index[d]] == 1 for d in named)   # the unit's own drugs
+        given = np.flatnonzero(bag[unit] > 0)
+        if len(named) < 3:   # every drug of the unit indicated for the category is named
+            assert (per_drug[given, category] > 0).sum() == len(named)
