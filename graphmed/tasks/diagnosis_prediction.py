@@ -221,7 +221,9 @@ def predict_diagnoses(graph: MedGraph, model="trans4dd", query_units=None, *,
 
     Args:
         graph: an EHR graph; give it text features (:func:`graphmed.ehr.add_text_features`)
-            for the models that read them, as the diagnosis benchmark does.
+            and, where its categories are ICD chapters, the drugs' known indications
+            (:func:`graphmed.ehr.add_indication_categories`) for the models that read them,
+            as the diagnosis benchmark does.
         model: a diagnosis model name (:data:`graphmed.models.diagnosis.DIAGNOSIS_MODELS`)
             or an unfitted model.
         query_units, val_fraction: as in :func:`prediction_task`.
