@@ -22,7 +22,7 @@ import pandas as pd
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.errors import DataFormatError
-from graphmed.evaluation.summary import _finite_or_none
+from graphmed.evaluation.summary import finite_or_none
 from graphmed.evaluation.metrics import _check_k, aupr, auroc, average_ranks, per_group_mean
 
 DEFAULT_KS = (20, 100, 500)
@@ -138,8 +138,8 @@ class CrossDatasetResult:
         return {"source": self.source, "target": self.target, "n_drugs": self.n_drugs,
                 "n_diseases": self.n_diseases, "n_candidates": self.n_candidates,
                 "n_confirmed": self.n_confirmed, "n_source_only": self.n_source_only,
-                "auroc": _finite_or_none(self.auroc), "aupr": _finite_or_none(self.aupr),
-                "disease_auroc": _finite_or_none(self.disease_auroc),
+                "auroc": finite_or_none(self.auroc), "aupr": finite_or_none(self.aupr),
+                "disease_auroc": finite_or_none(self.disease_auroc),
                 "disease_count": self.disease_count,
                 "hits": {str(k): v for k, v in self.hits.items()},
                 "expected_hits": {str(k): v for k, v in self.expected_hits.items()}}

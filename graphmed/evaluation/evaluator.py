@@ -32,7 +32,7 @@ from graphmed.evaluation.metrics import (aupr, auroc, check_binary, hits_at_k, m
                                          per_group_values, precision_at_k, recall_at_k,
                                          _to_numpy)
 
-from graphmed.evaluation.summary import EvaluationSummary, MetricSummary, RunInfo, _std
+from graphmed.evaluation.summary import EvaluationSummary, MetricSummary, RunInfo, spread
 
 MetricFn = Callable[[np.ndarray, np.ndarray], float]
 
@@ -202,8 +202,8 @@ class Evaluator:
             pooled = np.array([self._pooled(name, fn, seed, runs)
                                for seed, runs in by_seed.items()])
             metrics[name] = MetricSummary(
-                float(pooled.mean()), _std(pooled, self.ddof),
-                float(folds.mean()), _std(folds, self.ddof),
+                float(pooled.mean()), spread(pooled, self.ddof),
+                float(folds.mean()), spread(folds, self.ddof),
                 tuple(float(v) for v in pooled), tuple(float(v) for v in folds))
         runs = tuple(self._runs[k].info for k in keys)
         return EvaluationSummary(metrics, seeds, runs, grouped, self.ddof)

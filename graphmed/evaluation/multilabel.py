@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from graphmed.evaluation.evaluator import check_ddof, new_run_key
-from graphmed.evaluation.summary import EvaluationSummary, MetricSummary, RunInfo, _std
+from graphmed.evaluation.summary import EvaluationSummary, MetricSummary, RunInfo, spread
 from graphmed.evaluation.metrics import _scores, _to_numpy, auroc
 
 MULTILABEL_METRICS = ("macro_auroc", "micro_auroc", "macro_f1", "micro_f1")
@@ -246,8 +246,8 @@ class MultiLabelEvaluator:
             folds = np.array([self._runs[k]["values"][name] for k in keys])
             pooled = np.array([v[name] for v in pooled_by_seed])
             metrics[name] = MetricSummary(
-                _nanmean(pooled), _std(pooled[np.isfinite(pooled)], self.ddof),
-                _nanmean(folds), _std(folds[np.isfinite(folds)], self.ddof),
+                _nanmean(pooled), spread(pooled[np.isfinite(pooled)], self.ddof),
+                _nanmean(folds), spread(folds[np.isfinite(folds)], self.ddof),
                 tuple(float(v) for v in pooled), tuple(float(v) for v in folds))
         runs = tuple(RunInfo(k[0], k[1], int(self._runs[k]["labels"].shape[0]),
                              int(self._runs[k]["labels"].sum())) for k in keys)

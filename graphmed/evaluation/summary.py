@@ -18,7 +18,9 @@ def _check_which(which: str) -> None:
         raise ValueError(f"which must be 'pooled' or 'fold', got {which!r}")
 
 
-def _std(values: np.ndarray, ddof: int) -> float:
+def spread(values: np.ndarray, ddof: int) -> float:
+    """Standard deviation of ``(n,)`` values with ``ddof`` delta degrees of freedom; NaN
+    when ``n <= ddof`` (one seed has no spread)."""
     return float(np.std(values, ddof=ddof)) if values.size > ddof else math.nan
 
 
@@ -52,7 +54,8 @@ class RunInfo:
     n_groups: int | None = None
 
 
-def _finite_or_none(x: float) -> float | None:
+def finite_or_none(x: float) -> float | None:
+    """``x``, or None where it is NaN or infinite (JSON has no NaN)."""
     return x if math.isfinite(x) else None
 
 
@@ -99,12 +102,12 @@ class EvaluationSummary:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable dict; non-finite numbers become ``None``."""
         def metric(m: MetricSummary) -> dict[str, Any]:
-            return {"pooled_mean": _finite_or_none(m.pooled_mean),
-                    "pooled_std": _finite_or_none(m.pooled_std),
-                    "fold_mean": _finite_or_none(m.fold_mean),
-                    "fold_std": _finite_or_none(m.fold_std),
-                    "pooled": [_finite_or_none(v) for v in m.pooled],
-                    "folds": [_finite_or_none(v) for v in m.folds]}
+            return {"pooled_mean": finite_or_none(m.pooled_mean),
+                    "pooled_std": finite_or_none(m.pooled_std),
+                    "fold_mean": finite_or_none(m.fold_mean),
+                    "fold_std": finite_or_none(m.fold_std),
+                    "pooled": [finite_or_none(v) for v in m.pooled],
+                    "folds": [finite_or_none(v) for v in m.folds]}
 
         return {"grouped": self.grouped, "ddof": self.ddof, "seeds": list(self.seeds),
                 "runs": [{"seed": r.seed, "fold": r.fold, "n_items": r.n_items,
