@@ -38,18 +38,24 @@ class DataFormatError(GraphmedError, ValueError):
         source: file path or table name the problem was found in.
         row: 0-based row of the first offending entry, if known.
         column: column name or 0-based index of the first offending entry, if known.
+        line: 1-based line of ``source`` (a text file) where that row starts, if known;
+            the message then names the line, which is what an editor shows.
     """
 
     def __init__(self, message: str, *, source: str | Path | None = None,
-                 row: int | None = None, column: str | int | None = None):
+                 row: int | None = None, column: str | int | None = None,
+                 line: int | None = None):
         self.message = message
         self.source = None if source is None else str(source)
         self.row = row
         self.column = column
+        self.line = line
         where = []
         if self.source is not None:
             where.append(self.source)
-        if row is not None:
+        if line is not None:
+            where.append(f"line {line}")
+        elif row is not None:
             where.append(f"row {row}")
         if column is not None:
             where.append(f"column {column!r}")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from graphmed.datasets.files import DataFile, locate
 from graphmed.datasets.readers import read_table
-from graphmed.datasets.table import is_association_table, read_pair_table
+from graphmed.datasets.table import is_association_table, pair_table_line, read_pair_table
 from graphmed.errors import DataFormatError, DataNotFoundError, UnknownNameError
 
 logger = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ def load_interaction_table(path: str | os.PathLike, *, drug_a: str = "drug_a",
     optional names in ``drug_a_name``, ``drug_b_name``); order and repeats do not matter.
 
     Raises:
-        DataFormatError: naming file, row and column (missing id, a drug interacting with
+        DataFormatError: naming file, line and column (missing id, a drug interacting with
             itself only, a drug given two names).
     """
     path = Path(path).expanduser()
@@ -160,7 +160,8 @@ def load_interaction_table(path: str | os.PathLike, *, drug_a: str = "drug_a",
     selfish = np.flatnonzero(pairs[:, 0] == pairs[:, 1])
     if len(selfish) == len(pairs):
         raise DataFormatError("every row pairs a drug with itself; no interaction to learn from",
-                              source=path, row=int(selfish[0]), column=drug_b)
+                              source=path, row=int(selfish[0]), column=drug_b,
+                              line=pair_table_line(path, int(selfish[0]), sep))
     named = []
     for id_col in (drug_a, drug_b):
         name_col = f"{id_col}_name"
@@ -174,10 +175,11 @@ def load_interaction_table(path: str | os.PathLike, *, drug_a: str = "drug_a",
         clash = distinct["id"].duplicated().to_numpy()
         if clash.any():
             second = distinct[clash].iloc[0]
+            row = int(distinct.index[clash][0])
             first = distinct.loc[distinct["id"] == second["id"], "name"].iloc[0]
             raise DataFormatError(f"drug {second['id']!r} has two names: {first!r} and "
-                                  f"{second['name']!r}", source=path,
-                                  row=int(distinct.index[clash][0]), column=second["column"])
+                                  f"{second['name']!r}", source=path, row=row,
+                                  column=second["column"], line=pair_table_line(path, row, sep))
         names = distinct.set_index("id")["name"].reindex(ids).astype("string")
     names = names.fillna(pd.Series(ids, index=ids, dtype="string"))  # no name: the id
     drugs = pd.DataFrame({"id": ids.astype(str), "name": names.to_numpy()})

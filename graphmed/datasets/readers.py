@@ -1,6 +1,8 @@
 """Readers for the file formats of the benchmarks; every failure names the file."""
 from __future__ import annotations
 
+import csv
+import importlib
 import warnings
 from pathlib import Path
 from typing import Iterable
@@ -9,6 +11,34 @@ import numpy as np
 import pandas as pd
 
 from graphmed.errors import DataFormatError
+
+
+def file_line(path: str | Path, row: int | None, *, sep: str = ",") -> int | None:
+    """1-based line of ``path`` on which 0-based data row ``row`` starts, counted as pandas
+    reads the file: one header line, blank (or blank-looking) lines skipped, quoted fields
+    that span lines kept whole; ``.gz``, ``.bz2`` and ``.xz`` files are read through their
+    compression. None when ``row`` is None, the file cannot be read as text or has fewer
+    rows (the caller then names the row)."""
+    if row is None or row < 0:
+        return None
+    path = Path(path)
+    openers = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
+    module = openers.get(path.suffix.lower())
+    try:
+        opener = importlib.import_module(module).open if module else open
+        with opener(path, "rt", newline="", encoding="utf-8", errors="replace") as handle:
+            reader = csv.reader(handle, delimiter=sep)
+            records, last = -1, 0  # -1: the header is still to come
+            for fields in reader:
+                start, last = last + 1, reader.line_num
+                if not fields or (len(fields) == 1 and not fields[0].strip()):
+                    continue
+                if records == row:
+                    return start
+                records += 1
+    except (OSError, csv.Error, EOFError, ValueError):
+        return None
+    return None
 
 
 def _show(value) -> str:

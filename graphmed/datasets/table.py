@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
-from graphmed.datasets.readers import read_table, require_columns
+from graphmed.datasets.readers import file_line, read_table, require_columns
 from graphmed.errors import DataFormatError, MissingDependencyError
 
 #: Suffixes read as association tables (``.gz`` after any delimited one too).
@@ -61,7 +61,16 @@ def _read_parquet(path: Path, required: list[str]) -> pd.DataFrame:
     return require_columns(table, required, path).astype("string")
 
 
-def _entities(table: pd.DataFrame, kind: str, id_col: str, path: Path) -> pd.DataFrame:
+def pair_table_line(path: Path, row: int | None, sep: str | None) -> int | None:
+    """The 1-based line of ``path`` (a pair table read with separator ``sep``, the suffix's
+    when None) on which 0-based data row ``row`` starts; None for Parquet files."""
+    if path.suffix.lower() == ".parquet":
+        return None
+    return file_line(path, row, sep=sep or _separator(path))
+
+
+def _entities(table: pd.DataFrame, kind: str, id_col: str, path: Path,
+              sep: str | None = None) -> pd.DataFrame:
     """``id`` plus the ``<kind>_name`` / ``<kind>_smiles`` columns present, one row per id (the
     first non-empty value; two different non-empty values for one id are an error)."""
     columns = {f"{kind}_{attr}": attr for attr in _ATTRIBUTES[kind]
@@ -79,7 +88,7 @@ def _entities(table: pd.DataFrame, kind: str, id_col: str, path: Path) -> pd.Dat
             first = distinct.loc[distinct["id"] == entity, "value"].iloc[0]
             raise DataFormatError(f"{kind} {entity!r} has two values: {first!r} and "
                                   f"{distinct.at[row, 'value']!r}", source=path, row=row,
-                                  column=column)
+                                  column=column, line=pair_table_line(path, row, sep))
         out[attribute] = out["id"].map(distinct.set_index("id")["value"]).astype("string")
     return out
 
@@ -91,8 +100,8 @@ def read_pair_table(path: str | os.PathLike, id_columns: tuple[str, str], *,
     surrounding blanks).
 
     Raises:
-        DataFormatError: no such file, no rows, a missing column or a missing id (file, row,
-            column).
+        DataFormatError: no such file, no rows, a missing column or a missing id (file,
+            line, column).
     """
     path = Path(path).expanduser()
     if not path.is_file():
@@ -110,8 +119,9 @@ def read_pair_table(path: str | os.PathLike, id_columns: tuple[str, str], *,
     for col in id_columns:
         missing = table[col].isna() | (table[col].astype(str).str.strip() == "")
         if missing.any():
-            raise DataFormatError("missing id", source=path, row=int(np.flatnonzero(missing)[0]),
-                                  column=col)
+            row = int(np.flatnonzero(missing)[0])
+            raise DataFormatError("missing id", source=path, row=row, column=col,
+                                  line=pair_table_line(path, row, sep))
     table[id_columns] = table[id_columns].apply(lambda s: s.str.strip())
     return table
 
@@ -129,19 +139,22 @@ def load_association_table(path: str | os.PathLike, *, drug_col: str = "drug_id"
         disease_kind: what the second entity is called in outputs (e.g. ``"virus"``).
 
     Raises:
-        DataFormatError: naming the file, row and column of a missing id, a missing column,
+        DataFormatError: naming the file, line and column of a missing id, a missing column,
             or an entity with two different names.
     """
     path = Path(path).expanduser()
     table = read_pair_table(path, (drug_col, disease_col), sep=sep)
-    drugs = _entities(table, "drug", drug_col, path).sort_values("id", ignore_index=True)
-    diseases = _entities(table, "disease", disease_col, path).sort_values("id", ignore_index=True)
+    drugs = _entities(table, "drug", drug_col, path, sep).sort_values("id", ignore_index=True)
+    diseases = _entities(table, "disease", disease_col, path, sep).sort_values("id",
+                                                                               ignore_index=True)
     try:
         data = DrugDiseaseDataset.from_tables(
             path.name.split(".")[0], table, drugs=drugs, diseases=diseases, drug_col=drug_col,
             disease_col=disease_col, disease_kind=disease_kind)
     except DataFormatError as error:  # name the file, not the in-memory table
-        raise DataFormatError(error.message, source=path, row=error.row,
-                              column=error.column) from None
+        # rows of "associations" are the file's data rows; others (entity tables) are not
+        line = pair_table_line(path, error.row, sep) if error.source == "associations" else None
+        raise DataFormatError(error.message, source=path, row=error.row, column=error.column,
+                              line=line) from None
     return replace(data, sources={"associations": str(path), "drugs": str(path),
                                   "diseases": str(path)})

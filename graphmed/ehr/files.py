@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from graphmed.datasets.files import DataFile, locate, resolve_data_root
-from graphmed.datasets.readers import check_unique_header
+from graphmed.datasets.readers import check_unique_header, file_line
 from graphmed.errors import DataFormatError, DataIntegrityError, DataNotFoundError
 from graphmed.io import sha256_file
 
@@ -217,7 +217,7 @@ def _raise_first_bad_number(path: Path, dtypes: Mapping[str, object]) -> None:
             what = "a missing value" if text.iloc[row] == "" else repr(text.iloc[row])
             kind = "an integer" if integer else "a number"
             raise DataFormatError(f"{what} where {kind} is expected", source=path, row=row,
-                                  column=column)
+                                  column=column, line=file_line(path, row))
 
 
 __all__ = ["MIMIC3_DEMO_FILES", "MIMIC4_DEMO_FILES", "SYNTHEA_111_FILES",

@@ -50,6 +50,7 @@ def test_table_errors_name_file_row_and_column(tmp_path):
     with pytest.raises(DataFormatError, match="missing id") as error:
         load_interaction_table(missing)
     assert (error.value.row, error.value.column) == (1, "drug_b")
+    assert error.value.line == 3 and "missing.csv, line 3, column 'drug_b'" in str(error.value)
     with pytest.raises(DataFormatError, match="pairs a drug with itself"):
         load_interaction_table(_write(tmp_path, [("a", "a")], name="self.csv"))
     with pytest.raises(DataFormatError, match="no such file"):

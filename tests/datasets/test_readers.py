@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from graphmed.datasets.readers import (check_index_column, check_same_ids, check_square,
+from graphmed.datasets.readers import (check_index_column, file_line, check_same_ids, check_square,
                                        mat_strings, read_labelled_matrix, read_mat, read_matrix,
                                        read_pairs, read_table)
 from graphmed.errors import DataFormatError
@@ -148,3 +148,20 @@ def test_check_same_ids(tmp_path):
     with pytest.raises(DataFormatError, match="found nothing, expected 'b'") as info:
         check_same_ids(["a"], ["a", "b"], tmp_path / "t", "id", "x.mat")
     assert info.value.row == 1
+
+
+def test_file_line_follows_pandas_rows(tmp_path):
+    import pandas as pd
+
+    # a blank line, a line of spaces (both skipped), a row of blank fields (a row), a quoted break
+    text = 'a\tb\n1\t2\n\n  \n \t \n3\t"x\ny"\n\t5\n'
+    plain, packed = tmp_path / "t.tsv", tmp_path / "t.tsv.gz"
+    plain.write_text(text)
+    with gzip.open(packed, "wt") as handle:
+        handle.write(text)
+    table = pd.read_csv(plain, sep="\t", dtype=str)
+    assert table["b"].tolist()[-1] == "5" and len(table) == 4
+    for path in (plain, packed):
+        assert [file_line(path, row, sep="\t") for row in range(4)] == [2, 5, 6, 8]
+        assert file_line(path, 4, sep="\t") is None and file_line(path, None) is None
+    assert file_line(tmp_path / "absent.csv", 0) is None

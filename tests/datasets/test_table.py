@@ -75,6 +75,16 @@ def test_errors_name_the_file_row_and_column(tmp_path, pairs, change, message, r
     else:                                      # the second name met for that drug
         drug = pairs.at[3, "drug_id"]
         assert pairs.loc[info.value.row, "drug_id"] == drug
+    # the message names the line an editor shows: the header is line 1
+    assert info.value.line == info.value.row + 2
+    assert f"bad.csv, line {info.value.row + 2}, column '{column}'" in str(info.value)
+
+
+def test_the_line_counts_blank_lines_and_quoted_line_breaks(tmp_path):
+    path = tmp_path / "gaps.csv"
+    path.write_text('drug_id,disease_id,drug_name\nDB01,D1,"two\nlines"\n\n   \nDB02,,x\n')
+    with pytest.raises(DataFormatError, match="gaps.csv, line 6, column 'disease_id': missing id"):
+        load_association_table(path)
 
 
 def test_missing_or_empty_files(tmp_path):

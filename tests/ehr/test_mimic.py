@@ -109,6 +109,7 @@ def test_a_bad_id_is_named_by_file_row_and_column(mimic3_folder, tmp_path, value
         load_mimic3(folder, verify=False)
     assert info.value.source.endswith("ADMISSIONS.csv.gz")
     assert (info.value.row, info.value.column) == (5, "subject_id")
+    assert info.value.line == 7 and "ADMISSIONS.csv.gz, line 7" in str(info.value)
 
 
 def test_a_column_named_twice_is_refused(mimic3_folder, tmp_path):
