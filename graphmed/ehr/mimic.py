@@ -30,6 +30,7 @@ from typing import Literal, Mapping
 import numpy as np
 import pandas as pd
 
+from graphmed.datasets.readers import file_line
 from graphmed.ehr.drugs import normalise_drug_name
 from graphmed.ehr.ehr_data import EHRData
 from graphmed.ehr.files import (MIMIC3_DEMO_FILES, MIMIC4_DEMO_FILES, MIMIC4_DEMO_PAGE, read_csv,
@@ -101,7 +102,7 @@ def mimic4_from_tables(tables: Mapping[str, pd.DataFrame], *, unit: Unit = "admi
         name: the name of the data and of its graph.
         sources: table -> where it came from, kept in :attr:`EHRData.sources`.
     """
-    tables = _checked_mimic4_tables(tables)
+    tables = _checked_mimic4_tables(tables, sources or {})
     patients = tables["patients"]
     patients = pd.DataFrame({"subject_id": patients["subject_id"],
                              "is_female": (patients["gender"] == "F").fillna(False).astype(float),
@@ -117,12 +118,15 @@ def mimic4_from_tables(tables: Mapping[str, pd.DataFrame], *, unit: Unit = "admi
         dict(sources or {}))
 
 
-def _checked_mimic4_tables(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def _checked_mimic4_tables(tables: Mapping[str, pd.DataFrame],
+                           sources: Mapping[str, str]) -> dict[str, pd.DataFrame]:
     """``tables`` with the :data:`MIMIC4_TABLES` columns converted to their dtypes.
 
     Raises:
         DataFormatError: a missing table or column, or a column that does not convert,
-            naming the table and column.
+            naming the table and column; an ICD version other than 9 or 10, naming the
+            file and line where the table was read from one (``sources["hosp/<table>"]``),
+            else the table and row.
     """
     missing = [t for t in MIMIC4_TABLES if t not in tables]
     if missing:
@@ -152,10 +156,12 @@ def _checked_mimic4_tables(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.D
         versions = checked[name]["icd_version"]
         unknown = ~versions.isin((9, 10))
         if unknown.any():
+            row = int(np.flatnonzero(unknown.to_numpy())[0])
+            path = sources.get(f"hosp/{name}")
             raise DataFormatError(f"ICD version {int(versions[unknown].iloc[0])}; MIMIC-IV codes "
-                                  "are ICD-9 or ICD-10", source=f"MIMIC-IV table {name!r}",
-                                  row=int(np.flatnonzero(unknown.to_numpy())[0]),
-                                  column="icd_version")
+                                  "are ICD-9 or ICD-10", row=row, column="icd_version",
+                                  source=path or f"MIMIC-IV table {name!r}",
+                                  line=None if path is None else file_line(path, row))
     return checked
 
 

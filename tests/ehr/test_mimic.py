@@ -151,3 +151,17 @@ def test_tables_in_memory_are_checked_by_table_and_column():
             mimic4_from_tables({**tables, **change})
     with pytest.raises(DataFormatError, match=r"missing MIMIC-IV tables \['patients'\]"):
         mimic4_from_tables({k: v for k, v in tables.items() if k != "patients"})
+
+
+def test_an_unknown_icd_version_in_a_file_names_its_line(mimic4_folder, tmp_path):
+    tables = ["patients", "admissions", "diagnoses_icd", "procedures_icd", "prescriptions",
+              "d_icd_diagnoses", "d_icd_procedures"]
+    folder = copy_folder(mimic4_folder, tmp_path, [f"hosp/{t}.csv.gz" for t in tables])
+    path = folder / "hosp" / "diagnoses_icd.csv.gz"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[4, "icd_version"] = "11"
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataFormatError, match=r"diagnoses_icd.csv.gz, line 6, column "
+                                              r"'icd_version': ICD version 11") as info:
+        load_mimic4(folder, verify=False)
+    assert info.value.row == 4
