@@ -86,7 +86,10 @@ def with_new_drug(dataset: DrugDiseaseDataset, smiles: str, name: str | None = N
 
     if not isinstance(smiles, str) or not smiles.strip():
         raise DataFormatError("the new drug needs a SMILES string")
-    canonical_smiles([smiles.strip()], on_invalid="raise", source="the new drug")
+    try:
+        canonical_smiles([smiles.strip()], on_invalid="raise", source="the new drug")
+    except DataFormatError as error:  # one SMILES: its row and column say nothing
+        raise DataFormatError(f"the new drug: {error.message}") from None
     if NEW_DRUG_ID in set(dataset.drugs["id"].astype(str)):
         raise DataFormatError(f"{dataset.name} already has a drug with id {NEW_DRUG_ID!r}")
     row = pd.DataFrame({"id": [NEW_DRUG_ID], "name": [(name or smiles).strip()],

@@ -22,7 +22,7 @@ def test_the_new_drug_is_a_last_row_without_associations(small):
     assert with_new_drug(small, ASPIRIN).drugs["name"].iloc[-1] == ASPIRIN   # no name: SMILES
     assert data.drug_similarities == {}
     assert data.disease_similarities.keys() == small.disease_similarities.keys()
-    with pytest.raises(DataFormatError, match="invalid SMILES 'C1CC'"):
+    with pytest.raises(DataFormatError, match="^the new drug: invalid SMILES 'C1CC'$"):
         with_new_drug(small, "C1CC")
     with pytest.raises(DataFormatError, match="needs a SMILES"):
         with_new_drug(small, "  ")
