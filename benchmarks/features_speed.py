@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import os
-import platform
 import tempfile
 import time
 from importlib.metadata import version
@@ -23,10 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from graphmed._version import __version__
 from graphmed.datasets import load_dataset
 from graphmed.features import TextEncoder, entity_texts, morgan_fingerprints
-from graphmed.results import save_report
+from graphmed.results import environment, save_report
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"text_first_run_s": 60.0, "text_cached_run_s": 1.0}
@@ -95,12 +93,10 @@ def measure(data_root: str | None, dataset_names: list[str], model_path: str | N
                    "n_parsed": int(fingerprints.mask.sum()), "time_s": round(morgan_s, 3),
                    "smiles_per_s": round(len(smiles) / morgan_s, 1)},
         "targets_s": TARGETS,
-        "environment": {"graphmed": __version__, "python": platform.python_version(),
-                        "torch": torch.__version__, "transformers": version("transformers"),
+        "environment": {**environment(), "transformers": version("transformers"),
                         "rdkit": version("rdkit"), "cpu_count": os.cpu_count(),
                         "torch_default_threads": torch.get_num_threads(),
-                        "load_average_1min": round(os.getloadavg()[0], 2),
-                        "platform": platform.platform()},
+                        "load_average_1min": round(os.getloadavg()[0], 2)},
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
 

@@ -17,13 +17,31 @@ from graphmed.io import atomic_write_json, atomic_write_text
 from graphmed.training.cross_validation import CrossValidationResult
 
 
+def cpu_model() -> str:
+    """The processor's model name (``/proc/cpuinfo`` on Linux, else what ``platform`` says;
+    empty when neither knows)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
 def environment() -> dict:
-    """Versions of Python, graphmed and the numerical stack, and the git commit if any."""
+    """Versions of Python, graphmed and the numerical stack, the git commit if any, and the
+    CPU: its model and the vector instruction set torch's kernels use (``cpu_capability``,
+    e.g. ``AVX512``). Scores are deterministic on one machine; kernels for other instruction
+    sets round differently, which moves trained models' scores in the third or fourth
+    decimal, so a record says which ones computed it."""
     import numpy
     import torch
 
     info = {"graphmed": __version__, "python": platform.python_version(), "numpy": numpy.__version__,
-            "torch": torch.__version__, "platform": platform.platform()}
+            "torch": torch.__version__, "platform": platform.platform(), "cpu": cpu_model(),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability()}
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                                 cwd=Path(__file__).parent, timeout=5)

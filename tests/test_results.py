@@ -43,6 +43,8 @@ def test_environment():
     for key in ("python", "numpy", "torch", "platform"):
         assert isinstance(env[key], str) and env[key]
     assert env["numpy"] == np.__version__
+    assert isinstance(env["cpu"], str)
+    assert isinstance(env["cpu_capability"], str) and env["cpu_capability"]   # e.g. "AVX2"
 
 
 def test_save_records_writes_valid_json(tmp_path, record):
