@@ -212,16 +212,10 @@ def environment(threads: int) -> dict:
 
     from graphmed.results import environment as base
 
-    cpu = ""
-    try:
-        with open("/proc/cpuinfo") as handle:
-            cpu = next((line.split(":", 1)[1].strip() for line in handle
-                        if line.startswith("model name")), "")
-    except OSError:
-        pass
+    env = base()
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {**base(), "pandas": pandas.__version__, "networkx": networkx.__version__,
-            "cpu_count": os.cpu_count(), "usable_cpus": usable, "cpu_model": cpu,
+    return {**env, "pandas": pandas.__version__, "networkx": networkx.__version__,
+            "cpu_count": os.cpu_count(), "usable_cpus": usable, "cpu_model": env["cpu"],
             "memory_total_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GB, 1),
             "torch_threads": torch.get_num_threads(), "threads_arg": threads,
             "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS")}
