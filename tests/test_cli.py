@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 import graphmed
 from graphmed.cli import main
@@ -453,3 +454,18 @@ def test_val_fraction_outside_0_1_is_a_usage_error(command, value, capsys):
         main([*command, "--val-fraction", value])
     assert exit_.value.code == 2
     assert "--val-fraction" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_diagnose_on_cuda_needs_a_model_with_a_network(data_root, capsys):
+    assert main(["diagnose", "mimic4", "--model", "label-prior", "--device", "cuda",
+                 "--data-root", str(data_root), "--no-text", "--no-progress"]) == 2
+    assert "has no network and runs on the CPU" in _one_line_error(capsys)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error of a CPU-only machine")
+def test_diagnose_refuses_a_missing_gpu_before_reading(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["diagnose", "mimic4", "--device", "cuda"])
+    assert exit_.value.code == 2
+    assert "--device" in capsys.readouterr().err

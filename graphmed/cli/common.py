@@ -32,6 +32,17 @@ def fraction(text: str) -> float:
     return value
 
 
+def device(text: str) -> str:
+    """An argparse type: ``cpu``, ``cuda``, ``cuda:N`` or ``auto``, checked against this
+    machine's devices (a missing GPU is an error before any work)."""
+    from graphmed.device import resolve_device
+
+    try:
+        return str(resolve_device(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def table_file(text: str) -> str:
     """An argparse type: a path ending in a table suffix graphmed writes (.csv, .parquet)."""
     from graphmed.interop import TABLE_SUFFIXES

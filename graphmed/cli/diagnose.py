@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from graphmed.cli.common import (add_common_options, at_least, check_out, fraction, print_table,
-                                  table_file, write_out)
+from graphmed.cli.common import (add_common_options, at_least, check_out, device, fraction,
+                                 print_table, table_file, write_out)
 from graphmed.errors import GraphmedError
 
 
@@ -23,7 +23,12 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     from graphmed.tasks.diagnosis_prediction import predict_diagnoses, query_unit_indices
 
     check_out(args.out)
-    make_diagnosis_model(args.model)  # an unknown model name fails before loading
+    model = make_diagnosis_model(args.model)  # an unknown model name fails before loading
+    if hasattr(model, "use_device"):
+        model.use_device(args.device)
+    elif args.device != "cpu":
+        raise GraphmedError(f"--device {args.device}: {args.model} has no network and runs on "
+                            "the CPU")
     loader, default_unit = EHR_SOURCES[args.source]
     allowed = ("encounter", "patient") if args.source == "synthea" else ("admission", "patient")
     if args.unit is not None and args.unit not in allowed:
@@ -48,7 +53,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         steps.update()
         steps.set_description(f"fitting {args.model}")
         with cpu_threads(args.threads):
-            result = predict_diagnoses(graph, args.model, args.units, seed=args.seed,
+            result = predict_diagnoses(graph, model, args.units, seed=args.seed,
                                        val_fraction=args.val_fraction)
         steps.update()
     task, table = result.task, result.table
@@ -115,6 +120,9 @@ def register(sub) -> None:
     diag.add_argument("--no-indications", action="store_true",
                       help="do not join the drugs' known indications (PharmacotherapyDB under "
                            "the data root) to the graph (joined for mimic3 and mimic4)")
+    diag.add_argument("--device", type=device, default="cpu",
+                      help="where the network trains: cpu (default), cuda, cuda:N or auto "
+                           "(models with a network: mlp-bag-of-codes, hetero-gcn, hgt, trans4dd)")
     diag.add_argument("--out", type=table_file,
                       help="write every category of every unit to a .csv or .parquet file")
     add_common_options(diag)

@@ -65,7 +65,10 @@ def sample_hop_context(rowptr: Tensor, col: Tensor, seeds: Tensor, sizes: tuple[
         parents, parent_alive = current[:, parent], alive[:, parent]
         start = rowptr[parents]
         degree = rowptr[parents + 1] - start
-        draw = torch.rand(parents.shape, generator=generator, device=seeds.device)
+        # drawn where the generator lives (a CPU generator serves seeds on any device)
+        draw = torch.rand(parents.shape, generator=generator,
+                          device=generator.device if generator is not None else seeds.device)
+        draw = draw.to(seeds.device)
         offset = torch.minimum((draw * degree).long(), (degree - 1).clamp(min=0))
         alive = parent_alive & (degree > 0)
         nxt = torch.where(alive, col[(start + offset).clamp(max=last)] if col.numel() else parents,

@@ -446,3 +446,34 @@ def test_trans4dd_reads_known_indications_when_the_graph_has_them(task, indicati
     assert fitted(task).config()["fitted_indications"] is False  # none on the graph: left out
     with pytest.raises(ValueError, match="add_indication_categories"):
         fitted(task, indications=True)
+
+
+TORCH_MODELS = ["mlp-bag-of-codes", "hetero-gcn", "hgt", "trans4dd"]
+
+
+@pytest.mark.parametrize("name", TORCH_MODELS)
+def test_an_explicit_cpu_device_changes_nothing(indication_task, name):
+    default = small(name).fit(indication_task, seed=3)
+    on_cpu = small(name).use_device("cpu").fit(indication_task, seed=3)
+    units = indication_task.test_units
+    assert np.array_equal(default.predict(indication_task, units),
+                          on_cpu.predict(indication_task, units))
+    assert on_cpu.config()["train"]["device"] == "cpu" and on_cpu.train_config.lr == QUICK.lr
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error of a CPU-only machine")
+def test_a_missing_cuda_device_is_named_when_fitting_starts(task):
+    model = small("trans4dd").use_device("cuda")
+    with pytest.raises(ValueError, match=r"Trans4DD: device 'cuda': this machine has 0 CUDA"):
+        model.fit(task)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("name", TORCH_MODELS)
+def test_diagnosis_models_train_on_cuda(indication_task, name):
+    model = small(name).use_device("cuda").fit(indication_task, seed=3)
+    assert all(p.device.type == "cuda" for p in model.module.parameters())
+    scores = model.predict(indication_task, indication_task.test_units)
+    assert scores.shape == (indication_task.test_units.size, indication_task.num_categories)
+    assert np.isfinite(scores).all() and ((scores >= 0) & (scores <= 1)).all()
+    assert model.config()["train"]["device"] == "cuda"

@@ -11,13 +11,14 @@ import copy
 import math
 import time
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from graphmed.checks import check_settings
+from graphmed.device import resolve_device
 from graphmed.errors import DataFormatError
 from graphmed.evaluation.multilabel import macro_auroc
 from graphmed.tasks.diagnosis import DiagnosisTask
@@ -91,13 +92,20 @@ def validation_score(labels: np.ndarray, scores: np.ndarray) -> float:
 
 @dataclass
 class TrainConfig:
-    """Adam, full batch, early stopping on validation macro AUROC (evaluated every epoch)."""
+    """Adam, full batch, early stopping on validation macro AUROC (evaluated every epoch).
+
+    ``device``: where the network trains and predicts (``"cpu"``, ``"cuda"``, ``"auto"``);
+    the task's graph, the sampling of hidden patients and hop contexts (one seeded CPU
+    generator) and the validation scores stay on the CPU, so a seed draws the same
+    samples on every device.
+    """
 
     epochs: int = 200
     lr: float = 5e-3
     weight_decay: float = 1e-4
     patience: int = 30
     min_epochs: int = 10
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
         check_settings("TrainConfig", at_least={"epochs": (self.epochs, 1),
@@ -106,7 +114,7 @@ class TrainConfig:
                        positive={"lr": self.lr}, non_negative={"weight_decay": self.weight_decay})
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "device": str(self.device)}
 
 
 @dataclass
@@ -133,14 +141,30 @@ class TorchDiagnosisModel(DiagnosisModel):
         self.module: torch.nn.Module | None = None
         self.history = FitHistory()
         self.seed = 0
+        self.device = torch.device("cpu")
+
+    def use_device(self, device: str | torch.device) -> "TorchDiagnosisModel":
+        """Train and predict on ``device`` from the next :meth:`fit` on (the model's other
+        training settings are kept); returns the model."""
+        self.train_config = replace(self.train_config, device=str(device))
+        return self
+
+    def _on_device(self, value):
+        """``value`` (a tensor, a numpy array or a dict of tensors) on the model's device."""
+        if isinstance(value, dict):
+            return {key: self._on_device(v) for key, v in value.items()}
+        if isinstance(value, np.ndarray):
+            value = torch.from_numpy(value)
+        return value.to(self.device)
 
     def fit(self, task: DiagnosisTask, *, seed: int = 0) -> "TorchDiagnosisModel":
         self._remember(task)
         cfg = self.train_config
+        self.device = resolve_device(cfg.device, type(self).__name__)
         self.seed = int(seed)
         torch.manual_seed(self.seed)
         generator = torch.Generator().manual_seed(self.seed)
-        self.module = self._build(task)
+        self.module = self._build(task).to(self.device)
         optimiser = torch.optim.Adam(self.module.parameters(), lr=cfg.lr,
                                      weight_decay=cfg.weight_decay)
         history, best_state = FitHistory(), None
@@ -178,8 +202,8 @@ class TorchDiagnosisModel(DiagnosisModel):
             return np.zeros((0, task.num_categories))
         self.module.eval()
         generator = torch.Generator().manual_seed(self.seed + 1_000_003)  # same draws every call
-        units = torch.as_tensor(units)
-        return torch.sigmoid(self._logits(task, units, generator)).double().numpy()
+        units = torch.as_tensor(units, device=self.device)
+        return torch.sigmoid(self._logits(task, units, generator)).double().cpu().numpy()
 
     def config(self) -> dict:
         return {"train": self.train_config.to_dict()}
@@ -200,5 +224,7 @@ def bce(logits: torch.Tensor, labels: np.ndarray | torch.Tensor,
         pos_weight: torch.Tensor | None = None) -> torch.Tensor:
     """Mean binary cross-entropy of ``(n, c)`` logits; ``pos_weight`` ``(c,)`` weighs each
     category's positives."""
-    labels = torch.as_tensor(labels, dtype=logits.dtype)
+    labels = torch.as_tensor(labels, dtype=logits.dtype, device=logits.device)
+    if pos_weight is not None:
+        pos_weight = pos_weight.to(logits.device)
     return F.binary_cross_entropy_with_logits(logits, labels, pos_weight=pos_weight)

@@ -82,11 +82,11 @@ class HeteroGraphClassifier(TorchDiagnosisModel):
 
     def _loss(self, task, generator):
         rows, edges = task.training_view(generator, self.target_fraction)
-        units = torch.from_numpy(task.train_units[rows])
-        return bce(self.module(edges, units), task.train_labels[rows])
+        units = self._on_device(task.train_units[rows])
+        return bce(self.module(self._on_device(edges), units), task.train_labels[rows])
 
     def _logits(self, task, units, generator):
-        return self.module(task.edge_index_dict(), units)
+        return self.module(self._on_device(task.edge_index_dict()), units)
 
     def config(self) -> dict:
         return {"encoder": self.encoder, "hidden": self.hidden, "layers": self.layers,

@@ -62,7 +62,7 @@ class LabelContext(torch.nn.Module):
 
     def labels(self, edge_index_dict) -> Tensor:
         """``(n_units, n_categories)`` 0/1 categories of the units' visible diagnoses."""
-        y = torch.zeros(self.num_units, self.num_categories)
+        y = torch.zeros(self.num_units, self.num_categories, device=self.category_of.device)
         for et in self.diagnosis_edges:
             e = edge_index_dict[et]
             cats = self.category_of[e[1]]

@@ -31,11 +31,11 @@ class BagOfCodesMLP(TorchDiagnosisModel):
         return torch.nn.Sequential(*blocks)
 
     def _loss(self, task, generator):
-        x = torch.from_numpy(task.bag_of_codes()[task.train_units])
+        x = self._on_device(task.bag_of_codes()[task.train_units])
         return bce(self.module(x), task.train_labels)
 
     def _logits(self, task, units, generator):
-        return self.module(torch.from_numpy(task.bag_of_codes())[units])
+        return self.module(self._on_device(task.bag_of_codes()[units.cpu().numpy()]))
 
     def config(self) -> dict:
         return {"hidden": self.hidden, "layers": self.layers, "dropout": self.dropout,

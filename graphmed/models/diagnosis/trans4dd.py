@@ -322,13 +322,13 @@ class Trans4DD(TorchDiagnosisModel):
         if self.batch_units is not None and rows.size > self.batch_units:
             keep = torch.randperm(rows.size, generator=generator)[:self.batch_units]
             rows = np.sort(rows[keep.numpy()])
-        units = torch.from_numpy(task.train_units[rows])
-        return bce(self.module(edges, units, generator), task.train_labels[rows],
+        units = self._on_device(task.train_units[rows])
+        return bce(self.module(self._on_device(edges), units, generator), task.train_labels[rows],
                    self._category_weight)
 
     def _logits(self, task, units, generator):
-        return self.module(task.edge_index_dict(), units, generator, samples=self.eval_samples,
-                           chunk=self.batch_units)
+        return self.module(self._on_device(task.edge_index_dict()), units, generator,
+                           samples=self.eval_samples, chunk=self.batch_units)
 
     def config(self) -> dict:
         return {"hidden": self.hidden, "layers": self.layers, "heads": self.heads,

@@ -100,9 +100,9 @@ class Trans4DDNet(torch.nn.Module):
         indices, types = [], []
         for k, et in enumerate(self.edge_types):
             e = edge_index_dict[et]
-            shift = torch.tensor([[self.offset[et[0]]], [self.offset[et[2]]]])
+            shift = torch.tensor([[self.offset[et[0]]], [self.offset[et[2]]]], device=e.device)
             indices.append(e + shift)
-            types.append(torch.full((e.size(1),), k, dtype=torch.long))
+            types.append(torch.full((e.size(1),), k, dtype=torch.long, device=e.device))
         return torch.cat(indices, 1), torch.cat(types)
 
     def forward(self, edge_index_dict, units: torch.Tensor, generator: torch.Generator,
