@@ -72,7 +72,8 @@ def checksums(ehr) -> dict[str, str]:
 
 
 def run_dataset(name: str, models: list[str], seeds: list[int], n_folds: int, min_count: int,
-                threshold_mode: str, log, text: bool = True, indications: bool = True) -> dict:
+                threshold_mode: str, log, text: bool = True, indications: bool = True,
+                device: str = "cpu") -> dict:
     loader, unit, categories, disease_groups = DATASETS[name]
     ehr = loader()
     graph = ehr.build()
@@ -99,6 +100,8 @@ def run_dataset(name: str, models: list[str], seeds: list[int], n_folds: int, mi
         for seed in seeds:
             for fold in patient_folds(n_patients, n_folds, seed=seed):
                 model = make_diagnosis_model(model_name)
+                if hasattr(model, "use_device"):  # the models with a network
+                    model.use_device(device)
                 result = fit_diagnosis_fold(model, graph, fold, seed=seed, min_count=min_count,
                                             threshold_mode=threshold_mode)
                 evaluator.add(seed, fold.index, result.test_labels, result.test_scores,
@@ -241,6 +244,8 @@ def main(argv=None) -> int:
     parser.add_argument("--min-count", type=int, default=DEFAULT_MIN_COUNT)
     parser.add_argument("--thresholds", choices=("class", "global"), default="class")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--device", default="cpu",
+                        help="where the models with a network train (cpu, cuda, auto)")
     parser.add_argument("--no-text", dest="text", action="store_false",
                         help="no text features on code nodes")
     parser.add_argument("--no-indications", dest="indications", action="store_false",
@@ -280,13 +285,13 @@ def main(argv=None) -> int:
     record = {"benchmark": "diagnosis", "note": DEMO_NOTE,
               "config": {"seeds": seeds, "folds": args.folds, "val_fraction": 0.2,
                          "min_count": args.min_count, "threshold_mode": args.thresholds,
-                         "threads": args.threads, "models": args.models,
+                         "threads": args.threads, "device": args.device, "models": args.models,
                          "text_features": args.text, "indications": args.indications},
               "datasets": {}}
     for name in args.datasets:
         record["datasets"][name] = run_dataset(name, args.models, seeds, args.folds,
                                                args.min_count, args.thresholds, log, args.text,
-                                               args.indications)
+                                               args.indications, args.device)
     record["wall_time_s"] = round(time.perf_counter() - start, 1)
     record["environment"] = environment()
     record["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
