@@ -99,9 +99,7 @@ def run_dataset(name: str, models: list[str], seeds: list[int], n_folds: int, mi
         evaluator, runs, start = MultiLabelEvaluator(), [], time.perf_counter()
         for seed in seeds:
             for fold in patient_folds(n_patients, n_folds, seed=seed):
-                model = make_diagnosis_model(model_name)
-                if hasattr(model, "use_device"):  # the models with a network
-                    model.use_device(device)
+                model = make_diagnosis_model(model_name).use_device(device)
                 result = fit_diagnosis_fold(model, graph, fold, seed=seed, min_count=min_count,
                                             threshold_mode=threshold_mode)
                 evaluator.add(seed, fold.index, result.test_labels, result.test_scores,

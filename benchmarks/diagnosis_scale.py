@@ -70,9 +70,7 @@ def run_one(replicas: int, model_name: str, seed: int, data_root: str | None,
     graph = add_indication_categories(add_text_features(graph), load_indications())
     graph_s = time.perf_counter() - start
     fold = copied_fold(graph, tables, seed)
-    model = make_diagnosis_model(model_name)
-    if hasattr(model, "use_device"):  # the models with a network
-        model.use_device(device)
+    model = make_diagnosis_model(model_name).use_device(device)
     result = fit_diagnosis_fold(model, graph, fold, seed=seed)
     return {"replicas": replicas, "model": model_name, "seed": seed, "device": device,
             "patients": graph.num_nodes("patient"), "admissions": graph.num_nodes("admission"),

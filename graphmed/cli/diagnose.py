@@ -24,11 +24,10 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
 
     check_out(args.out)
     model = make_diagnosis_model(args.model)  # an unknown model name fails before loading
-    if hasattr(model, "use_device"):
-        model.use_device(args.device)
-    elif args.device != "cpu":
+    if args.device != "cpu" and not model.has_network:
         raise GraphmedError(f"--device {args.device}: {args.model} has no network and runs on "
                             "the CPU")
+    model.use_device(args.device)
     loader, default_unit = EHR_SOURCES[args.source]
     allowed = ("encounter", "patient") if args.source == "synthea" else ("admission", "patient")
     if args.unit is not None and args.unit not in allowed:

@@ -461,6 +461,13 @@ def test_an_explicit_cpu_device_changes_nothing(indication_task, name):
     assert on_cpu.config()["train"]["device"] == "cpu" and on_cpu.train_config.lr == QUICK.lr
 
 
+def test_models_without_a_network_run_on_the_cpu_whatever_the_device(task):
+    model = BagOfCodesLogistic()
+    assert not model.has_network and model.use_device("cuda") is model
+    assert all(make_diagnosis_model(name).has_network for name in TORCH_MODELS)
+    assert TrainConfig(device=torch.device("cpu")).to_dict()["device"] == "cpu"  # JSON-ready
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error of a CPU-only machine")
 def test_a_missing_cuda_device_is_named_when_fitting_starts(task):
     model = small("trans4dd").use_device("cuda")

@@ -75,6 +75,15 @@ class DiagnosisModel(ABC):
     def predict(self, task: DiagnosisTask, units: np.ndarray) -> np.ndarray:
         """``(len(units), task.num_categories)`` float64 probabilities."""
 
+    #: Whether the model trains a network (and so can run on a GPU, :meth:`use_device`).
+    has_network: bool = False
+
+    def use_device(self, device: str | torch.device) -> "DiagnosisModel":
+        """Where the model's network trains and predicts from the next :meth:`fit` on;
+        models without a network run on the CPU whatever ``device`` says. Returns the
+        model."""
+        return self
+
     def config(self) -> dict:
         """Settings that define the model (recorded with results)."""
         return {}
@@ -112,9 +121,10 @@ class TrainConfig:
                                                 "patience": (self.patience, 1),
                                                 "min_epochs": (self.min_epochs, 0)},
                        positive={"lr": self.lr}, non_negative={"weight_decay": self.weight_decay})
+        self.device = str(self.device)  # a torch.device too; checked when training starts
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "device": str(self.device)}
+        return asdict(self)
 
 
 @dataclass
@@ -143,10 +153,12 @@ class TorchDiagnosisModel(DiagnosisModel):
         self.seed = 0
         self.device = torch.device("cpu")
 
+    has_network = True
+
     def use_device(self, device: str | torch.device) -> "TorchDiagnosisModel":
         """Train and predict on ``device`` from the next :meth:`fit` on (the model's other
         training settings are kept); returns the model."""
-        self.train_config = replace(self.train_config, device=str(device))
+        self.train_config = replace(self.train_config, device=device)
         return self
 
     def _on_device(self, value):
