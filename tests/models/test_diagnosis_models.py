@@ -484,3 +484,54 @@ def test_diagnosis_models_train_on_cuda(indication_task, name):
     assert scores.shape == (indication_task.test_units.size, indication_task.num_categories)
     assert np.isfinite(scores).all() and ((scores >= 0) & (scores <= 1)).all()
     assert model.config()["train"]["device"] == "cuda"
+
+
+def test_cross_fitted_probabilities_never_read_the_unit_s_own_patient(task):
+    model = BagOfCodesLogistic(cs=(1.0,)).fit(task, seed=0)
+    out = model.cross_fitted(task, folds=4, seed=0)
+    assert out.shape == task.train_labels.shape
+    assert ((out >= 0) & (out <= 1)).all()
+    # flip one training patient's labels: its own cross-fitted rows stay, others move
+    patients = task.unit_patient[task.train_units]
+    rows = patients == patients[0]
+    flipped = copy.copy(task)
+    flipped.train_labels = task.train_labels.copy()
+    flipped.train_labels[rows] = 1.0 - flipped.train_labels[rows]
+    refit = BagOfCodesLogistic(cs=(1.0,)).fit(flipped, seed=0)
+    again = refit.cross_fitted(flipped, folds=4, seed=0)
+    assert np.allclose(again[rows], out[rows])
+    assert not np.allclose(again[~rows], out[~rows])
+    # in-sample probabilities sit closer to the training labels than cross-fitted ones
+    in_sample = model.predict(task, task.train_units)
+    assert (np.abs(in_sample - task.train_labels).mean()
+            < np.abs(out - task.train_labels).mean())
+    with pytest.raises(ValueError, match="folds"):
+        model.cross_fitted(task, folds=1)
+    with pytest.raises(ValueError, match="training patients"):
+        model.cross_fitted(task, folds=10_000)
+    with pytest.raises(RuntimeError, match="fit the model first"):
+        BagOfCodesLogistic().cross_fitted(task)
+
+
+def test_stacked_trans4dd_adds_its_logits_to_the_logistic_log_odds(task):
+    from scipy.special import expit, logit
+    model = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=1, members=1, stack=True,
+                     logistic_weight=0.0, wide=False, indications=False, train=QUICK)
+    fitted = model.fit(task, seed=0)
+    assert fitted.logistic is not None and fitted.config()["stack"] is True
+    offset = fitted._offset.cpu().numpy()
+    others = np.setdiff1d(np.arange(task.num_units), task.train_units)
+    assert np.allclose(expit(offset[others]),
+                       np.clip(fitted.logistic.predict(task, others), 1e-4, 1 - 1e-4), atol=1e-5)
+    crossed = fitted.logistic.cross_fitted(task, seed=0)
+    assert np.allclose(offset[task.train_units], logit(np.clip(crossed, 1e-4, 1 - 1e-4)), atol=1e-4)
+    # the network's head starts at zero: training starts from the logistic model
+    net = model._build(task)
+    with torch.no_grad():
+        assert float(net.head.weight.abs().sum()) == 0.0 == float(net.head.bias.abs().sum())
+        # with the head at zero the stacked model is the logistic part
+        fitted.module.head.weight.zero_()
+        fitted.module.head.bias.zero_()
+    assert np.allclose(fitted.predict(task, task.test_units),
+                       np.clip(fitted.logistic.predict(task, task.test_units), 1e-4, 1 - 1e-4),
+                       atol=1e-5)

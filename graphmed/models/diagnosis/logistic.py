@@ -68,6 +68,8 @@ class BagOfCodesLogistic(DiagnosisModel):
         self.lsa_components, self.lsa_weight = int(lsa_components), float(lsa_weight)
         self.indication_weight = float(indication_weight)
         self._indications: np.ndarray | None = None
+        self.models: list[LogisticRegression] | None = None
+        self.best_c: float | None = None
         self._cached: tuple[DiagnosisTask, np.ndarray | sparse.csr_matrix] | None = None
 
     def _features(self, task: DiagnosisTask):
@@ -136,6 +138,43 @@ class BagOfCodesLogistic(DiagnosisModel):
                 best = (score, c, models)
         _, self.best_c, self.models = best
         return self
+
+    def cross_fitted(self, task: DiagnosisTask, folds: int = 5, *, seed: int = 0) -> np.ndarray:
+        """``(len(task.train_units), c)`` probabilities of the training units, each from a fit
+        (at the chosen ``C``) on the training units of the other patients: ``folds`` groups of
+        training patients, drawn with ``seed``. What a model stacked on this one may learn
+        from: the training units' own fitted probabilities are closer to their labels than any
+        new unit's will be. A category with one class only in a fit's units gets that fit's
+        share of positives."""
+        self._checked_units(task, task.train_units)  # fitted, and on this task
+        check_settings("BagOfCodesLogistic.cross_fitted", at_least={"folds": (folds, 2)})
+        patients = task.unit_patient[task.train_units]
+        unique = np.unique(patients)
+        if unique.size < folds:
+            raise ValueError(f"cross_fitted: {folds} folds need at least {folds} training "
+                             f"patients, the task has {unique.size}")
+        group = np.empty(unique.size, dtype=np.int64)
+        group[np.random.default_rng(seed).permutation(unique.size)] = np.arange(unique.size) % folds
+        unit_group = group[np.searchsorted(unique, patients)]
+        x, extra = self._rows(task, task.train_units)
+        y = task.train_labels
+        out = np.zeros(y.shape)
+        for g in range(folds):
+            held, kept = unit_group == g, unit_group != g
+            x_kept = x[kept]
+            for k in range(y.shape[1]):
+                yk = y[kept, k]
+                if yk.min() == yk.max():
+                    out[held, k] = yk.mean()
+                    continue
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    fit = LogisticRegression(C=self.best_c, max_iter=self.max_iter,
+                                             random_state=seed).fit(
+                        self._with_column(x_kept, None if extra is None else extra[kept], k), yk)
+                out[held, k] = fit.predict_proba(self._with_column(
+                    x[held], None if extra is None else extra[held], k))[:, 1]
+        return out
 
     def predict(self, task: DiagnosisTask, units: np.ndarray) -> np.ndarray:
         units = self._checked_units(task, units)
