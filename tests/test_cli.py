@@ -469,3 +469,44 @@ def test_diagnose_refuses_a_missing_gpu_before_reading(capsys):
         main(["diagnose", "mimic4", "--device", "cuda"])
     assert exit_.value.code == 2
     assert "--device" in capsys.readouterr().err
+
+
+def test_benchmark_takes_model_settings(data_root, tmp_path, capsys):
+    out_file = tmp_path / "k.json"
+    assert main(["benchmark", "fdataset", "--model", "kronrls", "--set", "lambdas=[1, 2]",
+                 "use_gip=false", "--seeds", "1", "--folds", "2", "--out", str(out_file),
+                 "--data-root", str(data_root), "--no-progress"]) == 0
+    record = json.loads(out_file.read_text())
+    assert record["config"]["lambdas"] == [1.0, 2.0] and record["config"]["use_gip"] is False
+    assert {c["best_lambda"] for c in record["fold_configs"]} <= {1.0, 2.0}
+    assert all(c["use_gip"] is False for c in record["fold_configs"])
+
+
+@pytest.mark.parametrize("command", [["benchmark", "fdataset", "--model", "kronrls"],
+                                     ["diagnose", "mimic4", "--model", "logistic-bag-of-codes"]])
+@pytest.mark.parametrize("setting, message", [
+    (["lambdaz=1", "max_itr=1"], "unexpected keyword argument"),
+    (["lambdas=[-1]", "max_iter=0"], "must be"),
+])
+def test_a_bad_model_setting_is_one_line_before_any_data_is_read(tmp_path, capsys, command,
+                                                                 setting, message):
+    value = setting[0] if command[0] == "benchmark" else setting[1]
+    missing = str(tmp_path / "nothing here")  # the data would fail later, were it read
+    assert main([*command, "--set", value, "--data-root", missing, "--no-progress"]) == 2
+    err = _one_line_error(capsys)
+    assert f"--set for model '{command[3]}'" in err and message in err
+
+
+@pytest.mark.parametrize("values, message", [(["hidden"], "is not NAME=VALUE"),
+                                             (["2x=1"], "is not NAME=VALUE")])
+def test_a_malformed_setting_is_a_usage_error(values, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["benchmark", "fdataset", "--set", *values])
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_setting_given_twice_is_refused(tmp_path, capsys):
+    assert main(["benchmark", "fdataset", "--set", "top_k=3", "top_k=4",
+                 "--data-root", str(tmp_path)]) == 2
+    assert "--set top_k is given twice" in _one_line_error(capsys)

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
+
+from graphmed.errors import GraphmedError
 
 from graphmed.threads import DEFAULT_THREADS
 
@@ -43,6 +46,42 @@ def device(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def setting(text: str) -> tuple[str, object]:
+    """An argparse type: ``NAME=VALUE`` for ``--set``; the value is read as JSON where it is
+    JSON (``16``, ``0.5``, ``true``, ``[16, 16]``, ``"text"``) and kept as text otherwise."""
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE (e.g. hidden=32)")
+    try:
+        return name, json.loads(value)
+    except ValueError:
+        return name, value
+
+
+def model_settings(pairs) -> dict:
+    """``{name: value}`` of the ``--set`` pairs; a name given twice is an error."""
+    settings = {}
+    for name, value in pairs or []:
+        if name in settings:
+            raise GraphmedError(f"--set {name} is given twice")
+        settings[name] = value
+    return settings
+
+
+def build_model(make, name: str, settings: dict):
+    """``make(name, **settings)``: a setting the model does not take, or a value out of its
+    range, is one error line naming the model (call it before reading any data)."""
+    try:
+        return make(name, **settings)
+    except GraphmedError:
+        raise
+    except (TypeError, ValueError) as exc:
+        if not settings:
+            raise
+        raise GraphmedError(f"--set for model {name!r}: {exc}") from None
+
+
 def table_file(text: str) -> str:
     """An argparse type: a path ending in a table suffix graphmed writes (.csv, .parquet)."""
     from graphmed.interop import TABLE_SUFFIXES
@@ -50,6 +89,14 @@ def table_file(text: str) -> str:
     if Path(text).suffix.lower() not in TABLE_SUFFIXES:
         raise argparse.ArgumentTypeError(f"{text!r} must end in {' or '.join(TABLE_SUFFIXES)}")
     return text
+
+
+def add_set_option(parser: argparse.ArgumentParser) -> None:
+    """``--set NAME=VALUE ...``: settings of the model (its constructor's arguments)."""
+    parser.add_argument("--set", dest="settings", type=setting, nargs="+", default=[],
+                        metavar="NAME=VALUE",
+                        help="settings of the model, its constructor's arguments, e.g. "
+                             "--set hidden=32 members=1 (values read as JSON where they are)")
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, progress: bool = True,

@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from graphmed.cli.common import add_common_options, at_least
+from graphmed.cli.common import (add_common_options, add_set_option, at_least, build_model,
+                                 model_settings)
 
 
 def _cmd_datasets(args: argparse.Namespace) -> int:
@@ -43,10 +44,12 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     from graphmed.training import cross_validate
 
     model_name = args.model or DEFAULT_MODEL
-    model_config = make_model(model_name).config()
+    settings = model_settings(args.settings)
+    model_config = build_model(make_model, model_name, settings).config()  # checked before reading
     dataset = load_dataset(args.dataset, args.data_root)
     seeds = list(range(args.seed, args.seed + args.seeds))
-    result = cross_validate(dataset, model_name, protocol=args.protocol, seeds=seeds,
+    result = cross_validate(dataset, lambda: make_model(model_name, **settings),
+                            protocol=args.protocol, seeds=seeds,
                             n_folds=args.folds, progress=not args.no_progress,
                             threads=args.threads)
     record = make_record(dataset, model_name, model_config, result)
@@ -81,5 +84,6 @@ def register(sub) -> None:
     bench.add_argument("--seed", type=at_least(0), default=0, help="first seed (default 0)")
     bench.add_argument("--folds", type=at_least(2), default=10, help="number of folds (default 10)")
     bench.add_argument("--out", help="results JSON file to write")
+    add_set_option(bench)
     add_common_options(bench)
     bench.set_defaults(func=_cmd_benchmark)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import argparse
 
-from graphmed.cli.common import (add_common_options, at_least, check_out, device, fraction,
-                                 print_table, table_file, write_out)
+from graphmed.cli.common import (add_common_options, add_set_option, at_least, build_model,
+                                 check_out, device, fraction, model_settings, print_table,
+                                 table_file, write_out)
 from graphmed.errors import GraphmedError
 
 
@@ -23,7 +24,8 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     from graphmed.tasks.diagnosis_prediction import predict_diagnoses, query_unit_indices
 
     check_out(args.out)
-    model = make_diagnosis_model(args.model)  # an unknown model name fails before loading
+    # an unknown model name or setting fails before loading
+    model = build_model(make_diagnosis_model, args.model, model_settings(args.settings))
     if args.device != "cpu" and not model.has_network:
         raise GraphmedError(f"--device {args.device}: {args.model} has no network and runs on "
                             "the CPU")
@@ -124,5 +126,6 @@ def register(sub) -> None:
                            "(models with a network: mlp-bag-of-codes, hetero-gcn, hgt, trans4dd)")
     diag.add_argument("--out", type=table_file,
                       help="write every category of every unit to a .csv or .parquet file")
+    add_set_option(diag)
     add_common_options(diag)
     diag.set_defaults(func=_cmd_diagnose)
