@@ -510,3 +510,20 @@ def test_a_setting_given_twice_is_refused(tmp_path, capsys):
     assert main(["benchmark", "fdataset", "--set", "top_k=3", "top_k=4",
                  "--data-root", str(tmp_path)]) == 2
     assert "--set top_k is given twice" in _one_line_error(capsys)
+
+
+def test_repurpose_takes_model_settings(data_root, tmp_path, capsys):
+    from graphmed.repurpose import RepurposingModel
+
+    model_file = tmp_path / "k.npz"
+    assert _repurpose(data_root, "--drug", "metformin", "--model", "kronrls", "--set",
+                      "lambdas=[4]", "--seed", "0", "--top", "3", "--save", str(model_file)) == 0
+    assert RepurposingModel.load(model_file).model_config["lambdas"] == [4.0]
+    capsys.readouterr()
+    for extra, message in ((["--load", str(model_file)], "--set and --save do not apply"),
+                           (["--new-disease", "frontotemporal dementia"], "--set does not apply"),
+                           (["--model", "knn"], "--set for model 'knn'")):
+        args = ["--set", "k=3"] if extra[0] != "--model" else ["--set", "kay=3"]
+        query = [] if extra[0] == "--new-disease" else ["--drug", "metformin"]
+        assert _repurpose(data_root, *query, *extra, *args) == 2
+        assert message in _one_line_error(capsys)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from graphmed.cli.common import (add_common_options, at_least, check_out, fraction, print_table,
-                                  table_file, write_out)
+from graphmed.cli.common import (add_common_options, add_set_option, at_least, build_model,
+                                 check_out, fraction, model_settings, print_table, table_file,
+                                 write_out)
 from graphmed.errors import GraphmedError
 
 
@@ -14,7 +15,7 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from graphmed.datasets import list_datasets, load_dataset
-    from graphmed.models import DEFAULT_MODEL
+    from graphmed.models import DEFAULT_MODEL, make_model
     from graphmed.repurpose import (PathExplainer, RepurposingModel, explain_candidates,
                                     fit_for_repurposing, mark_known_in, rank_candidates, resolve)
 
@@ -25,13 +26,17 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
                             "or --new-drug SMILES")
     if args.drug_name is not None:
         raise GraphmedError("--drug-name names the compound of --new-drug")
-    if args.load and (args.model or args.seed is not None or args.save):
-        raise GraphmedError("--load takes a fitted model: --model, --seed and --save do not apply")
+    if args.load and (args.model or args.seed is not None or args.save or args.settings):
+        raise GraphmedError("--load takes a fitted model: --model, --seed, --set and --save do "
+                            "not apply")
     if args.load is None and args.dataset is None:
         raise GraphmedError("--dataset is needed (unless --load names a saved model)")
     if args.plot and not args.explain:
         raise GraphmedError("--plot draws an explanation: add --explain")
     check_out(args.out, args.predictions)
+    scorer = None
+    if args.load is None:  # an unknown model name or setting fails before loading
+        scorer = build_model(make_model, args.model or DEFAULT_MODEL, model_settings(args.settings))
     progress = not args.no_progress
     steps = tqdm(total=4 if args.explain else 3, desc="repurpose", disable=not progress, leave=False)
     other = load_dataset(args.confirm_with, args.data_root) if args.confirm_with else None
@@ -59,8 +64,8 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     else:
         name = args.model or DEFAULT_MODEL
         steps.set_description(f"fitting {name} on all known pairs")
-        model = fit_for_repurposing(dataset, name, seed=args.seed, val_fraction=args.val_fraction,
-                                    threads=args.threads)
+        model = fit_for_repurposing(dataset, scorer, seed=args.seed,
+                                    val_fraction=args.val_fraction, threads=args.threads)
     steps.update()
     steps.set_description("ranking")
     query = {"disease": args.disease} if args.disease is not None else {"drug": args.drug}
@@ -134,7 +139,8 @@ def _repurpose_outside(args: argparse.Namespace) -> int:
                                          ("--predictions", args.predictions),
                                          ("--include-known", args.include_known),
                                          ("--plot", args.plot),
-                                         ("--confirm-with", args.confirm_with)) if value]
+                                         ("--confirm-with", args.confirm_with),
+                                         ("--set", args.settings)) if value]
     if args.drug_name is not None and flag != "--new-drug":
         not_here.append("--drug-name")
     if args.model is not None and flag == "--new-drug":
@@ -222,5 +228,6 @@ def register(sub) -> None:
     rep.add_argument("--predictions", type=table_file,
                      help="write the score of every unknown pair (every pair with --include-known) "
                           "to a .csv or .parquet file")
+    add_set_option(rep)
     add_common_options(rep)
     rep.set_defaults(func=_cmd_repurpose)
