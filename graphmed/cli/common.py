@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from graphmed.errors import GraphmedError
-
 from graphmed.threads import DEFAULT_THREADS
 
 THREADS_HELP = (f"CPU threads for fitting (default {DEFAULT_THREADS}: the fastest for graphs of a "
