@@ -535,3 +535,14 @@ def test_stacked_trans4dd_adds_its_logits_to_the_logistic_log_odds(task):
     assert np.allclose(fitted.predict(task, task.test_units),
                        np.clip(fitted.logistic.predict(task, task.test_units), 1e-4, 1 - 1e-4),
                        atol=1e-5)
+
+
+def test_stacked_trans4dd_fits_with_fewer_training_patients_than_groups(toy):
+    from graphmed.tasks.diagnosis import PatientFold
+
+    fold = PatientFold(0, 0, np.arange(4), np.arange(4, 14), np.arange(14, 40))
+    few = build_diagnosis_task(toy, fold, min_count=1)
+    model = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=1, members=1, stack=True,
+                     logistic_weight=0.0, train=QUICK).fit(few, seed=0)
+    scores = model.predict(few, few.test_units)
+    assert scores.shape == (few.test_units.size, few.num_categories) and np.isfinite(scores).all()

@@ -185,8 +185,9 @@ class Trans4DD(TorchDiagnosisModel):
         stack: the networks add their logits to the logistic part's log-odds and their head
             starts at zero, so training starts from the logistic model and learns what it
             misses; the log-odds of the training units are cross-fitted
-            (:meth:`~graphmed.models.diagnosis.BagOfCodesLogistic.cross_fitted`, 5 groups
-            of training patients), as their in-sample fit is closer to their labels than a
+            (:meth:`~graphmed.models.diagnosis.BagOfCodesLogistic.cross_fitted`, five groups
+            of training patients, fewer where there are fewer patients), as their in-sample
+            fit is closer to their labels than a
             new unit's will be. ``logistic_weight`` still blends the logistic part in after.
         pos_weight: how the loss weighs each category's positives, one of
             :data:`POS_WEIGHTS` (:func:`category_pos_weight`); ``"none"`` (default) weighs
@@ -312,7 +313,9 @@ class Trans4DD(TorchDiagnosisModel):
         probability = np.zeros((task.num_units, task.num_categories))
         others = np.setdiff1d(np.arange(task.num_units), task.train_units)
         probability[others] = self.logistic.predict(task, others)
-        probability[task.train_units] = self.logistic.cross_fitted(task, seed=seed)
+        patients = np.unique(task.unit_patient[task.train_units]).size
+        probability[task.train_units] = self.logistic.cross_fitted(
+            task, folds=max(2, min(5, patients)), seed=seed)
         return torch.from_numpy(logit(np.clip(probability, 1e-4, 1.0 - 1e-4))).float()
 
     def logistic_part_settings(self, task: DiagnosisTask) -> dict:
