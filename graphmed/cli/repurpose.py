@@ -34,9 +34,9 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     if args.plot and not args.explain:
         raise GraphmedError("--plot draws an explanation: add --explain")
     check_out(args.out, args.predictions)
-    scorer = None
+    name, scorer = args.model or DEFAULT_MODEL, None
     if args.load is None:  # an unknown model name or setting fails before loading
-        scorer = build_model(make_model, args.model or DEFAULT_MODEL, model_settings(args.settings))
+        scorer = build_model(make_model, name, model_settings(args.settings))
     progress = not args.no_progress
     steps = tqdm(total=4 if args.explain else 3, desc="repurpose", disable=not progress, leave=False)
     other = load_dataset(args.confirm_with, args.data_root) if args.confirm_with else None
@@ -62,7 +62,6 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     if saved is not None:
         model = saved
     else:
-        name = args.model or DEFAULT_MODEL
         steps.set_description(f"fitting {name} on all known pairs")
         model = fit_for_repurposing(dataset, scorer, seed=args.seed,
                                     val_fraction=args.val_fraction, threads=args.threads)

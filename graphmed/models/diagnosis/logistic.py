@@ -112,14 +112,15 @@ class BagOfCodesLogistic(DiagnosisModel):
             return sparse.hstack([x, sparse.csr_matrix(column)], format="csr")
         return np.concatenate([x, column], axis=1)
 
-    def _fit_c(self, x, extra, y: np.ndarray, c: float, seed: int) -> list[LogisticRegression]:
-        models = []
+    def _fit_one(self, x, extra, y: np.ndarray, k: int, c: float, seed: int) -> LogisticRegression:
+        """Category ``k``'s classifier: ``y`` ``(n,)`` on ``x`` with ``k``'s column of ``extra``."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            for k in range(y.shape[1]):
-                models.append(LogisticRegression(C=c, max_iter=self.max_iter, random_state=seed)
-                              .fit(self._with_column(x, extra, k), y[:, k]))
-        return models
+            return LogisticRegression(C=c, max_iter=self.max_iter, random_state=seed).fit(
+                self._with_column(x, extra, k), y)
+
+    def _fit_c(self, x, extra, y: np.ndarray, c: float, seed: int) -> list[LogisticRegression]:
+        return [self._fit_one(x, extra, y[:, k], k, c, seed) for k in range(y.shape[1])]
 
     def _proba(self, models, x, extra) -> np.ndarray:
         return np.stack([m.predict_proba(self._with_column(x, extra, k))[:, 1]
@@ -161,19 +162,15 @@ class BagOfCodesLogistic(DiagnosisModel):
         out = np.zeros(y.shape)
         for g in range(folds):
             held, kept = unit_group == g, unit_group != g
-            x_kept = x[kept]
+            fit_rows = (x[kept], None if extra is None else extra[kept])
+            held_rows = (x[held], None if extra is None else extra[held])
             for k in range(y.shape[1]):
                 yk = y[kept, k]
                 if yk.min() == yk.max():
                     out[held, k] = yk.mean()
-                    continue
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    fit = LogisticRegression(C=self.best_c, max_iter=self.max_iter,
-                                             random_state=seed).fit(
-                        self._with_column(x_kept, None if extra is None else extra[kept], k), yk)
-                out[held, k] = fit.predict_proba(self._with_column(
-                    x[held], None if extra is None else extra[held], k))[:, 1]
+                else:
+                    model = self._fit_one(*fit_rows, yk, k, self.best_c, seed)
+                    out[held, k] = model.predict_proba(self._with_column(*held_rows, k))[:, 1]
         return out
 
     def predict(self, task: DiagnosisTask, units: np.ndarray) -> np.ndarray:

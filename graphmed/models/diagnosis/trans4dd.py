@@ -346,7 +346,7 @@ class Trans4DD(TorchDiagnosisModel):
     @torch.no_grad()
     def predict(self, task: DiagnosisTask, units: np.ndarray) -> np.ndarray:
         scores = self._deep_predict(task, units)
-        if self.logistic is None:
+        if self.logistic is None or self.blend_weight == 0.0:  # stacked without a blend
             return scores
         return self._mix(scores, self.logistic.predict(task, units), self.blend_weight)
 
