@@ -35,6 +35,7 @@ import torch
 
 from graphmed.datasets.ogbl_ddi import load_ogbl_ddi
 from graphmed.device import resolve_device
+from graphmed.io import atomic_write_json
 from graphmed.models.ddi import DDI_RECIPES, SPMM_STATS, fit_link_model
 from graphmed.models.spectral_link import SpectralLinkModel
 from graphmed.results import environment, save_report
@@ -136,7 +137,23 @@ def recipe_settings(name: str, args) -> dict:
 
 
 def run_one(ddi, name: str, seed: int, args, device: torch.device, evaluate, peak_bw: float) -> dict:
+    """Train recipe ``name`` with ``seed``; with ``--checkpoint-dir``, continue a stopped run
+    from its checkpoint, and keep a finished run's record there so that it is not rerun."""
     settings = recipe_settings(name, args)
+    checkpoint = finished = None
+    if args.checkpoint_dir is not None:
+        args.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        checkpoint = args.checkpoint_dir / f"{name}-seed{seed}.npz"
+        finished = checkpoint.with_suffix(".json")
+        if finished.exists():
+            record = json.loads(finished.read_text())
+            if record.get("settings") == json.loads(json.dumps(settings)) and \
+                    record.get("eval_every") == args.eval_every:
+                print(f"  {name} seed {seed}: finished earlier, record read from {finished}",
+                      flush=True)
+                return record
+            raise SystemExit(f"{finished} holds a run with other settings; remove it (and "
+                             f"{checkpoint.name}) to run {name} seed {seed} again")
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     SPMM_STATS.enabled = True
@@ -146,7 +163,7 @@ def run_one(ddi, name: str, seed: int, args, device: torch.device, evaluate, pea
             fit = fit_link_model(ddi.split_edge, ddi.num_nodes, eval_every=args.eval_every,
                                  seed=seed, device=device, evaluate=evaluate,
                                  log=lambda m: print(f"  {name} seed {seed} {m}", flush=True),
-                                 **settings)
+                                 checkpoint=checkpoint, **settings)
     finally:
         SPMM_STATS.enabled = False
     total = time.perf_counter() - start
@@ -154,12 +171,15 @@ def run_one(ddi, name: str, seed: int, args, device: torch.device, evaluate, pea
     spmm_bytes = float(np.mean([s["bytes"] for s in fit.spmm]))
     spmm_s = float(np.mean([s["seconds"] for s in fit.spmm]))
     achieved = spmm_bytes / spmm_s / 1e9 if spmm_s > 0 else float("nan")
-    return {
+    record = {
         "model": name, "seed": seed, "settings": settings, "params": fit.params,
         "best_epoch": fit.best_epoch, "epochs_run": fit.epochs_run,
         "valid": fit.best_valid, "test": fit.test_at_best,
         "epoch_time_s": epoch_s, "eval_time_s": float(np.mean(fit.eval_times)),
-        "total_time_s": total, "peak_rss_mb": memory.peak_mb,
+        # a resumed run: the fit loop's time summed over its parts; peak RSS of the last part
+        "total_time_s": fit.elapsed_s if fit.resumed_at else total,
+        "resumed_at": fit.resumed_at, "eval_every": args.eval_every,
+        "peak_rss_mb": memory.peak_mb,
         "cuda_max_allocated_mb": (torch.cuda.max_memory_allocated(device) / 2**20
                                   if device.type == "cuda" else None),
         "spmm": {"calls_per_epoch": float(np.mean([s["calls"] for s in fit.spmm])),
@@ -169,6 +189,9 @@ def run_one(ddi, name: str, seed: int, args, device: torch.device, evaluate, pea
                  "share_of_epoch_time": spmm_s / epoch_s},
         "history": fit.history,
     }
+    if finished is not None and fit.epochs_run == settings["epochs"]:
+        atomic_write_json(finished, record)
+    return record
 
 
 def run_spectral(ddi, name: str, evaluate, device: torch.device) -> dict:
@@ -393,6 +416,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="torch CPU threads (default: all cores, os.cpu_count())")
     parser.add_argument("--eval-every", type=int, default=5)
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"output folder (default {RESULTS})")
+    parser.add_argument("--checkpoint-dir", type=Path, metavar="DIR",
+                        help="save each trained run's state in DIR every epoch and continue "
+                             "stopped runs from there when started again with the same "
+                             "arguments (finished runs are read, not rerun)")
     parser.add_argument("--merge", type=Path, nargs="+", default=[], metavar="JSON",
                         help="earlier ogbl_ddi.json files whose models not run now are kept in "
                              "the results, the first file that has a model giving it (same data "

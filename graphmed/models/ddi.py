@@ -27,6 +27,7 @@ import copy
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -35,10 +36,12 @@ from torch import nn
 
 from graphmed.checks import check_settings
 from graphmed.device import resolve_device
+from graphmed.io import sha256_bytes
 from graphmed.models.embedding_link import (DENSE_SCORES_MAX_PAIRS, EmbeddingGNNLinkModel,
                                             LinkPredictor, dense_dot_scores, gram)
 from graphmed.nn._checks import check_node_pairs
 from graphmed.training.divergence import on_divergence
+from graphmed.training.resume import TrainingState
 from graphmed.nn.sparse_conv import (SPMM_STATS, EdgeDropper, SparseAdjacency, SparseGCNConv,
                                       SparseSAGEConv, SpmmStats, spmm_bytes,
                                       undirected_edge_index)
@@ -131,6 +134,13 @@ class FitResult:
     params: int = 0
     model: nn.Module | None = field(default=None, repr=False)
     diverged_at: int | None = None  # epoch whose loss was not finite (training stopped)
+    elapsed_s: float = 0.0  # wall time of the fit loop, summed over resumed parts
+    resumed_at: list[int] = field(default_factory=list)  # epochs a resumed run continued from
+
+
+#: What a checkpoint of :func:`fit_link_model` keeps of its :class:`FitResult`.
+RESUMED_FIELDS = ("best_epoch", "best_valid", "test_at_best", "history", "epochs_run",
+                  "epoch_times", "eval_times", "spmm", "diverged_at", "elapsed_s", "resumed_at")
 
 
 def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
@@ -143,7 +153,9 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
                    eval_every: int = 5, seed: int = 0,
                    device: str | torch.device = "cpu",
                    evaluate: Callable[[torch.Tensor, torch.Tensor], dict] | None = None,
-                   metric: str = "hits@20", log: Callable[[str], None] | None = None) -> FitResult:
+                   metric: str = "hits@20", log: Callable[[str], None] | None = None,
+                   checkpoint: str | Path | None = None,
+                   checkpoint_every: int = 1) -> FitResult:
     """Train an :class:`EmbeddingGNNLinkModel` on ``split_edge["train"]`` and keep the
     validation-best epoch.
 
@@ -161,12 +173,25 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
     the test scores reported are those at the epoch with the best validation ``metric``.
     Gradients are clipped to norm ``clip`` per part (embeddings, message passing,
     predictor), as OGB's examples do, or over all parameters at once (``clip_jointly``).
+
+    With ``checkpoint`` (a file path), the whole training state is saved there every
+    ``checkpoint_every`` epochs (:class:`~graphmed.training.resume.TrainingState`), and a
+    call that finds the file continues from it: a run stopped at any point and started
+    again with the same arguments ends as the uninterrupted run would on the same machine
+    (``FitResult.resumed_at`` lists the epochs it continued from; ``elapsed_s`` sums the
+    wall time of every part). A file from a run with other settings is refused.
     """
+    settings = dict(num_nodes=num_nodes, conv=conv, embedding_dim=embedding_dim, hidden=hidden,
+                    layers=layers, dropout=dropout, predictor_layers=predictor_layers,
+                    predictor_dropout=predictor_dropout, predictor=predictor, lr=lr,
+                    epochs=epochs, batch_size=batch_size, num_neg=num_neg, loss=loss,
+                    negative_weight=negative_weight, edge_dropout=edge_dropout, clip=clip,
+                    clip_jointly=clip_jointly, eval_every=eval_every, seed=seed, metric=metric)
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
     check_settings("fit_link_model", at_least={
         "num_nodes": (num_nodes, 2), "epochs": (epochs, 1), "eval_every": (eval_every, 1),
-        "num_neg": (num_neg, 1),
+        "num_neg": (num_neg, 1), "checkpoint_every": (checkpoint_every, 1),
         **({} if batch_size is None else {"batch_size (or None: all edges)": (batch_size, 1)})},
         positive={"lr": lr, "negative_weight": negative_weight,
                   **({} if clip is None else {"clip (or None)": clip})},
@@ -196,8 +221,18 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
         positives = torch.unique(ordered[:, 0] * num_nodes + ordered[:, 1])
     result = FitResult(-1, {metric: -math.inf}, {},
                        params=sum(p.numel() for p in model.parameters()))
-    best_state = None
-    for epoch in range(1, epochs + 1):
+    best_state, first_epoch, earlier_s = None, 1, 0.0
+    saved = TrainingState(model, optimizer, {"batches": generator})
+    run_settings = {**settings, "train_edges_sha256": sha256_bytes(train.cpu().numpy().tobytes())}
+    if checkpoint is not None and Path(checkpoint).exists():
+        progress, best_state = saved.restore(checkpoint, run_settings)
+        result = FitResult(**{k: v for k, v in progress.items() if k in RESUMED_FIELDS},
+                           params=result.params)
+        result.resumed_at = list(progress["resumed_at"]) + [progress["epoch"]]
+        first_epoch, earlier_s = progress["epoch"] + 1, progress["elapsed_s"]
+        log(f"resumed from {checkpoint} after epoch {progress['epoch']}")
+    fit_start = time.perf_counter()
+    for epoch in range(first_epoch, epochs + 1):
         SPMM_STATS.reset()
         _sync(device)
         start = time.perf_counter()
@@ -268,6 +303,11 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
                 f"{scores['valid'][metric]:.4f} test {scores['test'][metric]:.4f} "
                 f"({result.epoch_times[-1]:.1f} s/epoch)")
         result.history.append(record)
+        result.elapsed_s = earlier_s + time.perf_counter() - fit_start
+        if checkpoint is not None and (epoch % checkpoint_every == 0 or epoch == epochs):
+            progress = {k: getattr(result, k) for k in RESUMED_FIELDS}
+            saved.save(checkpoint, run_settings, {**progress, "epoch": epoch}, best_state)
+    result.elapsed_s = earlier_s + time.perf_counter() - fit_start
     if best_state is not None:
         model.load_state_dict(best_state)
     result.model = model

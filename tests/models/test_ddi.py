@@ -5,6 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from graphmed.errors import DataFormatError
+
 from graphmed.models.ddi import (DDI_RECIPES, EmbeddingGNNLinkModel, NegativeSampler, all_pairs_loss,
                                  dense_dot_scores, fit_link_model, link_loss)
 from graphmed.nn.sparse_conv import (SPMM_STATS, EdgeDropper, SparseAdjacency, SparseGCNConv, SparseSAGEConv,
@@ -354,3 +356,65 @@ def test_a_diverging_loss_keeps_the_best_validated_epoch(monkeypatch):
         result = fit_link_model(_split(_graph()[0]), 60, eval_every=2, seed=0, **settings)
     assert result.diverged_at == 4 and result.best_epoch == 2
     assert all(torch.isfinite(p).all() for p in result.model.parameters())
+
+
+class _Stop(Exception):
+    pass
+
+
+def _stopping_after(evaluations: int):
+    """An ``evaluate`` that raises once it has been called ``evaluations`` times."""
+    from graphmed.evaluation.metrics import hits_at_k
+
+    calls = []
+
+    def evaluate(pos, neg):
+        calls.append(1)
+        if len(calls) > evaluations:
+            raise _Stop
+        return {f"hits@{k}": hits_at_k(pos, neg, k) for k in (10, 20, 30)}
+    return evaluate
+
+
+@pytest.mark.parametrize("recipe", ["sage", "graphmed"])
+def test_a_stopped_run_resumed_from_its_checkpoint_ends_as_an_uninterrupted_one(tmp_path, recipe):
+    split = _split(_graph()[0])
+    settings = {**DDI_RECIPES[recipe], "embedding_dim": 8, "hidden": 8, "epochs": 9,
+                "eval_every": 2, "seed": 5}
+    if settings["batch_size"] is not None:
+        settings["batch_size"] = 100  # several batches an epoch: the batch generator matters
+    if recipe == "graphmed":
+        settings["edge_dropout"] = 0.3
+    whole = fit_link_model(split, 60, **settings)
+    path = tmp_path / "run.npz"
+    with pytest.raises(_Stop):  # stopped in the evaluation of epoch 6: saved after epoch 5
+        fit_link_model(split, 60, checkpoint=path, evaluate=_stopping_after(4), **settings)
+    messages = []
+    resumed = fit_link_model(split, 60, checkpoint=path, log=messages.append, **settings)
+    assert messages[0] == f"resumed from {path} after epoch 5"
+    assert resumed.resumed_at == [5] and resumed.epochs_run == 9
+    assert resumed.history == whole.history
+    assert (resumed.best_epoch, resumed.best_valid, resumed.test_at_best) == (
+        whole.best_epoch, whole.best_valid, whole.test_at_best)
+    for (name, a), b in zip(whole.model.state_dict().items(), resumed.model.state_dict().values()):
+        assert torch.equal(a, b), name
+    assert len(resumed.epoch_times) == 9 and resumed.elapsed_s >= sum(resumed.epoch_times[5:])
+    again = fit_link_model(split, 60, checkpoint=path, **settings)  # finished: nothing to train
+    assert again.resumed_at == [5, 9] and again.history == whole.history
+    assert torch.equal(again.model.embedding.weight, whole.model.embedding.weight)
+
+
+def test_a_checkpoint_of_other_settings_or_data_is_refused(tmp_path):
+    split = _split(_graph()[0])
+    settings = {**DDI_RECIPES["gcn"], "embedding_dim": 8, "hidden": 8, "epochs": 2,
+                "batch_size": 10_000}
+    path = tmp_path / "run.npz"
+    fit_link_model(split, 60, checkpoint=path, **settings)
+    with pytest.raises(ValueError, match=r"other settings \(lr: 0.005 there, 0.01 now\)"):
+        fit_link_model(split, 60, checkpoint=path, **{**settings, "lr": 0.01})
+    other = {**split, "train": {"edge": split["train"]["edge"][1:]}}
+    with pytest.raises(ValueError, match="train_edges_sha256"):
+        fit_link_model(other, 60, checkpoint=path, **settings)
+    path.write_bytes(b"not a checkpoint")
+    with pytest.raises(DataFormatError, match="not a graphmed checkpoint"):
+        fit_link_model(split, 60, checkpoint=path, **settings)

@@ -1,0 +1,71 @@
+"""benchmarks/ogbl_ddi.py: a run stopped part-way continues from its checkpoint, and a
+finished run is read back instead of trained again."""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from graphmed.evaluation.metrics import hits_at_k
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def script():
+    spec = importlib.util.spec_from_file_location("ogbl_ddi_script", ROOT / "benchmarks" / "ogbl_ddi.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _tiny_ddi(n=40):
+    gen = torch.Generator().manual_seed(0)
+    edges = torch.triu(torch.rand(n, n, generator=gen) < 0.2, diagonal=1).nonzero()
+    perm = torch.randperm(len(edges), generator=gen)
+    k = len(edges) // 10
+    neg = torch.randint(0, n, (2 * k, 2), generator=gen)
+    split = {"train": {"edge": edges[perm[2 * k:]]},
+             "valid": {"edge": edges[perm[:k]], "edge_neg": neg[:k]},
+             "test": {"edge": edges[perm[k:2 * k]], "edge_neg": neg[k:]}}
+    return SimpleNamespace(split_edge=split, num_nodes=n)
+
+
+def _evaluate(stop_after=None):
+    calls = []
+
+    def evaluate(pos, neg):
+        calls.append(1)
+        if stop_after is not None and len(calls) > stop_after:
+            raise KeyboardInterrupt  # as when the process is stopped
+        return {f"hits@{k}": hits_at_k(pos, neg, k) for k in (10, 20, 30)}
+    return evaluate
+
+
+def test_stopped_runs_continue_and_finished_ones_are_read(script, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(script.DDI_RECIPES, "gcn", {**script.DDI_RECIPES["gcn"], "embedding_dim": 8,
+                                                    "hidden": 8, "batch_size": 200})
+    args = SimpleNamespace(caps={}, epochs=4, eval_every=1, checkpoint_dir=tmp_path / "runs")
+    ddi, cpu = _tiny_ddi(), torch.device("cpu")
+    with pytest.raises(KeyboardInterrupt):  # stopped while evaluating epoch 3
+        script.run_one(ddi, "gcn", 1, args, cpu, _evaluate(stop_after=4), 1.0)
+    assert (tmp_path / "runs" / "gcn-seed1.npz").exists()
+    assert not (tmp_path / "runs" / "gcn-seed1.json").exists()
+    record = script.run_one(ddi, "gcn", 1, args, cpu, _evaluate(), 1.0)
+    assert record["resumed_at"] == [2] and record["epochs_run"] == 4
+    assert [h["epoch"] for h in record["history"]] == [1, 2, 3, 4]
+    uninterrupted = script.run_one(ddi, "gcn", 1, SimpleNamespace(**{**vars(args), "checkpoint_dir": None}),
+                                   cpu, _evaluate(), 1.0)
+    assert uninterrupted["history"] == record["history"] and uninterrupted["resumed_at"] == []
+
+    capsys.readouterr()
+    again = script.run_one(ddi, "gcn", 1, args, cpu, _evaluate(stop_after=0), 1.0)  # no training
+    assert "finished earlier, record read from" in capsys.readouterr().out
+    assert again == json.loads(json.dumps(record))
+    with pytest.raises(SystemExit, match="holds a run with other settings"):
+        script.run_one(ddi, "gcn", 1, SimpleNamespace(**{**vars(args), "epochs": 5}), cpu,
+                       _evaluate(), 1.0)
