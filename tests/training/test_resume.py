@@ -66,3 +66,16 @@ def test_what_does_not_fit_is_refused(tmp_path):
     np.save(tmp_path / "pickled.npy", np.array([object()], dtype=object), allow_pickle=True)
     with pytest.raises(DataFormatError, match="not a graphmed checkpoint"):
         state.restore(tmp_path / "pickled.npy", {"lr": 0.01})
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_the_gpu_generator_is_saved_and_restored(tmp_path):
+    model = nn.Linear(4, 2).cuda()
+    generator = torch.Generator(device="cuda").manual_seed(3)
+    state = TrainingState(model, torch.optim.Adam(model.parameters()), {"batches": generator})
+    state.save(tmp_path / "s.npz", {}, {"step": 0})
+    expected = (torch.rand(5, device="cuda"), torch.rand(5, device="cuda", generator=generator))
+    torch.rand(7, device="cuda"), torch.rand(7, device="cuda", generator=generator)
+    state.restore(tmp_path / "s.npz", {})
+    again = (torch.rand(5, device="cuda"), torch.rand(5, device="cuda", generator=generator))
+    assert all(torch.equal(a, b) for a, b in zip(expected, again))
