@@ -60,7 +60,8 @@ for step in $steps; do
   case $step in
     tests)
       $py -m pytest -q -o addopts="-ra" tests/models/test_spectral_link.py tests/nn/test_gnn_stack.py \
-        tests/models/test_diagnosis_models.py tests/test_cli.py -k "cuda or gpu" 2>&1 \
+        tests/models/test_diagnosis_models.py tests/test_cli.py tests/training/test_resume.py \
+        -k "cuda or gpu" 2>&1 \
         | tee "$out/cuda_tests.log"
       status=$?
       # pytest exits 5 when it selects no test: a CPU dry run skips them all, which is fine
