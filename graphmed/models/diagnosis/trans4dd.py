@@ -16,80 +16,9 @@ Transformer over each unit's sampled multi-hop context.
    :class:`~graphmed.models.diagnosis.BagOfCodesLogistic` fitted on the same fold (``C``
    chosen on validation units); early stopping reads the blended validation score.
 
-Defaults were chosen on validation patients only (MIMIC-IV demo, seed 0, folds 0-4;
-validation macro AUROC, early-stopped / with epoch and ``C`` chosen on one half of the
-validation patients and scored on the other): the wide skip (.693 against .688 without
-it); a small network (hidden 32, one encoder and one context layer, dropout 0.3, weight
-decay 1e-3: .690 / .676 alone, against .693 / .681 for hidden 64 with two layers each, at a
-third of the cost); ``logistic_weight=0.5`` (.698 / .687; of 0, .2, .35, .5, .65 and .8 the best or within .002
-of it on both measures for both networks; logistic alone .685 / .678). Not kept: 16 context draws at
-prediction (.698 / .678) and ``wide_init="logistic"`` (the wide map starts from the
-logistic fit and the deep head from zero: .689 / .686).
-
-Text features of the code nodes (all-MiniLM-L6-v2 embeddings of ICD titles and drug
-names, :func:`graphmed.ehr.add_text_features`, read through
-:class:`~graphmed.models.diagnosis.inputs.NodeInputs`) were measured with
-``benchmarks/diagnosis_validation.py``: each fold's validation patients split in two
-halves, one for early stopping, ``C`` and the blend and the other scored, both ways
-(MIMIC-IV demo, folds 0-4; mean over halves / pooled over both halves): seed 0 .694 / .691 against .689 / .687 without them, seed 1
-.676 / .673 against .675 / .667 (logistic alone .687 / .671 and .678 / .668), so the
-diagnosis benchmark gives the graphs text features. Measured with text features (seed 0)
-and not kept, being behind: ``siblings`` (.665 / .643), ``code_embeddings`` (.680 /
-.662), ``blend_weights=(.2, .35, .5, .65, .8)`` chosen per fold on validation (.694 /
-.682), ``label_context`` (.691 / .682) and a fourth hop, ``sizes=(16, 16, 32, 32)``
-(.673 / .637).
-
-``members=3`` (three networks from different seeds, each early-stopped on its own
-validation score, probabilities averaged before the blend) was chosen the same way over
-seeds 0-2 (15 folds each): .682 / .683 against .675 / .672 for one network (logistic
-alone .677 / .670). Mixing as log-odds (``blend="logit"``) instead of probabilities was
-measured the same way and not kept: .679 / .671; nor were five networks (``members=5``:
-.683 / .682, no better for 5/3 of the cost). Nor was a logistic part that also reads the
-units' text-projected codes (:class:`~graphmed.models.diagnosis.BagOfCodesLogistic` with
-``text_weight=2``, which alone scores .684 / .673 against .677 / .670): .682 / .681 against
-.682 / .683, nor one that reads 16 dimensions of the latent semantic analysis of the
-units' codes (``logistic_settings={"lsa_components": 16, "lsa_weight": 3}``, which alone
-scores .686 / .681): .682 / .678. Nor was weighing each category's positives in the loss
-(``pos_weight="balanced"``, negatives per positive among the training units, so that rare
-categories count as much as in macro AUROC: .670 / .665; ``"sqrt"``, its square root:
-.677 / .676), nor hiding the diagnoses of a quarter or three quarters of the training
-patients per step instead of half (``target_fraction`` .25: .676 / .671; .75: .678 / .677).
-
-The half split gives each fit a validation part of 8 patients, half the benchmark's 16, and
-it ranked the models otherwise than the test folds of ``benchmarks/diagnosis.py`` do. The
-``carve`` scheme of the same script (each fold's validation patients scored whole, a
-validation part of their number carved from its training patients; 48 training patients)
-ranks them as the test folds do (MIMIC-IV demo, seeds 0-2, 15 folds, mean macro AUROC):
-``logistic-text-codes`` .679, ``logistic-bag-of-codes`` .675, this model with a plain
-logistic part .673, its networks alone (``logistic_weight=0``) .667, ``hetero-gcn`` .625.
-On that scheme the logistic part that reads the codes' text (:data:`TEXT_LOGISTIC_SETTINGS`,
-the default where code nodes carry text features) was chosen: .678 against .673, ahead in 13
-of 15 folds. Not kept, on the same scheme: ``logistic_weight`` .65 (.673) or .8 (.672; with
-the text logistic part .675), five networks (.676), 16 dimensions of latent semantic
-analysis in the logistic part (.677; with the text, .678), ``label_context`` (.671), a
-larger network (hidden 64, two encoder and two context layers: .676), ``wide_init="logistic"``
-(.677), ``blend="logit"`` (.673) and early stopping on
-a 5-epoch trailing mean of the validation score (.675, a one-off probe outside this
-module). No variant measured there reaches ``logistic-text-codes``.
-
-Known indications of the drugs (:func:`graphmed.ehr.indications.add_indication_categories`)
-were measured on the same scheme. In the logistic part alone (``indication_weight`` 1, 2, 3:
-.686, .688, .684 against .679 without) they lifted the logistic model most at 2
-(``logistic-indications``), which is what this model's logistic part reads where the
-graph has them; the model with that part and no indication term in its network scored
-.679, with the term starting from zero .679, from 1 (``indication_init``, the default)
-.684 and from 2 .678; with ``logistic_weight`` .65, .682 (term from 0) and .678 (from 1).
-The networks alone (``logistic_weight=0``) scored .680 with the term from 1, against .667
-without indications.
-
-Stacking the networks on the logistic part (``stack=True``: their logits added to its
-cross-fitted log-odds, the head starting at zero) was measured on the same scheme with text
-features and indications (seeds 0-2, 15 folds) and not kept: .678 without the wide part and
-the indication term, .685 with them, .686 with them and ``logistic_weight`` .5, against
-.684 for the defaults and .688 for ``logistic-indications`` alone. Every way of adding a
-network to the logistic model measured here lands within .01 of it, on either side: with
-48 training and 16 validation patients, what the networks learn beyond the codes does not
-show through early stopping on validation.
+Its settings were chosen on validation patients only (MIMIC-IV demo); every setting
+tried and its validation score is recorded in docs/diagnosis.md ("How the
+Trans4DD-style model's settings were chosen").
 
 Training hides the diagnoses of a random half of the training patients at each step and
 learns on their units (:meth:`~graphmed.tasks.diagnosis.DiagnosisTask.training_view`), so
