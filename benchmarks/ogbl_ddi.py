@@ -167,7 +167,7 @@ def run_one(ddi, name: str, seed: int, args, device: torch.device, evaluate, pea
     finally:
         SPMM_STATS.enabled = False
     total = time.perf_counter() - start
-    epoch_s = float(np.mean(fit.epoch_times))
+    epoch_s = float(np.median(fit.epoch_times))  # robust to a run paused or sharing its core a while
     spmm_bytes = float(np.mean([s["bytes"] for s in fit.spmm]))
     spmm_s = float(np.mean([s["seconds"] for s in fit.spmm]))
     achieved = spmm_bytes / spmm_s / 1e9 if spmm_s > 0 else float("nan")
