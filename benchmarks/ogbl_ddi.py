@@ -194,6 +194,26 @@ def run_one(ddi, name: str, seed: int, args, device: torch.device, evaluate, pea
     return record
 
 
+def checkpoint_status(folder: Path) -> list[str]:
+    """One line per run kept in ``folder`` by ``--checkpoint-dir``: finished, or the epoch
+    it reached, with the best validation Hits@20 so far and the test Hits@20 there."""
+    from graphmed.models.checkpoint import load_checkpoint
+
+    lines = []
+    for path in sorted(folder.glob("*.npz")):
+        _, config = load_checkpoint(path)
+        progress, settings = config["progress"], config["settings"]
+        state = ("finished" if path.with_suffix(".json").exists()
+                 else f"epoch {progress['epoch']} of {settings['epochs']}")
+        best = progress["best_valid"].get("hits@20")
+        scores = ("no evaluation yet" if progress["best_epoch"] < 0 else
+                  f"best valid Hits@20 {best:.4f} at epoch {progress['best_epoch']}, "
+                  f"test {progress['test_at_best']['hits@20']:.4f}")
+        lines.append(f"{path.stem}: {state}; {scores}; {progress['elapsed_s'] / 3600:.2f} h "
+                     f"of fitting in {len(progress['resumed_at']) + 1} part(s)")
+    return lines or [f"no checkpoint in {folder}"]
+
+
 def run_spectral(ddi, name: str, evaluate, device: torch.device) -> dict:
     """Fit spectral model ``name`` on the training edges (its setting chosen on validation
     Hits@20 from ``evaluate``), then score validation and test once."""
@@ -424,7 +444,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="earlier ogbl_ddi.json files whose models not run now are kept in "
                              "the results, the first file that has a model giving it (same data "
                              "checksum required)")
+    parser.add_argument("--status", action="store_true",
+                        help="with --checkpoint-dir: print how far each kept run has got, "
+                             "and train nothing")
     args = parser.parse_args(argv)
+    if args.status:
+        if args.checkpoint_dir is None:
+            parser.error("--status needs --checkpoint-dir")
+        print("\n".join(checkpoint_status(args.checkpoint_dir)))
+        return 0
     if args.seeds < 1 or args.epochs < 0 or args.eval_every < 1 or args.threads < 0:
         parser.error("--seeds and --eval-every must be positive, --epochs and --threads >= 0")
     try:

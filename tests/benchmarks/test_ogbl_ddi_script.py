@@ -55,6 +55,8 @@ def test_stopped_runs_continue_and_finished_ones_are_read(script, tmp_path, monk
         script.run_one(ddi, "gcn", 1, args, cpu, _evaluate(stop_after=4), 1.0)
     assert (tmp_path / "runs" / "gcn-seed1.npz").exists()
     assert not (tmp_path / "runs" / "gcn-seed1.json").exists()
+    status = script.checkpoint_status(tmp_path / "runs")
+    assert len(status) == 1 and status[0].startswith("gcn-seed1: epoch 2 of 4; best valid Hits@20 ")
     record = script.run_one(ddi, "gcn", 1, args, cpu, _evaluate(), 1.0)
     assert record["resumed_at"] == [2] and record["epochs_run"] == 4
     assert [h["epoch"] for h in record["history"]] == [1, 2, 3, 4]
@@ -62,6 +64,9 @@ def test_stopped_runs_continue_and_finished_ones_are_read(script, tmp_path, monk
                                    cpu, _evaluate(), 1.0)
     assert uninterrupted["history"] == record["history"] and uninterrupted["resumed_at"] == []
 
+    assert script.checkpoint_status(tmp_path / "runs")[0].startswith("gcn-seed1: finished; ")
+    assert "in 2 part(s)" in script.checkpoint_status(tmp_path / "runs")[0]
+    assert script.checkpoint_status(tmp_path) == [f"no checkpoint in {tmp_path}"]
     capsys.readouterr()
     again = script.run_one(ddi, "gcn", 1, args, cpu, _evaluate(stop_after=0), 1.0)  # no training
     assert "finished earlier, record read from" in capsys.readouterr().out
