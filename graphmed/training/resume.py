@@ -72,9 +72,8 @@ class TrainingState:
             state["rng.cuda"] = torch.cuda.get_rng_state(device)
         for name, generator in self.generators.items():
             state[f"rng.generator.{name}"] = generator.get_state()
-        groups = [{k: v for k, v in group.items()} for group in optimiser["param_groups"]]
         config = {"kind": KIND, "settings": _canonical(settings), "progress": dict(progress),
-                  "param_groups": groups, "has_best": best is not None}
+                  "param_groups": optimiser["param_groups"], "has_best": best is not None}
         return save_checkpoint(path, state, config)
 
     def restore(self, path: str | Path, settings: Mapping[str, Any]
