@@ -19,6 +19,13 @@ drug name and placed in the categories through the codes with the nearest titles
 them out) on the MIMIC graphs, whose categories are ICD-10 chapters (Synthea's SNOMED
 semantic tags do not group diseases by body system): ``trans4dd`` and
 ``logistic-indications`` read them.
+With ``--labs`` the MIMIC-IV admissions are also linked to their abnormal lab results
+(:mod:`graphmed.ehr.labs`; the MIMIC-III demo ships no lab results and Synthea's sample no
+observations, so their graphs stay as they are), codes every model reads beside drugs and
+procedures:
+
+    python benchmarks/diagnosis.py --labs --datasets mimic4_demo --out benchmarks/results/diagnosis_labs
+
 Writes ``benchmarks/results/diagnosis.{json,md}``. These are 100-patient demos: the
 numbers say how the models compare here, not how they do on the full databases.
 """
@@ -48,14 +55,18 @@ from graphmed.training.diagnosis import fit_diagnosis_fold
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
-#: data set -> (loader, unit, what the categories are, whether they group diseases by body
-#: system, so that a drug's known indications say which of them a unit has)
+#: data set -> (loader taking ``labs``, unit, what the categories are, whether they group
+#: diseases by body system, so that a drug's known indications say which of them a unit has)
 DATASETS = {
-    "mimic4_demo": (lambda: load_mimic4(unit="admission"), "admission", "ICD-10 chapters", True),
-    "mimic3_demo": (lambda: load_mimic3(unit="admission"), "admission", "ICD-10 chapters", True),
-    "synthea_111": (lambda: load_synthea(unit="patient"), "patient", "SNOMED semantic tags",
+    "mimic4_demo": (lambda labs: load_mimic4(unit="admission", labs=labs), "admission",
+                    "ICD-10 chapters", True),
+    "mimic3_demo": (lambda labs: load_mimic3(unit="admission"), "admission", "ICD-10 chapters",
+                    True),
+    "synthea_111": (lambda labs: load_synthea(unit="patient"), "patient", "SNOMED semantic tags",
                     False),
 }
+#: Data sets whose loader reads abnormal lab results (``--labs``).
+LAB_DATASETS = ("mimic4_demo",)
 DEMO_NOTE = ("These are 100-patient demos (MIMIC-IV demo: 100 patients, 275 admissions; "
              "MIMIC-III demo: 100 patients, 129 admissions; Synthea: 111 synthetic patients). "
              "Test folds hold about 20 patients, so differences of a few hundredths are within "
@@ -73,9 +84,10 @@ def checksums(ehr) -> dict[str, str]:
 
 def run_dataset(name: str, models: list[str], seeds: list[int], n_folds: int, min_count: int,
                 threshold_mode: str, log, text: bool = True, indications: bool = True,
-                device: str = "cpu") -> dict:
+                device: str = "cpu", labs: bool = False) -> dict:
     loader, unit, categories, disease_groups = DATASETS[name]
-    ehr = loader()
+    labs = labs and name in LAB_DATASETS
+    ehr = loader(labs)
     graph = ehr.build()
     files = checksums(ehr)
     if text:
@@ -94,7 +106,7 @@ def run_dataset(name: str, models: list[str], seeds: list[int], n_folds: int, mi
         log(f"{name}: {matched} of {graph.num_nodes('drug')} drugs have known indications")
     n_patients = graph.num_nodes("patient")
     out = {"unit": unit, "categories": categories, "checksums": files, "text_features": text,
-           "indications": indications, "graph": graph.summary(), "models": {}}
+           "indications": indications, "labs": labs, "graph": graph.summary(), "models": {}}
     for model_name in models:
         evaluator, runs, start = MultiLabelEvaluator(), [], time.perf_counter()
         for seed in seeds:
@@ -117,7 +129,8 @@ def run_dataset(name: str, models: list[str], seeds: list[int], n_folds: int, mi
         summary = evaluator.summarize()
         # the last fitted model's settings, with what it resolved at fit time
         out["models"][model_name] = {"config": model.config(),
-                                     "graph": {"text_features": text, "indications": indications},
+                                     "graph": {"text_features": text, "indications": indications,
+                                               "labs": labs},
                                      "summary": summary.to_dict(), "runs": runs,
                                      "seconds": round(time.perf_counter() - start, 1)}
     return out
@@ -159,9 +172,15 @@ def render(record: dict) -> str:
                 "`logistic-text-codes`' features; no other model reads them. Only where the "
                 "categories are ICD-10 chapters: SNOMED semantic tags (disorder, finding, "
                 "...) do not group diseases by body system, so Synthea's graph has none."
-                if cfg.get("indications") else ""), ""]
+                if cfg.get("indications") else "")
+             + (" MIMIC-IV admissions are also linked to their abnormal lab results (one code "
+                "per lab test and direction, e.g. creatinine high, from `labevents` rows the "
+                "hospital flagged abnormal; `graphmed.ehr.labs`), which every model reads as "
+                "codes beside drugs and procedures (and the text-reading models by the tests' "
+                "names)." if cfg.get("labs") else ""), ""]
     for name, ds in record["datasets"].items():
-        lines += [f"## {name} (units: {ds['unit']}s; categories: {ds['categories']})", "",
+        labs = "; with abnormal lab results" if ds.get("labs") else ""
+        lines += [f"## {name} (units: {ds['unit']}s; categories: {ds['categories']}{labs})", "",
                   "| model | " + " | ".join(LABELS[k] for k in MULTILABEL_METRICS)
                   + " | time, all runs (s) |",
                   "|---|" + "---|" * (len(MULTILABEL_METRICS) + 1)]
@@ -217,6 +236,8 @@ def merge(old: dict, new: dict) -> dict:
         target["models"].update(ds["models"])
         target["models"] = {m: target["models"][m] for m in sorted(target["models"], key=by_registry)}
     models = sorted(dict.fromkeys(old["config"]["models"] + new["config"]["models"]), key=by_registry)
+    if old["config"].get("labs", False) != new["config"].get("labs", False):
+        raise SystemExit("--update needs the --labs setting of the results it updates")
     merged["config"] = dict(old["config"], models=models,
                             indications=new["config"].get("indications", False))
     merged["environment"], merged["created"] = new["environment"], new["created"]
@@ -248,6 +269,8 @@ def main(argv=None) -> int:
                         help="no text features on code nodes")
     parser.add_argument("--no-indications", dest="indications", action="store_false",
                         help="no known indications on drug nodes")
+    parser.add_argument("--labs", action="store_true",
+                        help="link MIMIC-IV admissions to their abnormal lab results")
     parser.add_argument("--out", default=str(RESULTS / "diagnosis"),
                         help="output path without suffix (writes .json and .md)")
     parser.add_argument("--update", action="store_true",
@@ -284,12 +307,13 @@ def main(argv=None) -> int:
               "config": {"seeds": seeds, "folds": args.folds, "val_fraction": 0.2,
                          "min_count": args.min_count, "threshold_mode": args.thresholds,
                          "threads": args.threads, "device": args.device, "models": args.models,
-                         "text_features": args.text, "indications": args.indications},
+                         "text_features": args.text, "indications": args.indications,
+                         "labs": args.labs},
               "datasets": {}}
     for name in args.datasets:
         record["datasets"][name] = run_dataset(name, args.models, seeds, args.folds,
                                                args.min_count, args.thresholds, log, args.text,
-                                               args.indications, args.device)
+                                               args.indications, args.device, args.labs)
     record["wall_time_s"] = round(time.perf_counter() - start, 1)
     record["environment"] = environment()
     record["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")

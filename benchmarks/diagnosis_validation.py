@@ -5,6 +5,8 @@
     python benchmarks/diagnosis_validation.py mimic4 trans4dd --text --scheme carve --seeds 0 1 2
     python benchmarks/diagnosis_validation.py mimic4 logistic-indications --text --indications \
         --scheme carve --seeds 0 1 2
+    python benchmarks/diagnosis_validation.py mimic4 trans4dd --text --indications --labs \
+        --scheme carve --seeds 0 1 2
 
 Two schemes, neither of which scores a test patient:
 
@@ -36,9 +38,9 @@ from graphmed.evaluation.multilabel import macro_auroc
 from graphmed.models.diagnosis import make_diagnosis_model
 from graphmed.tasks.diagnosis import PatientFold, build_diagnosis_task, patient_folds, unit_labels
 
-LOADERS = {"mimic4": lambda: load_mimic4(unit="admission"),
-           "mimic3": lambda: load_mimic3(unit="admission"),
-           "synthea": lambda: load_synthea(unit="patient")}
+LOADERS = {"mimic4": lambda labs: load_mimic4(unit="admission", labs=labs),
+           "mimic3": lambda labs: load_mimic3(unit="admission"),
+           "synthea": lambda labs: load_synthea(unit="patient")}
 
 
 def fit_and_score(graph, model: str, settings: dict, held: PatientFold, scored: np.ndarray,
@@ -105,20 +107,24 @@ def main(argv=None) -> int:
     parser.add_argument("--text", action="store_true", help="text features on code nodes")
     parser.add_argument("--indications", action="store_true",
                         help="known indications on drug nodes (PharmacotherapyDB)")
+    parser.add_argument("--labs", action="store_true",
+                        help="abnormal lab results as codes (MIMIC-IV only)")
     parser.add_argument("--scheme", choices=("halves", "carve"), default="halves",
                         help="how validation patients are used (see the module docstring)")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     settings = json.loads(args.kw)
-    graph = LOADERS[args.dataset]().build()
+    if args.labs and args.dataset != "mimic4":
+        parser.error("--labs: lab results are read for MIMIC-IV only")
+    graph = LOADERS[args.dataset](args.labs).build()
     if args.text:
         graph = add_text_features(graph)
     if args.indications:
         graph = add_indication_categories(graph, load_indications())
     start = time.perf_counter()
     head = (f"{args.dataset} {args.model} {json.dumps(settings)} text={args.text} "
-            f"indications={args.indications} seeds={args.seeds}")
+            f"indications={args.indications} labs={args.labs} seeds={args.seeds}")
     if args.scheme == "carve":
         scores = carve_scores(graph, args.model, settings, args.seeds, args.folds)
         print(f"{head}: carve {np.nanmean(scores):.4f} "

@@ -291,6 +291,23 @@ def test_diagnose_uncoded_admissions(data_root, tmp_path, capsys):
     assert table.groupby("unit_id")["probability"].apply(lambda p: p.is_monotonic_decreasing).all()
 
 
+def test_diagnose_reads_abnormal_lab_results_when_asked(data_root, capsys, monkeypatch):
+    import graphmed.tasks.diagnosis_prediction as prediction
+
+    seen = []
+    predict = prediction.predict_diagnoses
+
+    def spy(graph, *args, **kwargs):
+        seen.append(graph.num_nodes("lab"))
+        return predict(graph, *args, **kwargs)
+
+    monkeypatch.setattr(prediction, "predict_diagnoses", spy)
+    assert main(["diagnose", "mimic4", "--labs", "--model", "logistic-bag-of-codes", "--no-text",
+                 "--no-indications", "--units", "24181354", "--seed", "0", "--no-progress",
+                 "--data-root", str(data_root)]) == 0
+    assert seen == [270] and "1 admission(s) to diagnose" in capsys.readouterr().out
+
+
 def test_diagnose_joins_known_indications_when_the_catalogue_is_there(data_root, tmp_path,
                                                                      capsys, monkeypatch):
     import graphmed.ehr.indications as indications
@@ -321,6 +338,7 @@ def test_diagnose_joins_known_indications_when_the_catalogue_is_there(data_root,
     (["mimic4", "--model", "nomodel"], "unknown diagnosis model 'nomodel'"),
     (["mimic4", "--model", "label-prior"], "every admission of 'mimic4_demo' has a diagnosis"),
     (["mimic4", "--units", "123", "--model", "label-prior"], "unknown admission id '123'"),
+    (["synthea", "--labs"], "--labs: abnormal lab results are read from MIMIC-IV tables only"),
 ])
 def test_diagnose_errors_are_one_line(data_root, capsys, args, message):
     assert main(["diagnose", *args, "--data-root", str(data_root), "--no-text", "--no-progress"]) == 2

@@ -34,6 +34,10 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     allowed = ("encounter", "patient") if args.source == "synthea" else ("admission", "patient")
     if args.unit is not None and args.unit not in allowed:
         raise GraphmedError(f"--unit for {args.source} must be {' or '.join(allowed)}, got {args.unit!r}")
+    if args.labs and args.source != "mimic4":
+        raise GraphmedError(f"--labs: abnormal lab results are read from MIMIC-IV tables only, "
+                            f"not {args.source}")
+    lab_option = {"labs": True} if args.labs else {}
     from tqdm.auto import tqdm
 
     from graphmed.threads import cpu_threads
@@ -41,7 +45,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     with tqdm(total=4, desc=f"reading the {args.source} tables", disable=args.no_progress,
               leave=False) as steps:  # closed on errors too, before the error line
         graph = getattr(ehr, loader)(args.root, unit=args.unit or default_unit,
-                                     data_root=args.data_root).build()
+                                     data_root=args.data_root, **lab_option).build()
         query_unit_indices(graph, args.units)  # unknown ids fail before the slow steps
         steps.update()
         if not args.no_text:
@@ -116,6 +120,9 @@ def register(sub) -> None:
                       help="seed of the validation split and the model (default: drawn and printed)")
     diag.add_argument("--val-fraction", type=fraction, default=0.2,
                       help="share of the diagnosed patients kept for validation (default 0.2)")
+    diag.add_argument("--labs", action="store_true",
+                      help="link units to their abnormal lab results (mimic4: labevents, "
+                           "d_labitems), codes the models read beside drugs and procedures")
     diag.add_argument("--no-text", action="store_true",
                       help="no text embeddings of code titles and drug names on the graph")
     diag.add_argument("--no-indications", action="store_true",

@@ -59,6 +59,8 @@ MIMIC4_DEMO_FILES = _demo("mimic4_demo", None, {
     "hosp/prescriptions": "3865f9f13bec8bdfa6eca6205d26d1a55c40051a5c7d396609a68e532775db9d",
     "hosp/d_icd_diagnoses": "e1eaafe3916f25cb2162dc95c31c280d834434531afa3a91b40bdf9943e58d2b",
     "hosp/d_icd_procedures": "ce5e256bc06ff8e2071e190799fe3bb99bd58be4d66d6b81276d61bfe9f65688",
+    "hosp/labevents": "f3feb488a9b7c6039e47a30d4f0ff9cd869fedf0e02df6c250d7405c0db1a8d9",
+    "hosp/d_labitems": "6a758494be345531d17ff3f2efcb0fefad78e7bfce83a4168f4ab5132e148856",
 })
 
 # Synthea CSV export of 111 synthetic patients (generator Apache-2.0), from

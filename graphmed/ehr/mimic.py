@@ -13,13 +13,16 @@ Nodes (ids in brackets):
 * ``diagnosis`` (``"ICD9:4139"``, ``"ICD10:I10"``): name = the official long title;
 * ``diagnosis_category`` (ICD-10 chapter, ``"IX"``; all 22, see :mod:`graphmed.ehr.icd`);
 * ``procedure`` (``"ICD9:3961"``, ``"ICD10:0DTJ4ZZ"``): name = the official long title;
-* ``drug`` (normalised prescription drug name, :func:`~graphmed.ehr.drugs.normalise_drug_name`).
+* ``drug`` (normalised prescription drug name, :func:`~graphmed.ehr.drugs.normalise_drug_name`);
+* ``lab`` (MIMIC-IV with ``labs=True`` only; ``"50912:high"``: a lab test and the direction
+  of its abnormal results, :mod:`graphmed.ehr.labs`): name = ``"Creatinine (Blood) high"``.
 
 Edges (each also reversed, ``rev_<relation>``): ``patient -has_admission-> admission``;
 ``<unit> -diagnosed_with-> diagnosis`` (``edge_attr`` = [seq_num], 1 = primary, 0 =
 unknown), ``<unit> -underwent-> procedure``, ``<unit> -prescribed-> drug`` (one edge per
 pair; ``edge_weight`` = number of rows, ``time`` = earliest start; procedures have a time
-in MIMIC-IV only); ``diagnosis -in_category-> diagnosis_category``.
+in MIMIC-IV only); ``<unit> -abnormal_result-> lab`` (``edge_weight`` = number of such
+results, ``time`` = the first); ``diagnosis -in_category-> diagnosis_category``.
 """
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ from graphmed.ehr.ehr_data import EHRData
 from graphmed.ehr.files import (MIMIC3_DEMO_FILES, MIMIC4_DEMO_FILES, MIMIC4_DEMO_PAGE, read_csv,
                                 table_paths)
 from graphmed.ehr.icd import diagnosis_categories, icd_chapters, normalise_icd_code
+from graphmed.ehr.labs import ABNORMAL_RESULT, LAB, abnormal_lab_results
 from graphmed.ehr.schema import EdgeTable, GraphSchema, NodeTable
 from graphmed.errors import DataFormatError
 
@@ -58,34 +62,47 @@ MIMIC4_TABLES: dict[str, dict[str, str]] = {
     "d_icd_diagnoses": {"icd_code": STR, "icd_version": "int64", "long_title": STR},
     "d_icd_procedures": {"icd_code": STR, "icd_version": "int64", "long_title": STR},
 }
+#: The MIMIC-IV ``hosp`` tables read with ``labs=True`` (the largest tables of the database:
+#: about 118 million lab results in MIMIC-IV 2.2, so they are read only when asked for).
+MIMIC4_LAB_TABLES: dict[str, dict[str, str]] = {
+    "labevents": {"subject_id": "int64", "hadm_id": "Int64", "itemid": "int64",
+                  "charttime": STR, "valuenum": "float64", "ref_range_lower": "float64",
+                  "ref_range_upper": "float64", "flag": STR},
+    "d_labitems": {"itemid": "int64", "label": STR, "fluid": STR},
+}
 
 
-def read_mimic4_tables(root: str | os.PathLike | None = None, *, verify: bool = True,
-                       download: bool = True, data_root: str | os.PathLike | None = None
+def read_mimic4_tables(root: str | os.PathLike | None = None, *, labs: bool = False,
+                       verify: bool = True, download: bool = True,
+                       data_root: str | os.PathLike | None = None
                        ) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
-    """The MIMIC-IV ``hosp`` tables of :data:`MIMIC4_TABLES` (only those columns), and the
-    file each was read from. Arguments as in :func:`load_mimic4`."""
-    path = table_paths([f"hosp/{t}" for t in MIMIC4_TABLES],
+    """The MIMIC-IV ``hosp`` tables of :data:`MIMIC4_TABLES` (and, with ``labs``, of
+    :data:`MIMIC4_LAB_TABLES`; only those columns), and the file each was read from.
+    Arguments as in :func:`load_mimic4`."""
+    wanted = {**MIMIC4_TABLES, **(MIMIC4_LAB_TABLES if labs else {})}
+    path = table_paths([f"hosp/{t}" for t in wanted],
                        "mimic4_demo" if root is None else "MIMIC-IV", MIMIC4_DEMO_FILES, root,
                        verify=verify, download=download, page=MIMIC4_DEMO_PAGE, data_root=data_root)
-    tables = {t: read_csv(path[f"hosp/{t}"], columns) for t, columns in MIMIC4_TABLES.items()}
+    tables = {t: read_csv(path[f"hosp/{t}"], columns) for t, columns in wanted.items()}
     return tables, {k: str(p) for k, p in path.items()}
 
 
 def load_mimic4(root: str | os.PathLike | None = None, *, unit: Unit = "admission",
-                verify: bool = True, download: bool = True,
+                labs: bool = False, verify: bool = True, download: bool = True,
                 data_root: str | os.PathLike | None = None) -> EHRData:
     """MIMIC-IV ``hosp`` tables as an :class:`EHRData` (see the module docstring).
 
     Args:
         root: the MIMIC-IV folder (holding ``hosp/``); ``$GRAPHMED_DATA/mimic4_demo`` if ``None``.
         unit: attach diagnoses, procedures and drugs to ``"admission"`` or ``"patient"`` nodes.
+        labs: also read ``labevents`` and ``d_labitems`` and link each unit to its abnormal
+            lab results (``lab`` nodes, :mod:`graphmed.ehr.labs`).
         verify: check files against ``SHA256SUMS.txt`` / the registered demo checksums.
         download: for the demo only, fetch missing files that have a public URL.
         data_root: where the demo is looked for when ``root`` is ``None`` (default
             ``$GRAPHMED_DATA``, else the per-user folder).
     """
-    tables, sources = read_mimic4_tables(root, verify=verify, download=download,
+    tables, sources = read_mimic4_tables(root, labs=labs, verify=verify, download=download,
                                          data_root=data_root)
     return mimic4_from_tables(tables, unit=unit, name="mimic4_demo" if root is None else "mimic4",
                               sources=sources)
@@ -98,11 +115,17 @@ def mimic4_from_tables(tables: Mapping[str, pd.DataFrame], *, unit: Unit = "admi
     Args:
         tables: the tables of :data:`MIMIC4_TABLES` (``"patients"``, ``"admissions"``, ...)
             with at least those (lower-case) columns; ids as integers, codes as strings.
+            With ``"labevents"`` (and optionally ``"d_labitems"``, for names) as well, the
+            units are linked to their abnormal lab results (:data:`MIMIC4_LAB_TABLES`).
         unit: as in :func:`load_mimic4`.
         name: the name of the data and of its graph.
         sources: table -> where it came from, kept in :attr:`EHRData.sources`.
     """
     tables = _checked_mimic4_tables(tables, sources or {})
+    labs = None
+    if "labevents" in tables:
+        key = "hadm_id" if unit == "admission" else "subject_id"
+        labs = abnormal_lab_results(tables["labevents"], tables.get("d_labitems"), key=key)
     patients = tables["patients"]
     patients = pd.DataFrame({"subject_id": patients["subject_id"],
                              "is_female": (patients["gender"] == "F").fillna(False).astype(float),
@@ -115,7 +138,7 @@ def mimic4_from_tables(tables: Mapping[str, pd.DataFrame], *, unit: Unit = "admi
         tables["prescriptions"].rename(columns={"starttime": "time"}),
         {k: tables[f"d_icd_{k}"].rename(columns={**icd, "long_title": "title"})
          for k in ("diagnoses", "procedures")},
-        dict(sources or {}))
+        dict(sources or {}), labs)
 
 
 def _checked_mimic4_tables(tables: Mapping[str, pd.DataFrame],
@@ -131,8 +154,9 @@ def _checked_mimic4_tables(tables: Mapping[str, pd.DataFrame],
     missing = [t for t in MIMIC4_TABLES if t not in tables]
     if missing:
         raise DataFormatError(f"missing MIMIC-IV tables {missing}; expected {list(MIMIC4_TABLES)}")
+    expected = {**MIMIC4_TABLES, **{t: c for t, c in MIMIC4_LAB_TABLES.items() if t in tables}}
     checked = {}
-    for name, columns in MIMIC4_TABLES.items():
+    for name, columns in expected.items():
         table = tables[name]
         if not isinstance(table, pd.DataFrame):
             raise DataFormatError(f"expected a pandas DataFrame, got {type(table).__name__}",
@@ -235,7 +259,8 @@ def _dropna(table: pd.DataFrame, columns: list[str], what: str) -> pd.DataFrame:
 
 def _mimic(name: str, unit: Unit, patients: pd.DataFrame, admissions: pd.DataFrame,
            diagnoses: pd.DataFrame, procedures: pd.DataFrame, prescriptions: pd.DataFrame,
-           titles: dict[str, pd.DataFrame], sources: dict[str, str]) -> EHRData:
+           titles: dict[str, pd.DataFrame], sources: dict[str, str],
+           labs: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> EHRData:
     if unit not in ("admission", "patient"):
         raise ValueError(f"unit must be 'admission' or 'patient', got {unit!r}")
     key = "hadm_id" if unit == "admission" else "subject_id"
@@ -293,5 +318,10 @@ def _mimic(name: str, unit: Unit, patients: pd.DataFrame, admissions: pd.DataFra
         edges.append(EdgeTable((unit, "prescribed", "drug"), prescriptions, source=key,
                                target="drug", time="time", duplicates="count",
                                label="prescriptions"))
+    if labs is not None and len(labs[1]):
+        lab_nodes, lab_results = labs
+        nodes.append(NodeTable(LAB, lab_nodes, id="id", name="name", label="abnormal lab results"))
+        edges.append(EdgeTable((unit, ABNORMAL_RESULT, LAB), lab_results, source=key, target="id",
+                               time="time", duplicates="count", label="labevents"))
     nodes = [n for n in nodes if len(n.table)]
     return EHRData(name, GraphSchema(nodes, edges), unit, sources)

@@ -22,7 +22,7 @@ from graphmed.graph.medgraph import MedGraph
 
 logger = logging.getLogger(__name__)
 
-TEXT_NODE_TYPES = ("diagnosis", "procedure", "drug")
+TEXT_NODE_TYPES = ("diagnosis", "procedure", "drug", "lab")
 
 
 class HashingTextEncoder:

@@ -42,6 +42,8 @@ TARGET_NODE_TYPES = ("diagnosis", "diagnosis_category")
 PATIENT = "patient"
 DIAGNOSIS = "diagnosis"
 CATEGORY = "diagnosis_category"
+#: Code node types that come first, in this order, among a unit's codes (:func:`code_types`).
+LEADING_CODE_TYPES = ("drug", "procedure")
 DEFAULT_MIN_COUNT = 5
 
 
@@ -117,6 +119,17 @@ def target_units(graph: MedGraph, unit: str | None = None) -> np.ndarray:
         if src == unit and dst in TARGET_NODE_TYPES and not rel.startswith("rev_"):
             has[data[src, rel, dst].edge_index[0].numpy()] = True
     return np.flatnonzero(has)
+
+
+def code_types(data: HeteroData, unit: str) -> tuple[str, ...]:
+    """The node types of a unit's codes: those it links to (``unit -> type``, not reversed)
+    other than diagnoses, categories and patients. Drugs and procedures come first, then
+    the others (e.g. ``lab``, :mod:`graphmed.ehr.labs`) in the graph's order."""
+    linked = [dst for src, rel, dst in data.edge_types
+              if src == unit and not rel.startswith("rev_")
+              and dst not in TARGET_NODE_TYPES + (PATIENT, unit)]
+    leading = [t for t in LEADING_CODE_TYPES if t in linked]
+    return tuple(dict.fromkeys(leading + linked))
 
 
 def revealing_edge_types(data: HeteroData, unit: str) -> list[EdgeType]:
@@ -248,6 +261,12 @@ class DiagnosisTask:
         """Node types whose nodes belong to one patient (their ids are not shared by folds)."""
         return tuple(dict.fromkeys(t for t in (PATIENT, self.unit) if t in self.data.node_types))
 
+    @property
+    def code_types(self) -> tuple[str, ...]:
+        """Node types of the units' codes (:func:`code_types`): ``("drug", "procedure")``,
+        then e.g. ``"lab"`` where the graph has abnormal lab results."""
+        return code_types(self.data, self.unit)
+
     def edge_index_dict(self) -> dict[EdgeType, torch.Tensor]:
         return {et: self.data[et].edge_index for et in self.data.edge_types}
 
@@ -275,15 +294,17 @@ class DiagnosisTask:
             edges[et] = index
         return rows, edges
 
-    def bag_of_codes(self, node_types=("drug", "procedure"), demographics: bool = True,
-                     sparse: bool = False):
+    def bag_of_codes(self, node_types=None, demographics: bool = True, sparse: bool = False):
         """``(n_units, f)`` float32 features of every unit read from the visible graph: 0/1
-        for each drug and procedure linked to it, then (``demographics``) the features of
-        its patient (sex, age / 100).
+        for each code of ``node_types`` linked to it (:attr:`code_types` when ``None``:
+        drugs, procedures and any other codes such as abnormal lab results), then
+        (``demographics``) the features of its patient (sex, age / 100).
 
         ``sparse=True`` returns a ``scipy.sparse.csr_matrix`` built without the dense array,
         which a full database needs (400,000 admissions x 25,000 codes would be 40 GB dense);
         the dense array is the same matrix."""
+        if node_types is None:
+            node_types = self.code_types
         node_types = (node_types,) if isinstance(node_types, str) else tuple(node_types)
         key = (node_types, demographics)
         if key not in self._bag:

@@ -56,8 +56,10 @@ class _CodesTask:
         self.train_labels, self.val_labels = labels[self.train_units], labels[self.val_units]
         self.categories = [f"c{k}" for k in range(labels.shape[1])]
         self.num_categories, self.num_units = labels.shape[1], len(self.drug_bag)
+        self.code_types = ("drug", "procedure")
 
-    def bag_of_codes(self, node_types=("drug", "procedure"), demographics=True, sparse=False):
+    def bag_of_codes(self, node_types=None, demographics=True, sparse=False):
+        node_types = self.code_types if node_types is None else node_types
         blocks = [self.drug_bag if t == "drug" else
                   np.zeros((len(self.drug_bag), self.data[t].num_nodes), np.float32)
                   for t in node_types if t in self.data.node_types]

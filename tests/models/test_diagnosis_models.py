@@ -94,6 +94,23 @@ def test_every_model_scores_units_as_probabilities(request, name):
         small(name).predict(task, task.test_units)
 
 
+@pytest.mark.parametrize("name", list(DIAGNOSIS_MODELS))
+def test_every_model_reads_lab_codes_when_the_graph_has_them(name):
+    graph = _toy.toy_graph(n_patients=40, seed=1, labs=True)
+    if name in FIXTURE_OF:
+        graph = add_text_features(graph, HashingTextEncoder(dim=16))  # labs get text as well
+        data = copy.copy(graph.data)
+        data["drug"].indication_categories = torch.rand(
+            data["drug"].num_nodes, graph.num_nodes("diagnosis_category"),
+            generator=torch.Generator().manual_seed(0))
+        graph = MedGraph(data, graph.nodes, name=graph.name)
+        assert graph.data["lab"].x.shape == (3, 16)
+    task = build_diagnosis_task(graph, patient_folds(40, 4, seed=0)[0], min_count=2)
+    scores = small(name).fit(task, seed=0).predict(task, task.test_units)
+    assert scores.shape == (task.test_units.size, task.num_categories)
+    assert np.isfinite(scores).all()
+
+
 def test_label_prior_is_the_training_frequency(task):
     scores = LabelPrior().fit(task).predict(task, task.test_units[:3])
     assert np.allclose(scores, np.tile(task.train_labels.mean(0), (3, 1)))

@@ -12,10 +12,11 @@ from graphmed.tasks.diagnosis import (DiagnosisTask, PatientFold, build_diagnosi
                                       unit_labels, unit_patients, unit_type)
 
 
-def toy_graph(n_patients: int = 12, seed: int = 0):
+def toy_graph(n_patients: int = 12, seed: int = 0, labs: bool = False):
     """Patients with 2 admissions each; 6 diagnoses in 3 categories (A, B, C: two codes each);
     drugs and procedures. Admission 2p has diagnoses d0, d2 (A, B); admission 2p+1 d4 (C)
-    when p is even, d1 (A) when p is odd; every admission takes drug p % 4."""
+    when p is even, d1 (A) when p is odd; every admission takes drug p % 4. With ``labs``,
+    three lab codes: admission 0 has l0 and l2, admission 5 has l1."""
     rng = np.random.default_rng(seed)
     patients = pd.DataFrame({"pid": np.arange(n_patients), "is_female": rng.integers(0, 2, n_patients),
                              "age": rng.integers(20, 90, n_patients)})
@@ -43,6 +44,12 @@ def toy_graph(n_patients: int = 12, seed: int = 0):
                          target="cat"),
                EdgeTable(("admission", "underwent", "procedure"), px, source="hadm", target="proc"),
                EdgeTable(("admission", "prescribed", "drug"), rx, source="hadm", target="drug")])
+    if labs:
+        results = pd.DataFrame({"hadm": [0, 0, 5], "lab": ["l0", "l2", "l1"]})
+        schema = schema.with_tables(
+            [NodeTable("lab", pd.DataFrame({"lab": ["l0", "l1", "l2"]}), id="lab")],
+            [EdgeTable(("admission", "abnormal_result", "lab"), results, source="hadm",
+                       target="lab")])
     return build_hetero_graph(schema, name="toy")
 
 
@@ -186,6 +193,19 @@ def test_bag_of_codes(toy):
     assert task.bag_of_codes() is bag                   # cached
     assert np.array_equal(task.bag_of_codes("drug"), task.bag_of_codes(("drug",)))  # not 'd', 'r', ...
     assert task.bag_of_codes("drug").shape == (24, 4 + 2)
+
+
+def test_code_types_are_drugs_procedures_then_any_other_codes(toy):
+    from graphmed.tasks.diagnosis import code_types
+
+    assert code_types(toy.data, "admission") == ("drug", "procedure")
+    with_labs = toy_graph(labs=True)
+    assert code_types(with_labs.data, "admission") == ("drug", "procedure", "lab")
+    task = build_diagnosis_task(with_labs, patient_folds(12, 3, seed=0)[0], min_count=1)
+    assert task.code_types == ("drug", "procedure", "lab")
+    bag = task.bag_of_codes(demographics=False)
+    assert bag.shape == (24, 4 + 2 + 3)
+    assert np.array_equal(bag[0, 6:], [1, 0, 1]) and np.array_equal(bag[5, 6:], [0, 1, 0])
 
 
 def test_sparse_bag_of_codes_never_holds_the_dense_matrix(wide_vocabulary_task):

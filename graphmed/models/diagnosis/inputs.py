@@ -89,8 +89,9 @@ def sibling_codes(bag: np.ndarray, unit_patient: np.ndarray) -> np.ndarray:
 
 
 def unit_codes(task, siblings: bool = False) -> np.ndarray:
-    """``(n_units, f)`` float32 codes of every unit: its bag-of-codes (drugs and procedures,
-    from the visible graph), then (``siblings``) those of the patient's other units
+    """``(n_units, f)`` float32 codes of every unit: its bag-of-codes (drugs, procedures and
+    any other codes of :attr:`~graphmed.tasks.diagnosis.DiagnosisTask.code_types`, from the
+    visible graph), then (``siblings``) those of the patient's other units
     (:func:`sibling_codes`; all zeros when units are patients)."""
     bag = task.bag_of_codes(demographics=False)
     if not siblings:
@@ -98,20 +99,23 @@ def unit_codes(task, siblings: bool = False) -> np.ndarray:
     return np.concatenate([bag, sibling_codes(bag, task.unit_patient)], axis=1)
 
 
-def has_code_text(task, node_types=("drug", "procedure")) -> bool:
-    """Whether any node type of ``node_types`` in ``task``'s graph carries text features
-    ``x`` (what :func:`text_codes` reads)."""
+def has_code_text(task, node_types=None) -> bool:
+    """Whether any node type of ``node_types`` (the task's code types when ``None``) in
+    ``task``'s graph carries text features ``x`` (what :func:`text_codes` reads)."""
+    node_types = task.code_types if node_types is None else node_types
     return any(t in task.data.node_types and task.data[t].get("x") is not None
                for t in node_types)
 
 
-def text_codes(task, node_types=("drug", "procedure")) -> np.ndarray:
-    """``(n_units, d * k)`` float32: for each of the ``k`` node types of ``node_types`` that
+def text_codes(task, node_types=None) -> np.ndarray:
+    """``(n_units, d * k)`` float32: for each of the ``k`` node types of ``node_types`` (the
+    task's code types when ``None``) that
     carry text features ``x (N_t, d)`` (:func:`graphmed.ehr.add_text_features`), the mean of
     the unit-length features of the unit's linked codes (zeros for a unit with none).
 
     Unlike a column of the bag-of-codes, a code seen in no training unit still moves the
     unit towards codes with similar names."""
+    node_types = task.code_types if node_types is None else tuple(node_types)
     if not has_code_text(task, node_types):
         raise ValueError(f"no node type of {tuple(node_types)} has text features 'x'; add them "
                          "with graphmed.ehr.add_text_features")
@@ -156,7 +160,7 @@ def indication_codes(task, drug_type: str = "drug") -> np.ndarray:
     return np.log1p(np.asarray(bag @ per_drug, dtype=np.float32))
 
 
-def lsa_codes(task, components: int, node_types=("drug", "procedure")) -> np.ndarray:
+def lsa_codes(task, components: int, node_types=None) -> np.ndarray:
     """``(n_units, components)`` float32 latent semantic analysis of every unit's codes
     (Deerwester et al., JASIS 1990): the units' TF-IDF code vectors (rows of unit length)
     reduced by truncated SVD (each component's sign fixed: its largest entry is positive),

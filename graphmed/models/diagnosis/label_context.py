@@ -22,14 +22,16 @@ class LabelContext(torch.nn.Module):
     (``standardise``) each column centred and scaled over the units with codes.
 
     ``n_categories``: every category node of the graph (not only the task's kept ones).
-    Code edges (``unit -> drug``, ``unit -> procedure``) and the ontology
+    Code edges (``unit -> drug``, ``unit -> procedure``, ...: ``code_types``, the task's
+    :attr:`~graphmed.tasks.diagnosis.DiagnosisTask.code_types` when ``None``) and the ontology
     (``diagnosis -> category``) are read once from ``task.data``; the unit's diagnosis
     edges at each call, from ``edge_index_dict``. Sparse products only (no ``n x n``).
     """
 
-    def __init__(self, task: DiagnosisTask, code_types: tuple[str, ...] = ("drug", "procedure"),
+    def __init__(self, task: DiagnosisTask, code_types: tuple[str, ...] | None = None,
                  standardise: bool = True):
         super().__init__()
+        code_types = task.code_types if code_types is None else tuple(code_types)
         self.standardise = bool(standardise)
         data, unit = task.data, task.unit
         self.unit, self.num_units = unit, int(data[unit].num_nodes)

@@ -1,0 +1,114 @@
+"""Abnormal laboratory results as code nodes of an EHR graph.
+
+A unit (admission or patient) is linked to a ``lab`` node for each kind of abnormal result
+it had: the lab test and its direction, e.g. ``"50912:high"`` (creatinine above its
+reference range) or ``"51279:low"`` (red blood cells below it). Only results the hospital
+flagged abnormal count (MIMIC-IV ``labevents.flag == "abnormal"``); the direction is read
+from the value against its reference range, and is ``"abnormal"`` where the value or the
+range is not numeric (a positive qualitative test). Normal results are left out: a test
+being ordered says little, its abnormal results say what is wrong.
+
+Labs are measured during a stay and are known before its diagnoses are coded at discharge,
+as its prescriptions and procedures are, so validation and test units keep them.
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from graphmed.errors import DataFormatError
+
+logger = logging.getLogger(__name__)
+
+#: The node type and the relation of abnormal laboratory results.
+LAB = "lab"
+ABNORMAL_RESULT = "abnormal_result"
+ABNORMAL_FLAG = "abnormal"
+
+#: Columns :func:`abnormal_lab_results` reads (MIMIC-IV names).
+LABEVENT_COLUMNS = ("subject_id", "hadm_id", "itemid", "charttime", "valuenum",
+                    "ref_range_lower", "ref_range_upper", "flag")
+LABITEM_COLUMNS = ("itemid", "label", "fluid")
+
+
+def result_direction(values: pd.Series, lower: pd.Series, upper: pd.Series) -> np.ndarray:
+    """``"low"``, ``"high"`` or ``"abnormal"`` for each result: below ``lower``, above
+    ``upper``, or neither decidable (value or range missing, or within the range although
+    flagged)."""
+    values, lower, upper = (pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+                            for s in (values, lower, upper))
+    with np.errstate(invalid="ignore"):
+        low, high = values < lower, values > upper
+    return np.where(low, "low", np.where(high, "high", ABNORMAL_FLAG))
+
+
+def abnormal_lab_results(labevents: pd.DataFrame, labitems: pd.DataFrame | None = None, *,
+                         key: str = "hadm_id") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Lab nodes and unit -> lab edges from a MIMIC-IV ``labevents`` table.
+
+    Args:
+        labevents: rows with the columns of :data:`LABEVENT_COLUMNS` (``charttime`` may be
+            missing); only rows whose ``flag`` is ``"abnormal"`` are read.
+        labitems: ``d_labitems`` (``itemid``, ``label``, ``fluid``) for readable names, e.g.
+            ``"Creatinine (Blood) high"``; without it, names are the node ids.
+        key: the unit column, ``"hadm_id"`` (admissions; results outside a stay are left
+            out) or ``"subject_id"`` (patients; all their results).
+
+    Returns:
+        ``(nodes, edges)``: nodes with columns ``id`` and ``name``, one per lab test and
+        direction seen; edges with ``key``, ``id`` and ``time`` (the chart time), one row
+        per abnormal result (duplicates are the builder's to count).
+
+    Raises:
+        DataFormatError: a missing column, or an item id that is not an integer, naming
+            the column (and the row).
+    """
+    needed = [c for c in LABEVENT_COLUMNS if c != "charttime"]
+    missing = [c for c in needed if c not in labevents.columns]
+    if missing:
+        raise DataFormatError(f"missing columns {missing}; columns are {list(labevents.columns)}",
+                              source="labevents", column=missing[0])
+    abnormal = labevents[labevents["flag"].astype("string").str.lower().eq(ABNORMAL_FLAG)
+                         .fillna(False).to_numpy()]
+    no_unit = abnormal[key].isna().to_numpy()
+    if no_unit.any():
+        logger.info("labevents: %d of %d abnormal results without %s left out",
+                    int(no_unit.sum()), len(abnormal), key)
+        abnormal = abnormal[~no_unit]
+    items = pd.to_numeric(abnormal["itemid"], errors="coerce")
+    if items.isna().any() or not np.all(items.to_numpy() == np.round(items.to_numpy())):
+        row = int(np.flatnonzero((items.isna() | (items != items.round())).to_numpy())[0])
+        raise DataFormatError(f"item id {abnormal['itemid'].iloc[row]!r} is not an integer",
+                              source="labevents", row=int(abnormal.index[row]), column="itemid")
+    items = items.astype("int64")
+    direction = result_direction(abnormal["valuenum"], abnormal["ref_range_lower"],
+                                 abnormal["ref_range_upper"])
+    ids = items.astype(str).to_numpy().astype(object) + ":" + direction.astype(object)
+    time = (abnormal["charttime"].to_numpy() if "charttime" in abnormal.columns
+            else np.full(len(abnormal), None, dtype=object))
+    edges = pd.DataFrame({key: abnormal[key].astype("int64").to_numpy(), "id": ids,
+                          "time": time})
+    nodes = pd.DataFrame({"id": ids, "item": items.to_numpy(), "direction": direction}
+                         ).drop_duplicates("id").sort_values("id", kind="stable")
+    nodes["name"] = _names(nodes, labitems)
+    return nodes[["id", "name"]].reset_index(drop=True), edges
+
+
+def _names(nodes: pd.DataFrame, labitems: pd.DataFrame | None) -> pd.Series:
+    """``"<label> (<fluid>) <direction>"``, the node id where the item is not listed."""
+    if labitems is None:
+        return nodes["id"]
+    missing = [c for c in LABITEM_COLUMNS if c not in labitems.columns]
+    if missing:
+        raise DataFormatError(f"missing columns {missing}; columns are {list(labitems.columns)}",
+                              source="d_labitems", column=missing[0])
+    items = pd.to_numeric(labitems["itemid"], errors="coerce")
+    listed = (labitems.assign(itemid=items)[items.notna().to_numpy()]
+              .astype({"itemid": "int64"}).drop_duplicates("itemid").set_index("itemid"))
+    label = nodes["item"].map(listed["label"]).astype("string")
+    fluid = nodes["item"].map(listed["fluid"]).astype("string")
+    fluid = (" (" + fluid + ")").fillna("")
+    name = label + fluid + " " + nodes["direction"].astype("string")
+    return name.fillna(nodes["id"].astype("string")).astype(object)
