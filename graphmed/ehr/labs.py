@@ -5,7 +5,7 @@ it had: the lab test and its direction, e.g. ``"50912:high"`` (creatinine above 
 reference range) or ``"51279:low"`` (red blood cells below it). Only results the hospital
 flagged abnormal count (MIMIC-IV ``labevents.flag == "abnormal"``); the direction is read
 from the value against its reference range, and is ``"abnormal"`` where the value or the
-range is not numeric (a positive qualitative test). Normal results are left out: a test
+range is not numeric (a positive qualitative test) or the table gives no ranges (MIMIC-III). Normal results are left out: a test
 being ordered says little, its abnormal results say what is wrong.
 
 Labs are measured during a stay and are known before its diagnoses are coded at discharge,
@@ -27,9 +27,11 @@ LAB = "lab"
 ABNORMAL_RESULT = "abnormal_result"
 ABNORMAL_FLAG = "abnormal"
 
-#: Columns :func:`abnormal_lab_results` reads (MIMIC-IV names).
+#: Columns :func:`abnormal_lab_results` reads (MIMIC names, lower case); the chart time and
+#: the reference range (MIMIC-IV only) may be missing.
 LABEVENT_COLUMNS = ("subject_id", "hadm_id", "itemid", "charttime", "valuenum",
                     "ref_range_lower", "ref_range_upper", "flag")
+OPTIONAL_COLUMNS = ("charttime", "ref_range_lower", "ref_range_upper")
 LABITEM_COLUMNS = ("itemid", "label", "fluid")
 
 
@@ -49,8 +51,9 @@ def abnormal_lab_results(labevents: pd.DataFrame, labitems: pd.DataFrame | None 
     """Lab nodes and unit -> lab edges from a MIMIC-IV ``labevents`` table.
 
     Args:
-        labevents: rows with the columns of :data:`LABEVENT_COLUMNS` (``charttime`` may be
-            missing); only rows whose ``flag`` is ``"abnormal"`` are read.
+        labevents: rows with the columns of :data:`LABEVENT_COLUMNS` (those of
+            :data:`OPTIONAL_COLUMNS` may be missing: no time, no direction); only rows whose
+            ``flag`` is ``"abnormal"`` are read.
         labitems: ``d_labitems`` (``itemid``, ``label``, ``fluid``) for readable names, e.g.
             ``"Creatinine (Blood) high"``; without it, names are the node ids.
         key: the unit column, ``"hadm_id"`` (admissions; results outside a stay are left
@@ -65,7 +68,7 @@ def abnormal_lab_results(labevents: pd.DataFrame, labitems: pd.DataFrame | None 
         DataFormatError: a missing column, or an item id that is not an integer, naming
             the column (and the row).
     """
-    needed = [c for c in LABEVENT_COLUMNS if c != "charttime"]
+    needed = [c for c in LABEVENT_COLUMNS if c not in OPTIONAL_COLUMNS]
     missing = [c for c in needed if c not in labevents.columns]
     if missing:
         raise DataFormatError(f"missing columns {missing}; columns are {list(labevents.columns)}",
@@ -83,8 +86,11 @@ def abnormal_lab_results(labevents: pd.DataFrame, labitems: pd.DataFrame | None 
         raise DataFormatError(f"item id {abnormal['itemid'].iloc[row]!r} is not an integer",
                               source="labevents", row=int(abnormal.index[row]), column="itemid")
     items = items.astype("int64")
-    direction = result_direction(abnormal["valuenum"], abnormal["ref_range_lower"],
-                                 abnormal["ref_range_upper"])
+    if {"ref_range_lower", "ref_range_upper"} <= set(abnormal.columns):
+        direction = result_direction(abnormal["valuenum"], abnormal["ref_range_lower"],
+                                     abnormal["ref_range_upper"])
+    else:
+        direction = np.full(len(abnormal), ABNORMAL_FLAG)
     ids = items.astype(str).to_numpy().astype(object) + ":" + direction.astype(object)
     time = (abnormal["charttime"].to_numpy() if "charttime" in abnormal.columns
             else np.full(len(abnormal), None, dtype=object))

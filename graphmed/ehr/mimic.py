@@ -14,8 +14,8 @@ Nodes (ids in brackets):
 * ``diagnosis_category`` (ICD-10 chapter, ``"IX"``; all 22, see :mod:`graphmed.ehr.icd`);
 * ``procedure`` (``"ICD9:3961"``, ``"ICD10:0DTJ4ZZ"``): name = the official long title;
 * ``drug`` (normalised prescription drug name, :func:`~graphmed.ehr.drugs.normalise_drug_name`);
-* ``lab`` (MIMIC-IV with ``labs=True`` only; ``"50912:high"``: a lab test and the direction
-  of its abnormal results, :mod:`graphmed.ehr.labs`): name = ``"Creatinine (Blood) high"``.
+* ``lab`` (with ``labs=True`` only; ``"50912:high"``: a lab test and the direction of its
+  abnormal results, :mod:`graphmed.ehr.labs`): name = ``"Creatinine (Blood) high"``.
 
 Edges (each also reversed, ``rev_<relation>``): ``patient -has_admission-> admission``;
 ``<unit> -diagnosed_with-> diagnosis`` (``edge_attr`` = [seq_num], 1 = primary, 0 =
@@ -41,7 +41,7 @@ from graphmed.ehr.files import (MIMIC3_DEMO_FILES, MIMIC4_DEMO_FILES, MIMIC4_DEM
 from graphmed.ehr.icd import diagnosis_categories, icd_chapters, normalise_icd_code
 from graphmed.ehr.labs import ABNORMAL_RESULT, LAB, abnormal_lab_results
 from graphmed.ehr.schema import EdgeTable, GraphSchema, NodeTable
-from graphmed.errors import DataFormatError
+from graphmed.errors import DataFormatError, DataNotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +62,8 @@ MIMIC4_TABLES: dict[str, dict[str, str]] = {
     "d_icd_diagnoses": {"icd_code": STR, "icd_version": "int64", "long_title": STR},
     "d_icd_procedures": {"icd_code": STR, "icd_version": "int64", "long_title": STR},
 }
-#: The MIMIC-IV ``hosp`` tables read with ``labs=True`` (the largest tables of the database:
-#: about 118 million lab results in MIMIC-IV 2.2, so they are read only when asked for).
+#: The MIMIC-IV ``hosp`` tables read with ``labs=True`` (``labevents`` is the largest table of
+#: the database, over 100 million rows, so they are read only when asked for).
 MIMIC4_LAB_TABLES: dict[str, dict[str, str]] = {
     "labevents": {"subject_id": "int64", "hadm_id": "Int64", "itemid": "int64",
                   "charttime": STR, "valuenum": "float64", "ref_range_lower": "float64",
@@ -190,17 +190,27 @@ def _checked_mimic4_tables(tables: Mapping[str, pd.DataFrame],
 
 
 def load_mimic3(root: str | os.PathLike | None = None, *, unit: Unit = "admission",
-                verify: bool = True, download: bool = True,
+                labs: bool = False, verify: bool = True, download: bool = True,
                 data_root: str | os.PathLike | None = None) -> EHRData:
     """MIMIC-III tables as an :class:`EHRData` (see the module docstring); codes are ICD-9-CM.
 
     Args:
         root: the MIMIC-III folder (holding ``ADMISSIONS.csv.gz`` ...);
             ``$GRAPHMED_DATA/mimic3_demo`` if ``None``.
+        labs: also read ``LABEVENTS`` and ``D_LABITEMS`` (a full MIMIC-III folder; the demo
+            ships no lab results) and link each unit to its abnormal lab results; MIMIC-III
+            gives no reference ranges, so each lab code is a test flagged abnormal
+            (``"50912:abnormal"``), without a direction.
         unit, verify, download, data_root: as in :func:`load_mimic4`.
+
+    Raises:
+        DataNotFoundError: a missing table; ``labs`` with the demo.
     """
+    if labs and root is None:
+        raise DataNotFoundError("the MIMIC-III demo ships no lab results (LABEVENTS); pass "
+                                "root= the folder of a full MIMIC-III download for labs=True")
     tables = ["PATIENTS", "ADMISSIONS", "DIAGNOSES_ICD", "PROCEDURES_ICD", "PRESCRIPTIONS",
-              "D_ICD_DIAGNOSES", "D_ICD_PROCEDURES"]
+              "D_ICD_DIAGNOSES", "D_ICD_PROCEDURES"] + (["LABEVENTS", "D_LABITEMS"] if labs else [])
     path = table_paths(tables, "mimic3_demo" if root is None else "MIMIC-III", MIMIC3_DEMO_FILES,
                        root, verify=verify, download=download, data_root=data_root)
     patients = read_csv(path["PATIENTS"], {"subject_id": "int64", "gender": STR, "dob": STR})
@@ -226,12 +236,20 @@ def load_mimic3(root: str | os.PathLike | None = None, *, unit: Unit = "admissio
     titles = {kind: read_csv(path[f"D_ICD_{kind.upper()}"], {"icd9_code": STR, "long_title": STR})
               .rename(columns={"icd9_code": "code", "long_title": "title"}).assign(version=9)
               for kind in ("diagnoses", "procedures")}
+    lab_results = None
+    if labs:
+        labevents = read_csv(path["LABEVENTS"], {"subject_id": "int64", "hadm_id": "Int64",
+                                                 "itemid": "int64", "charttime": STR,
+                                                 "valuenum": "float64", "flag": STR})
+        labitems = read_csv(path["D_LABITEMS"], {"itemid": "int64", "label": STR, "fluid": STR})
+        lab_results = abnormal_lab_results(labevents, labitems,
+                                           key="hadm_id" if unit == "admission" else "subject_id")
     return _mimic(
         "mimic3_demo" if root is None else "mimic3", unit, patients, admissions,
         diagnoses.rename(columns={"icd9_code": "code"}).assign(version=9),
         procedures.rename(columns={"icd9_code": "code"}).assign(version=9),
         prescriptions.rename(columns={"startdate": "time"}), titles,
-        {k: str(p) for k, p in path.items()})
+        {k: str(p) for k, p in path.items()}, lab_results)
 
 
 def code_ids(codes: pd.Series, versions: pd.Series | int) -> pd.Series:

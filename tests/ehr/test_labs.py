@@ -104,3 +104,34 @@ def test_tables_in_memory_with_labevents_give_the_same_graph(data_root):
     bad = {**tables, "labevents": tables["labevents"].assign(valuenum="high")}
     with pytest.raises(DataFormatError, match=r"table 'labevents'.*column 'valuenum'"):
         mimic4_from_tables(bad)
+
+
+def test_full_mimic3_folder_with_lab_results(mimic3_folder, tmp_path):
+    """MIMIC-III's LABEVENTS flags abnormal results but gives no reference range: one code
+    per test, without a direction. The demo ships no lab results."""
+    from graphmed.ehr import load_mimic3
+    from graphmed.errors import DataNotFoundError
+
+    for table in ["PATIENTS", "ADMISSIONS", "DIAGNOSES_ICD", "PROCEDURES_ICD", "PRESCRIPTIONS",
+                  "D_ICD_DIAGNOSES", "D_ICD_PROCEDURES"]:
+        (tmp_path / f"{table}.csv.gz").write_bytes((mimic3_folder / f"{table}.csv.gz").read_bytes())
+    admissions = pd.read_csv(mimic3_folder / "ADMISSIONS.csv.gz")
+    hadm, subject = admissions[["hadm_id", "subject_id"]].to_numpy()[0]
+    pd.DataFrame({"ROW_ID": [1, 2, 3, 4], "SUBJECT_ID": [subject] * 4,
+                  "HADM_ID": [hadm, hadm, hadm, None], "ITEMID": [50912, 50912, 51279, 51279],
+                  "CHARTTIME": ["2150-01-01 08:00"] * 4, "VALUE": ["2.1", "2.5", "3.1", "3.0"],
+                  "VALUENUM": [2.1, 2.5, 3.1, 3.0], "VALUEUOM": ["mg/dL"] * 4,
+                  "FLAG": ["abnormal", "abnormal", None, "abnormal"]}
+                 ).to_csv(tmp_path / "LABEVENTS.csv", index=False)
+    pd.DataFrame({"ROW_ID": [1], "ITEMID": [50912], "LABEL": ["Creatinine"], "FLUID": ["Blood"],
+                  "CATEGORY": ["Chemistry"], "LOINC_CODE": ["2160-0"]}
+                 ).to_csv(tmp_path / "D_LABITEMS.csv", index=False)
+    graph = load_mimic3(tmp_path, labs=True).build()
+    assert graph.nodes["lab"]["id"].tolist() == ["50912:abnormal"]
+    assert graph.nodes["lab"]["name"].tolist() == ["Creatinine (Blood) abnormal"]
+    edges = graph.data["admission", "abnormal_result", "lab"]
+    assert edges.edge_index[0].tolist() == graph.indices_of("admission", [str(hadm)]).tolist()
+    assert edges.edge_weight.tolist() == [2.0]
+    assert "lab" not in load_mimic3(tmp_path).build().data.node_types
+    with pytest.raises(DataNotFoundError, match="demo ships no lab results"):
+        load_mimic3(labs=True)
