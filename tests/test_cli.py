@@ -338,7 +338,8 @@ def test_diagnose_joins_known_indications_when_the_catalogue_is_there(data_root,
     (["mimic4", "--model", "nomodel"], "unknown diagnosis model 'nomodel'"),
     (["mimic4", "--model", "label-prior"], "every admission of 'mimic4_demo' has a diagnosis"),
     (["mimic4", "--units", "123", "--model", "label-prior"], "unknown admission id '123'"),
-    (["synthea", "--labs"], "--labs: abnormal lab results are read from MIMIC-IV tables only"),
+    (["synthea", "--labs"], "--labs: abnormal lab results are read from MIMIC tables only"),
+    (["mimic3", "--labs"], "the MIMIC-III demo ships no lab results"),
 ])
 def test_diagnose_errors_are_one_line(data_root, capsys, args, message):
     assert main(["diagnose", *args, "--data-root", str(data_root), "--no-text", "--no-progress"]) == 2

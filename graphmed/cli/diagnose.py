@@ -16,6 +16,8 @@ EHR_SOURCES = {"mimic4": ("load_mimic4", "admission"), "mimic3": ("load_mimic3",
 #: that the drugs' known indications say which of them a unit has; Synthea's SNOMED semantic
 #: tags (disorder, finding, ...) do not.
 INDICATION_SOURCES = ("mimic4", "mimic3")
+#: Layouts whose loader reads abnormal lab results (MIMIC-III: a full download only).
+LAB_SOURCES = ("mimic4", "mimic3")
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
@@ -34,8 +36,8 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     allowed = ("encounter", "patient") if args.source == "synthea" else ("admission", "patient")
     if args.unit is not None and args.unit not in allowed:
         raise GraphmedError(f"--unit for {args.source} must be {' or '.join(allowed)}, got {args.unit!r}")
-    if args.labs and args.source != "mimic4":
-        raise GraphmedError(f"--labs: abnormal lab results are read from MIMIC-IV tables only, "
+    if args.labs and args.source not in LAB_SOURCES:
+        raise GraphmedError(f"--labs: abnormal lab results are read from MIMIC tables only, "
                             f"not {args.source}")
     lab_option = {"labs": True} if args.labs else {}
     from tqdm.auto import tqdm
@@ -121,8 +123,9 @@ def register(sub) -> None:
     diag.add_argument("--val-fraction", type=fraction, default=0.2,
                       help="share of the diagnosed patients kept for validation (default 0.2)")
     diag.add_argument("--labs", action="store_true",
-                      help="link units to their abnormal lab results (mimic4: labevents, "
-                           "d_labitems), codes the models read beside drugs and procedures")
+                      help="link units to their abnormal lab results (labevents, d_labitems; "
+                           "mimic3: a full download), codes the models read beside drugs and "
+                           "procedures")
     diag.add_argument("--no-text", action="store_true",
                       help="no text embeddings of code titles and drug names on the graph")
     diag.add_argument("--no-indications", action="store_true",
