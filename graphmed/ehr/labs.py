@@ -48,7 +48,7 @@ def result_direction(values: pd.Series, lower: pd.Series, upper: pd.Series) -> n
 
 def abnormal_lab_results(labevents: pd.DataFrame, labitems: pd.DataFrame | None = None, *,
                          key: str = "hadm_id") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Lab nodes and unit -> lab edges from a MIMIC-IV ``labevents`` table.
+    """Lab nodes and unit -> lab edges from a MIMIC ``labevents`` table.
 
     Args:
         labevents: rows with the columns of :data:`LABEVENT_COLUMNS` (those of
@@ -67,7 +67,10 @@ def abnormal_lab_results(labevents: pd.DataFrame, labitems: pd.DataFrame | None 
     Raises:
         DataFormatError: a missing column, or an item id that is not an integer, naming
             the column (and the row).
+        ValueError: ``key`` is neither ``"hadm_id"`` nor ``"subject_id"``.
     """
+    if key not in ("hadm_id", "subject_id"):
+        raise ValueError(f"key must be 'hadm_id' or 'subject_id', got {key!r}")
     needed = [c for c in LABEVENT_COLUMNS if c not in OPTIONAL_COLUMNS]
     missing = [c for c in needed if c not in labevents.columns]
     if missing:

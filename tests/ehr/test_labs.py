@@ -61,6 +61,8 @@ def test_bad_lab_tables_name_the_column_and_row():
         abnormal_lab_results(bad)
     with pytest.raises(DataFormatError, match="fluid"):
         abnormal_lab_results(_labevents(), LABITEMS.drop(columns="fluid"))
+    with pytest.raises(ValueError, match="key must be 'hadm_id' or 'subject_id'"):
+        abnormal_lab_results(_labevents(), key="itemid")
 
 
 def test_mimic4_demo_with_labs(data_root):
