@@ -3,7 +3,8 @@
 A :class:`GraphSchema` of node and edge tables (pandas DataFrames) becomes a
 :class:`~graphmed.graph.MedGraph` (PyG ``HeteroData`` + id maps + names) through
 :func:`build_hetero_graph`, which checks the tables first. The loaders read MIMIC-III,
-MIMIC-IV and Synthea exports into such schemas.
+MIMIC-IV and Synthea exports into such schemas (MIMIC with their abnormal lab results when
+asked, ``labs=True``).
 
 >>> from graphmed.ehr import load_mimic4, add_text_features
 >>> ehr = load_mimic4()                      # $GRAPHMED_DATA/mimic4_demo   # doctest: +SKIP
@@ -15,6 +16,7 @@ from graphmed.ehr.ehr_data import EHRData
 from graphmed.ehr.icd import (ICD9_CHAPTERS, ICD10_CHAPTERS, diagnosis_categories, icd_chapters,
                               normalise_icd_code)
 from graphmed.ehr.indications import add_indication_categories
+from graphmed.ehr.labs import abnormal_lab_results
 from graphmed.ehr.mimic import load_mimic3, load_mimic4, mimic4_from_tables, read_mimic4_tables
 from graphmed.ehr.replicate import replicate_tables
 from graphmed.ehr.schema import EdgeTable, GraphSchema, NodeTable
@@ -22,7 +24,8 @@ from graphmed.ehr.synthea import load_synthea, semantic_tag
 from graphmed.ehr.text import HashingTextEncoder, add_text_features, default_text_encoder, node_texts
 
 __all__ = ["EHRData", "EdgeTable", "GraphSchema", "HashingTextEncoder", "ICD10_CHAPTERS",
-           "ICD9_CHAPTERS", "NodeTable", "add_indication_categories", "add_text_features", "build_hetero_graph",
+           "ICD9_CHAPTERS", "NodeTable", "abnormal_lab_results", "add_indication_categories",
+           "add_text_features", "build_hetero_graph",
            "default_text_encoder", "diagnosis_categories", "drug_match_key", "icd_chapters",
            "join_drug_disease", "load_mimic3", "load_mimic4", "load_synthea", "match_drugs",
            "mimic4_from_tables", "node_texts", "normalise_drug_name", "normalise_icd_code",
