@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 import os
 import zlib
+from functools import partial
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -162,11 +163,17 @@ def _check(path: Path, expected: str, *, decompress: bool, folder: Path) -> None
                                  "release (pass verify=False to read it anyway)")
 
 
-def read_csv(path: Path, columns: Mapping[str, object]) -> pd.DataFrame:
+def read_csv(path: Path, columns: Mapping[str, object], *,
+             keep: Callable[[pd.DataFrame], object] | None = None,
+             chunksize: int = 1_000_000) -> pd.DataFrame:
     """Read the named columns (matched case-insensitively) of a CSV, with lower-case names.
 
     Args:
         columns: lower-case column name -> dtype (``None``: let pandas choose).
+        keep: for a table too large to hold whole (MIMIC-IV's ``labevents``), a function of
+            a block of rows (lower-case columns) giving the boolean mask of the rows to keep;
+            the file is then read ``chunksize`` rows at a time and only the kept rows are
+            held (index reset).
 
     Raises:
         DataFormatError: the file cannot be parsed or a column is missing (names the file
@@ -184,13 +191,28 @@ def read_csv(path: Path, columns: Mapping[str, object]) -> pd.DataFrame:
         raise DataFormatError(f"missing columns {missing}; columns are {list(header)}",
                               source=path, column=missing[0])
     dtypes = {actual[c]: t for c, t in columns.items() if t is not None}
+    names = {actual[c]: c for c in columns}
+    read = partial(pd.read_csv, path, usecols=list(names), dtype=dtypes)
+    if keep is None:
+        return _parsed(read, path, dtypes).rename(columns=names)[list(columns)]
+    reader, blocks = _parsed(partial(read, chunksize=chunksize), path, dtypes), []
+    while (block := _parsed(partial(next, reader, None), path, dtypes)) is not None:
+        block = block.rename(columns=names)[list(columns)]
+        blocks.append(block[np.asarray(keep(block), dtype=bool)])
+    if not blocks:  # no rows at all
+        return _parsed(read, path, dtypes).rename(columns=names)[list(columns)]
+    return pd.concat(blocks, ignore_index=True)
+
+
+def _parsed(read: Callable[[], object], path: Path, dtypes: Mapping[str, object]):
+    """``read()``, a parse error raised as a :class:`DataFormatError` naming the first bad
+    cell where there is one."""
     try:
-        table = pd.read_csv(path, usecols=[actual[c] for c in columns], dtype=dtypes)
+        return read()
     except Exception as exc:
         _raise_first_bad_number(path, dtypes)
         raise DataFormatError(f"cannot be parsed as a CSV table ({type(exc).__name__}: {exc})",
                               source=path) from None
-    return table.rename(columns={actual[c]: c for c in columns})[list(columns)]
 
 
 def _raise_first_bad_number(path: Path, dtypes: Mapping[str, object]) -> None:

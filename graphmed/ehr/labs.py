@@ -35,6 +35,14 @@ OPTIONAL_COLUMNS = ("charttime", "ref_range_lower", "ref_range_upper")
 LABITEM_COLUMNS = ("itemid", "label", "fluid")
 
 
+def is_abnormal(labevents: pd.DataFrame) -> np.ndarray:
+    """``(n,)`` bool: the result is flagged abnormal (``flag``, any case). The rows
+    :func:`abnormal_lab_results` reads, and the only ones the MIMIC loaders keep of a
+    ``labevents`` file (read in blocks: the full table does not fit in memory)."""
+    return (labevents["flag"].astype("string").str.lower().eq(ABNORMAL_FLAG)
+            .fillna(False).to_numpy(dtype=bool))
+
+
 def result_direction(values: pd.Series, lower: pd.Series, upper: pd.Series) -> np.ndarray:
     """``"low"``, ``"high"`` or ``"abnormal"`` for each result: below ``lower``, above
     ``upper``, or neither decidable (value or range missing, or within the range although
@@ -76,8 +84,7 @@ def abnormal_lab_results(labevents: pd.DataFrame, labitems: pd.DataFrame | None 
     if missing:
         raise DataFormatError(f"missing columns {missing}; columns are {list(labevents.columns)}",
                               source="labevents", column=missing[0])
-    abnormal = labevents[labevents["flag"].astype("string").str.lower().eq(ABNORMAL_FLAG)
-                         .fillna(False).to_numpy()]
+    abnormal = labevents[is_abnormal(labevents)]
     no_unit = abnormal[key].isna().to_numpy()
     if no_unit.any():
         logger.info("labevents: %d of %d abnormal results without %s left out",

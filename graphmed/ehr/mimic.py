@@ -39,7 +39,7 @@ from graphmed.ehr.ehr_data import EHRData
 from graphmed.ehr.files import (MIMIC3_DEMO_FILES, MIMIC4_DEMO_FILES, MIMIC4_DEMO_PAGE, read_csv,
                                 table_paths)
 from graphmed.ehr.icd import diagnosis_categories, icd_chapters, normalise_icd_code
-from graphmed.ehr.labs import ABNORMAL_RESULT, LAB, abnormal_lab_results
+from graphmed.ehr.labs import ABNORMAL_RESULT, LAB, abnormal_lab_results, is_abnormal
 from graphmed.ehr.schema import EdgeTable, GraphSchema, NodeTable
 from graphmed.errors import DataFormatError, DataNotFoundError
 
@@ -78,12 +78,15 @@ def read_mimic4_tables(root: str | os.PathLike | None = None, *, labs: bool = Fa
                        ) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     """The MIMIC-IV ``hosp`` tables of :data:`MIMIC4_TABLES` (and, with ``labs``, of
     :data:`MIMIC4_LAB_TABLES`; only those columns), and the file each was read from.
-    Arguments as in :func:`load_mimic4`."""
+    Of ``labevents`` only the results flagged abnormal are read (in blocks: the full table
+    does not fit in memory). Arguments as in :func:`load_mimic4`."""
     wanted = {**MIMIC4_TABLES, **(MIMIC4_LAB_TABLES if labs else {})}
     path = table_paths([f"hosp/{t}" for t in wanted],
                        "mimic4_demo" if root is None else "MIMIC-IV", MIMIC4_DEMO_FILES, root,
                        verify=verify, download=download, page=MIMIC4_DEMO_PAGE, data_root=data_root)
-    tables = {t: read_csv(path[f"hosp/{t}"], columns) for t, columns in wanted.items()}
+    tables = {t: read_csv(path[f"hosp/{t}"], columns,
+                          keep=is_abnormal if t == "labevents" else None)
+              for t, columns in wanted.items()}
     return tables, {k: str(p) for k, p in path.items()}
 
 
@@ -240,7 +243,8 @@ def load_mimic3(root: str | os.PathLike | None = None, *, unit: Unit = "admissio
     if labs:
         labevents = read_csv(path["LABEVENTS"], {"subject_id": "int64", "hadm_id": "Int64",
                                                  "itemid": "int64", "charttime": STR,
-                                                 "valuenum": "float64", "flag": STR})
+                                                 "valuenum": "float64", "flag": STR},
+                             keep=is_abnormal)
         labitems = read_csv(path["D_LABITEMS"], {"itemid": "int64", "label": STR, "fluid": STR})
         lab_results = abnormal_lab_results(labevents, labitems,
                                            key="hadm_id" if unit == "admission" else "subject_id")

@@ -137,3 +137,33 @@ def test_full_mimic3_folder_with_lab_results(mimic3_folder, tmp_path):
     assert "lab" not in load_mimic3(tmp_path).build().data.node_types
     with pytest.raises(DataNotFoundError, match="demo ships no lab results"):
         load_mimic3(labs=True)
+
+
+def test_a_large_table_is_read_in_blocks_keeping_only_the_rows_asked_for(tmp_path):
+    from graphmed.ehr.files import read_csv
+    from graphmed.ehr.labs import is_abnormal
+
+    table = pd.concat([_labevents()] * 5, ignore_index=True)
+    table.columns = [c.upper() for c in table.columns]            # full MIMIC-III style
+    table.to_csv(tmp_path / "LABEVENTS.csv.gz", index=False)
+    columns = {"hadm_id": "Int64", "itemid": "int64", "valuenum": "float64", "flag": "string"}
+    whole = read_csv(tmp_path / "LABEVENTS.csv.gz", columns)
+    kept = read_csv(tmp_path / "LABEVENTS.csv.gz", columns, keep=is_abnormal, chunksize=3)
+    expected = whole[is_abnormal(whole)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, expected)
+    assert len(kept) == 30 and list(kept.columns) == list(columns)
+    none = read_csv(tmp_path / "LABEVENTS.csv.gz", columns, keep=lambda b: np.zeros(len(b), bool))
+    assert len(none) == 0 and list(none.columns) == list(columns)
+    bad = table.assign(ITEMID=table["ITEMID"].astype(str).where(table.index != 17, "x"))
+    bad.to_csv(tmp_path / "BAD.csv", index=False)
+    with pytest.raises(DataFormatError, match=r"line 19, column 'ITEMID': 'x' where an integer is expected"):
+        read_csv(tmp_path / "BAD.csv", columns, keep=is_abnormal, chunksize=4)
+
+
+def test_the_loaders_hold_only_the_abnormal_lab_results(data_root):
+    from graphmed.ehr.mimic import read_mimic4_tables
+
+    tables, sources = read_mimic4_tables(labs=True, data_root=data_root)
+    labevents = tables["labevents"]
+    assert len(labevents) == 40275 and (labevents["flag"] == "abnormal").all()
+    assert sources["hosp/labevents"].endswith("labevents.csv.gz")
