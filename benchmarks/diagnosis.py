@@ -26,6 +26,12 @@ procedures:
 
     python benchmarks/diagnosis.py --labs --datasets mimic4_demo --out benchmarks/results/diagnosis_labs
 
+With ``--first-hours H`` the models see of every admission only the codes recorded within
+``H`` hours of its start (:func:`graphmed.ehr.first_hours`; MIMIC-III procedures, which have
+no time, are left out), as a prediction made early in the stay would:
+
+    python benchmarks/diagnosis.py --first-hours 24 --datasets mimic4_demo --out benchmarks/results/diagnosis_24h
+
 Writes ``benchmarks/results/diagnosis.{json,md}``. These are 100-patient demos: the
 numbers say how the models compare here, not how they do on the full databases.
 """
@@ -44,7 +50,7 @@ import torch
 
 from graphmed.datasets.files import locate
 from graphmed.datasets.indications import PHARMACOTHERAPYDB, load_indications
-from graphmed.ehr import add_text_features, load_mimic3, load_mimic4, load_synthea
+from graphmed.ehr import add_text_features, first_hours, load_mimic3, load_mimic4, load_synthea
 from graphmed.ehr.indications import add_indication_categories
 from graphmed.evaluation.multilabel import MULTILABEL_METRICS, MultiLabelEvaluator
 from graphmed.io import atomic_write_text, sha256_file
@@ -84,11 +90,13 @@ def checksums(ehr) -> dict[str, str]:
 
 def run_dataset(name: str, models: list[str], seeds: list[int], n_folds: int, min_count: int,
                 threshold_mode: str, log, text: bool = True, indications: bool = True,
-                device: str = "cpu", labs: bool = False) -> dict:
+                device: str = "cpu", labs: bool = False, hours: float | None = None) -> dict:
     loader, unit, categories, disease_groups = DATASETS[name]
     labs = labs and name in LAB_DATASETS
     ehr = loader(labs)
     graph = ehr.build()
+    if hours is not None:
+        graph = first_hours(graph, hours, untimed="drop")
     files = checksums(ehr)
     if text:
         graph = add_text_features(graph)
@@ -106,7 +114,8 @@ def run_dataset(name: str, models: list[str], seeds: list[int], n_folds: int, mi
         log(f"{name}: {matched} of {graph.num_nodes('drug')} drugs have known indications")
     n_patients = graph.num_nodes("patient")
     out = {"unit": unit, "categories": categories, "checksums": files, "text_features": text,
-           "indications": indications, "labs": labs, "graph": graph.summary(), "models": {}}
+           "indications": indications, "labs": labs, "first_hours": hours,
+           "graph": graph.summary(), "models": {}}
     for model_name in models:
         evaluator, runs, start = MultiLabelEvaluator(), [], time.perf_counter()
         for seed in seeds:
@@ -130,7 +139,7 @@ def run_dataset(name: str, models: list[str], seeds: list[int], n_folds: int, mi
         # the last fitted model's settings, with what it resolved at fit time
         out["models"][model_name] = {"config": model.config(),
                                      "graph": {"text_features": text, "indications": indications,
-                                               "labs": labs},
+                                               "labs": labs, "first_hours": hours},
                                      "summary": summary.to_dict(), "runs": runs,
                                      "seconds": round(time.perf_counter() - start, 1)}
     return out
@@ -177,9 +186,15 @@ def render(record: dict) -> str:
                 "per lab test and direction, e.g. creatinine high, from `labevents` rows the "
                 "hospital flagged abnormal; `graphmed.ehr.labs`), which every model reads as "
                 "codes beside drugs and procedures (and the text-reading models by the tests' "
-                "names)." if cfg.get("labs") else ""), ""]
+                "names)." if cfg.get("labs") else "")
+             + (f" The models see of every admission only the codes recorded within "
+                f"{cfg['first_hours']:g} hours of its start (`graphmed.ehr.first_hours`), as a "
+                "prediction made then would; the diagnoses to predict are those of the whole "
+                "stay." if cfg.get("first_hours") is not None else ""), ""]
     for name, ds in record["datasets"].items():
         labs = "; with abnormal lab results" if ds.get("labs") else ""
+        if ds.get("first_hours") is not None:
+            labs += f"; codes of the first {ds['first_hours']:g} hours"
         lines += [f"## {name} (units: {ds['unit']}s; categories: {ds['categories']}{labs})", "",
                   "| model | " + " | ".join(LABELS[k] for k in MULTILABEL_METRICS)
                   + " | time, all runs (s) |",
@@ -236,8 +251,9 @@ def merge(old: dict, new: dict) -> dict:
         target["models"].update(ds["models"])
         target["models"] = {m: target["models"][m] for m in sorted(target["models"], key=by_registry)}
     models = sorted(dict.fromkeys(old["config"]["models"] + new["config"]["models"]), key=by_registry)
-    if old["config"].get("labs", False) != new["config"].get("labs", False):
-        raise SystemExit("--update needs the --labs setting of the results it updates")
+    for key, flag in (("labs", "--labs"), ("first_hours", "--first-hours")):
+        if old["config"].get(key) != new["config"].get(key):
+            raise SystemExit(f"--update needs the {flag} setting of the results it updates")
     merged["config"] = dict(old["config"], models=models,
                             indications=new["config"].get("indications", False))
     merged["environment"], merged["created"] = new["environment"], new["created"]
@@ -271,6 +287,8 @@ def main(argv=None) -> int:
                         help="no known indications on drug nodes")
     parser.add_argument("--labs", action="store_true",
                         help="link MIMIC-IV admissions to their abnormal lab results")
+    parser.add_argument("--first-hours", type=float, metavar="H",
+                        help="keep only the codes recorded within H hours of an admission's start")
     parser.add_argument("--out", default=str(RESULTS / "diagnosis"),
                         help="output path without suffix (writes .json and .md)")
     parser.add_argument("--update", action="store_true",
@@ -288,6 +306,13 @@ def main(argv=None) -> int:
     elif not args.indications and INDICATION_MODELS & set(args.models):
         parser.error(f"{', '.join(sorted(INDICATION_MODELS & set(args.models)))} needs known "
                      "indications (drop --no-indications)")
+    if args.first_hours is not None:
+        by_patient = [d for d in args.datasets if DATASETS[d][1] == "patient"]
+        if by_patient:
+            parser.error(f"--first-hours: the units of {', '.join(by_patient)} are patients, not "
+                         "stays; leave it out of --datasets")
+        if not 0 <= args.first_hours < float("inf"):
+            parser.error(f"--first-hours must be a finite number >= 0, got {args.first_hours}")
     out = Path(args.out)
     if args.render:
         text = render(json.loads(out.with_suffix(".json").read_text()))
@@ -308,12 +333,13 @@ def main(argv=None) -> int:
                          "min_count": args.min_count, "threshold_mode": args.thresholds,
                          "threads": args.threads, "device": args.device, "models": args.models,
                          "text_features": args.text, "indications": args.indications,
-                         "labs": args.labs},
+                         "labs": args.labs, "first_hours": args.first_hours},
               "datasets": {}}
     for name in args.datasets:
         record["datasets"][name] = run_dataset(name, args.models, seeds, args.folds,
                                                args.min_count, args.thresholds, log, args.text,
-                                               args.indications, args.device, args.labs)
+                                               args.indications, args.device, args.labs,
+                                               args.first_hours)
     record["wall_time_s"] = round(time.perf_counter() - start, 1)
     record["environment"] = environment()
     record["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")

@@ -22,11 +22,13 @@ from graphmed.ehr.replicate import replicate_tables
 from graphmed.ehr.schema import EdgeTable, GraphSchema, NodeTable
 from graphmed.ehr.synthea import load_synthea, semantic_tag
 from graphmed.ehr.text import HashingTextEncoder, add_text_features, default_text_encoder, node_texts
+from graphmed.ehr.window import first_hours
 
 __all__ = ["EHRData", "EdgeTable", "GraphSchema", "HashingTextEncoder", "ICD10_CHAPTERS",
            "ICD9_CHAPTERS", "NodeTable", "abnormal_lab_results", "add_indication_categories",
            "add_text_features", "build_hetero_graph",
-           "default_text_encoder", "diagnosis_categories", "drug_match_key", "icd_chapters",
+           "default_text_encoder", "diagnosis_categories", "drug_match_key", "first_hours",
+           "icd_chapters",
            "join_drug_disease", "load_mimic3", "load_mimic4", "load_synthea", "match_drugs",
            "mimic4_from_tables", "node_texts", "normalise_drug_name", "normalise_icd_code",
            "read_mimic4_tables", "replicate_tables", "reverse_edge_type", "semantic_tag",

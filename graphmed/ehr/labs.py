@@ -69,8 +69,9 @@ def abnormal_lab_results(labevents: pd.DataFrame, labitems: pd.DataFrame | None 
 
     Returns:
         ``(nodes, edges)``: nodes with columns ``id`` and ``name``, one per lab test and
-        direction seen; edges with ``key``, ``id`` and ``time`` (the chart time), one row
-        per abnormal result (duplicates are the builder's to count).
+        direction seen; edges with ``key``, ``id`` and ``time`` (the chart time; no such
+        column where a result has none), one row per abnormal result (duplicates are the
+        builder's to count).
 
     Raises:
         DataFormatError: a missing column, or an item id that is not an integer, naming
@@ -102,10 +103,13 @@ def abnormal_lab_results(labevents: pd.DataFrame, labitems: pd.DataFrame | None 
     else:
         direction = np.full(len(abnormal), ABNORMAL_FLAG)
     ids = items.astype(str).to_numpy().astype(object) + ":" + direction.astype(object)
-    time = (abnormal["charttime"].to_numpy() if "charttime" in abnormal.columns
-            else np.full(len(abnormal), None, dtype=object))
-    edges = pd.DataFrame({key: abnormal[key].astype("int64").to_numpy(), "id": ids,
-                          "time": time})
+    edges = pd.DataFrame({key: abnormal[key].astype("int64").to_numpy(), "id": ids})
+    if "charttime" in abnormal.columns:
+        if abnormal["charttime"].isna().any():
+            logger.info("labevents: %d abnormal results without a chart time; the lab edges "
+                        "get no time", int(abnormal["charttime"].isna().sum()))
+        else:
+            edges["time"] = abnormal["charttime"].to_numpy()
     nodes = pd.DataFrame({"id": ids, "item": items.to_numpy(), "direction": direction}
                          ).drop_duplicates("id").sort_values("id", kind="stable")
     nodes["name"] = _names(nodes, labitems)

@@ -344,6 +344,7 @@ def _mimic(name: str, unit: Unit, patients: pd.DataFrame, admissions: pd.DataFra
         lab_nodes, lab_results = labs
         nodes.append(NodeTable(LAB, lab_nodes, id="id", name="name", label="abnormal lab results"))
         edges.append(EdgeTable((unit, ABNORMAL_RESULT, LAB), lab_results, source=key, target="id",
-                               time="time", duplicates="count", label="labevents"))
+                               time="time" if "time" in lab_results.columns else None,
+                               duplicates="count", label="labevents"))
     nodes = [n for n in nodes if len(n.table)]
     return EHRData(name, GraphSchema(nodes, edges), unit, sources)
