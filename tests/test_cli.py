@@ -308,6 +308,28 @@ def test_diagnose_reads_abnormal_lab_results_when_asked(data_root, capsys, monke
     assert seen == [270] and "1 admission(s) to diagnose" in capsys.readouterr().out
 
 
+def test_diagnose_early_in_a_stay_reads_the_first_hours_only(data_root, capsys, monkeypatch):
+    import graphmed.tasks.diagnosis_prediction as prediction
+
+    seen = []
+    predict = prediction.predict_diagnoses
+
+    def spy(graph, *args, **kwargs):
+        seen.append(graph.num_edges(("admission", "prescribed", "drug")))
+        return predict(graph, *args, **kwargs)
+
+    monkeypatch.setattr(prediction, "predict_diagnoses", spy)
+    args = ["diagnose", "mimic4", "--model", "logistic-bag-of-codes", "--no-text",
+            "--no-indications", "--units", "24181354", "--seed", "0", "--no-progress",
+            "--data-root", str(data_root)]
+    assert main([*args, "--first-hours", "24"]) == 0
+    assert main(args) == 0
+    assert seen == [4897, 7782]                          # 24 hours of prescriptions, then all
+    with pytest.raises(SystemExit):
+        main([*args, "--first-hours", "-1"])
+    assert "must be a finite number of hours >= 0" in capsys.readouterr().err
+
+
 def test_diagnose_joins_known_indications_when_the_catalogue_is_there(data_root, tmp_path,
                                                                      capsys, monkeypatch):
     import graphmed.ehr.indications as indications
@@ -340,6 +362,8 @@ def test_diagnose_joins_known_indications_when_the_catalogue_is_there(data_root,
     (["mimic4", "--units", "123", "--model", "label-prior"], "unknown admission id '123'"),
     (["synthea", "--labs"], "--labs: abnormal lab results are read from MIMIC tables only"),
     (["mimic3", "--labs"], "the MIMIC-III demo ships no lab results"),
+    (["mimic4", "--unit", "patient", "--first-hours", "24"],
+     "--first-hours: the units are patients, which have no start; use --unit admission"),
 ])
 def test_diagnose_errors_are_one_line(data_root, capsys, args, message):
     assert main(["diagnose", *args, "--data-root", str(data_root), "--no-text", "--no-progress"]) == 2

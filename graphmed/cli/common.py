@@ -34,6 +34,17 @@ def fraction(text: str) -> float:
     return value
 
 
+def hours(text: str) -> float:
+    """An argparse type: a finite number of hours, at least 0 (e.g. ``--first-hours``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number of hours >= 0, got {value:g}")
+    return value
+
+
 def device(text: str) -> str:
     """An argparse type: ``cpu``, ``cuda``, ``cuda:N`` or ``auto``, checked against this
     machine's devices (a missing GPU is an error before any work)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from graphmed.cli.common import (add_common_options, add_set_option, at_least, build_model,
-                                 check_out, device, fraction, model_settings, print_table,
+                                 check_out, device, fraction, hours, model_settings, print_table,
                                  table_file, write_out)
 from graphmed.errors import GraphmedError
 
@@ -40,6 +40,9 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         raise GraphmedError(f"--labs: abnormal lab results are read from MIMIC tables only, "
                             f"not {args.source}")
     lab_option = {"labs": True} if args.labs else {}
+    if args.first_hours is not None and (args.unit or default_unit) == "patient":
+        raise GraphmedError("--first-hours: the units are patients, which have no start; use "
+                            f"--unit {'encounter' if args.source == 'synthea' else 'admission'}")
     from tqdm.auto import tqdm
 
     from graphmed.threads import cpu_threads
@@ -49,6 +52,8 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         graph = getattr(ehr, loader)(args.root, unit=args.unit or default_unit,
                                      data_root=args.data_root, **lab_option).build()
         query_unit_indices(graph, args.units)  # unknown ids fail before the slow steps
+        if args.first_hours is not None:
+            graph = ehr.first_hours(graph, args.first_hours, untimed="drop")
         steps.update()
         if not args.no_text:
             steps.set_description("embedding code titles and drug names")
@@ -126,6 +131,10 @@ def register(sub) -> None:
                       help="link units to their abnormal lab results (labevents, d_labitems; "
                            "mimic3: a full download), codes the models read beside drugs and "
                            "procedures")
+    diag.add_argument("--first-hours", type=hours, metavar="H",
+                      help="read of every admission only the codes recorded within H hours of its "
+                           "start (drugs, procedures with a time, lab results), to diagnose early "
+                           "in a stay")
     diag.add_argument("--no-text", action="store_true",
                       help="no text embeddings of code titles and drug names on the graph")
     diag.add_argument("--no-indications", action="store_true",
