@@ -46,8 +46,8 @@ class HeteroGraphClassifier(TorchDiagnosisModel):
     ``encoder="gcn"``: :class:`~graphmed.nn.HeteroGNNStack` with one mean-aggregation graph
     convolution per relation (``SAGEConv``), summed over relations, no residuals (a plain
     heterogeneous GCN). ``encoder="hgt"``: ``HGTConv`` layers (Hu et al., WWW 2020).
-    With ``unit_features`` the units' input is their bag-of-codes (drugs, procedures), as
-    for the bag-of-codes baselines. Training hides the diagnoses of a random half of the training patients at every step
+    With ``unit_features`` the units' input is their bag-of-codes (drugs, procedures, any lab
+    results), as for the bag-of-codes baselines. Training hides the diagnoses of a random half of the training patients at every step
     and learns on their units (:meth:`DiagnosisTask.training_view`).
     """
 

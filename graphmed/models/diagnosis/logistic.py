@@ -28,7 +28,7 @@ SPARSE_BELOW = 0.25
 
 class BagOfCodesLogistic(DiagnosisModel):
     """One-vs-rest logistic regression on :meth:`DiagnosisTask.bag_of_codes` (drugs,
-    procedures, patient sex and age); the inverse regularisation ``C`` is chosen from ``cs``
+    procedures, any lab results, patient sex and age); the inverse regularisation ``C`` is chosen from ``cs``
     by validation macro AUROC, then the model is refitted on the training units alone.
 
     ``text_weight > 0`` appends ``text_weight`` times the units' text-projected codes

@@ -74,7 +74,7 @@ class Trans4DD(TorchDiagnosisModel):
         eval_samples: context draws averaged at prediction time.
         target_fraction: share of training patients whose diagnoses are hidden per step.
         encoder_residual: ``"residual"`` (default) or ``"none"`` (ablation).
-        unit_features: units start from their bag-of-codes (drugs, procedures).
+        unit_features: units start from their bag-of-codes (drugs, procedures, any lab results).
         wide: add a linear map of the unit's bag-of-codes to the logits (a wide skip
             around the graph and context encoders).
         wide_init: ``"random"`` or ``"logistic"`` (the wide map starts from a logistic fit
