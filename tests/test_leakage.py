@@ -210,7 +210,9 @@ def test_protocol_a_test_negatives_are_the_folds_unknown_pairs(fdataset, fdatase
 
 # --- 5. Diagnosis: target-revealing edges of test patients are absent -----------------------------
 
-DIAGNOSIS_GRAPHS = {"mimic4_demo": ("load_mimic4", {}), "synthea_111": ("load_synthea", {"unit": "patient"})}
+DIAGNOSIS_GRAPHS = {"mimic4_demo": ("load_mimic4", {}),
+                    "mimic4_demo_labs": ("load_mimic4", {"labs": True}),
+                    "synthea_111": ("load_synthea", {"unit": "patient"})}
 
 
 @pytest.fixture(scope="module", params=list(DIAGNOSIS_GRAPHS))
