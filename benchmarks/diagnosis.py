@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from graphmed.cli.common import hours as hours_type
 from graphmed.datasets.files import locate
 from graphmed.datasets.indications import PHARMACOTHERAPYDB, load_indications
 from graphmed.ehr import add_text_features, first_hours, load_mimic3, load_mimic4, load_synthea
@@ -192,10 +193,10 @@ def render(record: dict) -> str:
                 "prediction made then would; the diagnoses to predict are those of the whole "
                 "stay." if cfg.get("first_hours") is not None else ""), ""]
     for name, ds in record["datasets"].items():
-        labs = "; with abnormal lab results" if ds.get("labs") else ""
+        variant = "; with abnormal lab results" if ds.get("labs") else ""
         if ds.get("first_hours") is not None:
-            labs += f"; codes of the first {ds['first_hours']:g} hours"
-        lines += [f"## {name} (units: {ds['unit']}s; categories: {ds['categories']}{labs})", "",
+            variant += f"; codes of the first {ds['first_hours']:g} hours"
+        lines += [f"## {name} (units: {ds['unit']}s; categories: {ds['categories']}{variant})", "",
                   "| model | " + " | ".join(LABELS[k] for k in MULTILABEL_METRICS)
                   + " | time, all runs (s) |",
                   "|---|" + "---|" * (len(MULTILABEL_METRICS) + 1)]
@@ -287,7 +288,7 @@ def main(argv=None) -> int:
                         help="no known indications on drug nodes")
     parser.add_argument("--labs", action="store_true",
                         help="link MIMIC-IV admissions to their abnormal lab results")
-    parser.add_argument("--first-hours", type=float, metavar="H",
+    parser.add_argument("--first-hours", type=hours_type, metavar="H",
                         help="keep only the codes recorded within H hours of an admission's start")
     parser.add_argument("--out", default=str(RESULTS / "diagnosis"),
                         help="output path without suffix (writes .json and .md)")
@@ -311,8 +312,6 @@ def main(argv=None) -> int:
         if by_patient:
             parser.error(f"--first-hours: the units of {', '.join(by_patient)} are patients, not "
                          "stays; leave it out of --datasets")
-        if not 0 <= args.first_hours < float("inf"):
-            parser.error(f"--first-hours must be a finite number >= 0, got {args.first_hours}")
     out = Path(args.out)
     if args.render:
         text = render(json.loads(out.with_suffix(".json").read_text()))

@@ -19,7 +19,7 @@ from typing import Literal
 
 import torch
 
-from graphmed.graph.medgraph import MedGraph, edge_type_name
+from graphmed.graph.medgraph import MedGraph, edge_type_name, keep_edges
 
 Untimed = Literal["error", "drop", "keep"]
 UNTIMED = ("error", "drop", "keep")
@@ -76,17 +76,5 @@ def first_hours(graph: MedGraph, hours: float, *, untimed: Untimed = "error") ->
         else:
             units = index[0] if src == unit else index[1]
             kept = time <= cutoff[units]
-        _keep_edges(store, kept)
+        keep_edges(store, kept)
     return MedGraph(data, graph.nodes, name=graph.name)
-
-
-def _keep_edges(store, kept: torch.Tensor) -> None:
-    """Filter every per-edge tensor of ``store`` (a shallow copy) by the mask ``kept``."""
-    m = store.edge_index.size(1)
-    for key, value in list(store.items()):
-        if not isinstance(value, torch.Tensor):
-            continue
-        if key == "edge_index":
-            store[key] = value[:, kept]
-        elif value.dim() > 0 and value.size(0) == m:
-            store[key] = value[kept]

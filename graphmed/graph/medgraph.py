@@ -8,11 +8,27 @@ from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+import torch
 from torch_geometric.data import HeteroData
 
 from graphmed.errors import DataFormatError, UnknownNameError
 
 EdgeType = tuple[str, str, str]
+
+
+def keep_edges(store, kept: torch.Tensor) -> None:
+    """Keep the edges of ``store`` (an edge store of a ``HeteroData``) where the ``(m,)`` bool
+    mask ``kept`` is true, in every per-edge tensor alike (``edge_index`` columns; the rows
+    of ``edge_weight``, ``edge_attr``, ``time`` ...). Assigns new tensors: on a shallow copy
+    of the graph, the original keeps its own."""
+    m = store.edge_index.size(1)
+    for key, value in list(store.items()):
+        if not isinstance(value, torch.Tensor):
+            continue
+        if key == "edge_index":
+            store[key] = value[:, kept]
+        elif value.dim() > 0 and value.size(0) == m:
+            store[key] = value[kept]
 
 
 def edge_type_name(edge_type: EdgeType) -> str:

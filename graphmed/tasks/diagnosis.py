@@ -35,7 +35,7 @@ from sklearn.model_selection import KFold
 from torch_geometric.data import HeteroData
 
 from graphmed.checks import check_settings
-from graphmed.graph.medgraph import EdgeType, MedGraph
+from graphmed.graph.medgraph import EdgeType, MedGraph, keep_edges
 
 #: Node types whose edges to a unit reveal that unit's diagnoses.
 TARGET_NODE_TYPES = ("diagnosis", "diagnosis_category")
@@ -151,14 +151,7 @@ def hide_diagnoses(data: HeteroData, unit: str, hidden_units) -> HeteroData:
     hidden[torch.as_tensor(np.asarray(hidden_units, dtype=np.int64))] = True
     for et in revealing_edge_types(data, unit):
         store = out[et]
-        keep = ~hidden[_unit_endpoint(et, unit, store.edge_index)]
-        m = store.edge_index.size(1)
-        for key, value in list(store.items()):
-            if isinstance(value, torch.Tensor):
-                if key == "edge_index":
-                    store[key] = value[:, keep]
-                elif value.dim() > 0 and value.size(0) == m:
-                    store[key] = value[keep]
+        keep_edges(store, ~hidden[_unit_endpoint(et, unit, store.edge_index)])
     return out
 
 

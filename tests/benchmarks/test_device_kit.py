@@ -1,26 +1,15 @@
 """benchmarks/device_kit.py: the data it packs is all the GPU checks' loaders read."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 
 from graphmed.datasets import load_dataset, load_ogbl_ddi
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def _script():
-    spec = importlib.util.spec_from_file_location("device_kit", ROOT / "benchmarks" / "device_kit.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_the_kit_s_data_loads_offline_as_the_data_root_does(data_root, tmp_path, monkeypatch):
+def test_the_kit_s_data_loads_offline_as_the_data_root_does(data_root, tmp_path, monkeypatch,
+                                                            benchmark_script):
     monkeypatch.setenv("GRAPHMED_OFFLINE", "1")
-    kit = _script()
+    kit = benchmark_script("device_kit")
     kit.copy_data(data_root, tmp_path)
     assert sorted(p.parts[0] for p in (q.relative_to(tmp_path) for q in tmp_path.iterdir())) == [
         "fdataset", "ogbl_ddi"]

@@ -2,9 +2,6 @@
 the split, and one copy gives the diagnosis benchmark's own fold."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -12,16 +9,10 @@ from graphmed.ehr.mimic import mimic4_from_tables, read_mimic4_tables
 from graphmed.ehr.replicate import id_offsets, replicate_tables
 from graphmed.tasks.diagnosis import patient_folds
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def script():
-    spec = importlib.util.spec_from_file_location("diagnosis_scale",
-                                                  ROOT / "benchmarks" / "diagnosis_scale.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def script(benchmark_script):
+    return benchmark_script("diagnosis_scale")
 
 
 def test_copies_follow_their_original(script):

@@ -2,22 +2,14 @@
 see, are recorded with the results, and are refused where they cannot apply."""
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def script():
-    spec = importlib.util.spec_from_file_location("diagnosis_script",
-                                                  ROOT / "benchmarks" / "diagnosis.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def script(benchmark_script):
+    return benchmark_script("diagnosis")
 
 
 def _run(script, tmp_path, capsys, *extra) -> dict:
@@ -49,7 +41,7 @@ def test_variants_that_cannot_apply_are_refused_before_running(script, capsys):
     for args, message in ((["--first-hours", "24", "--datasets", "synthea_111"],
                            "the units of synthea_111 are patients"),
                           (["--first-hours", "-3", "--datasets", "mimic4_demo"],
-                           "must be a finite number >= 0")):
+                           "must be a finite number of hours >= 0")):
         with pytest.raises(SystemExit):
             script.main(args)
         assert message in capsys.readouterr().err

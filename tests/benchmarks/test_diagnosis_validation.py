@@ -25,8 +25,8 @@ toy_graph = _load("diagnosis_toy_graph", ROOT / "tests" / "tasks" / "test_diagno
 
 
 @pytest.fixture(scope="module")
-def script():
-    return _load("diagnosis_validation", ROOT / "benchmarks" / "diagnosis_validation.py")
+def script(benchmark_script):
+    return benchmark_script("diagnosis_validation")
 
 
 class Recorder(LabelPrior):

@@ -2,9 +2,7 @@
 finished run is read back instead of trained again."""
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -12,15 +10,10 @@ import torch
 
 from graphmed.evaluation.metrics import hits_at_k
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def script():
-    spec = importlib.util.spec_from_file_location("ogbl_ddi_script", ROOT / "benchmarks" / "ogbl_ddi.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def script(benchmark_script):
+    return benchmark_script("ogbl_ddi")
 
 
 def _tiny_ddi(n=40):

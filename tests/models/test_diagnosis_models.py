@@ -95,7 +95,7 @@ def test_every_model_scores_units_as_probabilities(request, name):
 
 
 @pytest.mark.parametrize("name", list(DIAGNOSIS_MODELS))
-def test_every_model_reads_lab_codes_when_the_graph_has_them(name):
+def test_every_model_fits_and_scores_on_a_graph_with_lab_codes(name):
     graph = _toy.toy_graph(n_patients=40, seed=1, labs=True)
     if name in FIXTURE_OF:
         graph = add_text_features(graph, HashingTextEncoder(dim=16))  # labs get text as well
