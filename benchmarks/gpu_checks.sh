@@ -12,7 +12,9 @@
 #          benchmarks/results/speed_fdataset_protocol_a.json;
 #   ddi    ogbl-ddi: the spectral models on the GPU, and OGB's GCN and GraphSAGE examples
 #          with their full 200-epoch recipes for $SEEDS seeds (the committed CPU rows ran 30
-#          of them); DDI_CAP="gcn=50 sage=50" shortens them.
+#          of them), each model and seed in a process of its own, side by side (training
+#          state in DDI_RUNS, default /tmp/graphmed_ddi_runs: a stopped run continues there);
+#          DDI_CAP="gcn=50 sage=50" shortens them.
 # On a GPU machine that has PyTorch but not graphmed's other dependencies (no installed
 # graphmed, nothing to download), build the kit here first, `python benchmarks/device_kit.py`,
 # and send .device_kit/ with the repository: this script then installs its wheels into
@@ -46,11 +48,13 @@ if not (folder / "model.safetensors").exists():
 EOF
 fi
 if [ "${DRY_RUN:-0}" = 1 ]; then
-  device=cpu; folds=2; ddi_models="spectral-plain gcn"; ddi_cap="gcn=1"; ddi_extra="--epochs 1"
+  device=cpu; folds=2; ddi_spectral=spectral-plain; ddi_trained=gcn; ddi_cap="gcn=1"
+  ddi_extra="--epochs 1"
 else
   $py -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'no CUDA device')" \
     || exit 1
-  device=cuda; folds=10; ddi_models="spectral spectral-plain gcn sage"; ddi_cap=${DDI_CAP:-}
+  device=cuda; folds=10; ddi_spectral="spectral spectral-plain"; ddi_trained="gcn sage"
+  ddi_cap=${DDI_CAP:-}
   ddi_extra=""
 fi
 $py -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())" \
@@ -71,9 +75,23 @@ for step in $steps; do
         --out "$out/speed_fdataset_protocol_a_$device.json" 2>&1 | tee "$out/speed_fdataset.log" \
         || failed=1 ;;
     ddi)
-      $py benchmarks/ogbl_ddi.py --device "$device" --models $ddi_models --seeds "$seeds" \
-        ${ddi_cap:+--cap $ddi_cap} $ddi_extra --out "$out" 2>&1 | tee "$out/ogbl_ddi.log" \
-        || failed=1 ;;
+      # One process per trained model and seed, side by side: one of these small models
+      # keeps a GPU mostly idle. Each keeps its finished record in $runs; the last command
+      # fits the spectral models and reads those records into one results file.
+      runs=${DDI_RUNS:-/tmp/graphmed_ddi_runs}
+      pids=()
+      for model in $ddi_trained; do
+        for seed in $(seq 0 $((seeds - 1))); do
+          $py benchmarks/ogbl_ddi.py --device "$device" --models "$model" --only-seeds "$seed" \
+            --threads 2 ${ddi_cap:+--cap $ddi_cap} $ddi_extra --checkpoint-dir "$runs" \
+            --out "$runs/$model-seed$seed" > "$out/ogbl_ddi_$model-seed$seed.log" 2>&1 &
+          pids+=($!)
+        done
+      done
+      for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+      $py benchmarks/ogbl_ddi.py --device "$device" --models $ddi_spectral $ddi_trained \
+        --seeds "$seeds" ${ddi_cap:+--cap $ddi_cap} $ddi_extra --checkpoint-dir "$runs" \
+        --out "$out" 2>&1 | tee "$out/ogbl_ddi.log" || failed=1 ;;
     *) echo "unknown step $step (tests, speed, ddi)" >&2; failed=1 ;;
   esac
 done

@@ -431,6 +431,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-seeds", nargs="+", default=[], metavar="MODEL=SEEDS",
                         help="number of seeds of some models only, e.g. --model-seeds gcn=1 sage=1 "
                              "(overrides --seeds for them)")
+    parser.add_argument("--only-seeds", type=int, nargs="+", default=[], metavar="SEED",
+                        help="train only these seeds of each trained model, e.g. one seed per "
+                             "process side by side with --checkpoint-dir; a later run with "
+                             "--seeds and the same --checkpoint-dir reads their records")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--threads", type=int, default=0,
                         help="torch CPU threads (default: all cores, os.cpu_count())")
@@ -453,8 +457,10 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--status needs --checkpoint-dir")
         print("\n".join(checkpoint_status(args.checkpoint_dir)))
         return 0
-    if args.seeds < 1 or args.epochs < 0 or args.eval_every < 1 or args.threads < 0:
-        parser.error("--seeds and --eval-every must be positive, --epochs and --threads >= 0")
+    if args.seeds < 1 or args.epochs < 0 or args.eval_every < 1 or args.threads < 0 or \
+            any(seed < 0 for seed in args.only_seeds):
+        parser.error("--seeds and --eval-every must be positive, --epochs, --threads and "
+                     "--only-seeds >= 0")
     try:
         args.caps = parse_epoch_caps(args.cap)
         model_seeds = parse_epoch_caps(args.model_seeds)
@@ -478,7 +484,11 @@ def main(argv: list[str] | None = None) -> int:
     load_s = time.perf_counter() - start
     print(f"{ddi} loaded in {load_s:.1f} s; device {device_name}, {threads} thread(s); "
           f"copy bandwidth {peak_bw:.1f} GB/s; evaluator {evaluator_name}", flush=True)
-    seeds = list(range(args.seeds))
+    only = sorted(set(args.only_seeds))
+    seeds = only or list(range(args.seeds))
+
+    def seeds_of(name: str) -> list[int]:
+        return only or list(range(model_seeds.get(name, args.seeds)))
     records = []
     for name in args.models:
         if name in SPECTRAL:
@@ -490,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"rank {c['rank']}; "
                   f"{r['total_time_s']:.0f} s total, peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
             continue
-        for seed in range(model_seeds.get(name, args.seeds)):
+        for seed in seeds_of(name):
             r = run_one(ddi, name, seed, args, device, evaluate, peak_bw)
             records.append(r)
             sp = r["spmm"]
@@ -505,8 +515,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "benchmark": "ogbl-ddi", "dataset": ddi.name, "data_checksum": ddi.checksum,
         "argv": list(sys.argv[1:] if argv is None else argv), "models": list(args.models),
-        "seeds": seeds, "model_seeds": {name: list(range(model_seeds.get(name, args.seeds)))
-                                         if name in DDI_RECIPES else [] for name in args.models},
+        "seeds": seeds, "model_seeds": {name: seeds_of(name) if name in DDI_RECIPES else []
+                                         for name in args.models},
         "eval_every": args.eval_every, "device": str(device),
         "device_name": device_name, "threads": threads, "evaluator": evaluator_name,
         "selection": "test Hits@K at the epoch with the best validation Hits@20 (spectral: at "

@@ -67,3 +67,27 @@ def test_stopped_runs_continue_and_finished_ones_are_read(script, tmp_path, monk
     with pytest.raises(SystemExit, match="holds a run with other settings"):
         script.run_one(ddi, "gcn", 1, SimpleNamespace(**{**vars(args), "epochs": 5}), cpu,
                        _evaluate(), 1.0)
+
+
+def test_seeds_run_apart_are_read_into_one_result(script, tmp_path, monkeypatch):
+    """--only-seeds trains one seed per process; a later run with --seeds and the same
+    --checkpoint-dir reads their records instead of training again."""
+    monkeypatch.setitem(script.DDI_RECIPES, "gcn", {**script.DDI_RECIPES["gcn"], "embedding_dim": 8,
+                                                    "hidden": 8, "batch_size": 200})
+    ddi = _tiny_ddi()
+    ddi.name, ddi.checksum = "tiny", "0" * 64
+    monkeypatch.setattr(script, "load_ogbl_ddi", lambda root: ddi)
+    monkeypatch.setattr(script, "copy_bandwidth", lambda device: 1.0)
+    common = ["--models", "gcn", "--epochs", "2", "--eval-every", "1", "--threads", "1",
+              "--checkpoint-dir", str(tmp_path / "runs")]
+    for seed in (1, 0):
+        assert script.main(common + ["--only-seeds", str(seed), "--out", str(tmp_path / f"s{seed}")]) == 0
+        part = json.loads((tmp_path / f"s{seed}" / "ogbl_ddi.json").read_text())
+        assert part["model_seeds"]["gcn"] == [seed] and [r["seed"] for r in part["records"]] == [seed]
+    monkeypatch.setattr(script, "fit_link_model", lambda *a, **k: pytest.fail("trained again"))
+    assert script.main(common + ["--seeds", "2", "--out", str(tmp_path / "all")]) == 0
+    whole = json.loads((tmp_path / "all" / "ogbl_ddi.json").read_text())
+    assert whole["model_seeds"]["gcn"] == [0, 1] and whole["summary"]["gcn"]["n_seeds"] == 2
+    assert [r["seed"] for r in whole["records"]] == [0, 1]
+    with pytest.raises(SystemExit):
+        script.main(common + ["--only-seeds", "-1"])
