@@ -17,7 +17,7 @@ import pandas as pd
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.errors import DataFormatError, MissingDependencyError
 from graphmed.graph.medgraph import MedGraph, _node_table
-from graphmed.io import atomic_write_bytes
+from graphmed.io import atomic_write_bytes, check_writable
 
 #: File suffixes :func:`write_table` understands.
 TABLE_SUFFIXES = (".csv", ".parquet")
@@ -68,8 +68,9 @@ def to_dgl(graph: MedGraph):
 
 def check_table_path(path: str | Path) -> Path:
     """Raise now, before any work, if :func:`write_table` could not write ``path``: a suffix
-    other than ``.csv`` / ``.parquet`` (:class:`DataFormatError`) or ``.parquet`` without
-    pyarrow (:class:`MissingDependencyError`)."""
+    other than ``.csv`` / ``.parquet`` (:class:`DataFormatError`), ``.parquet`` without
+    pyarrow (:class:`MissingDependencyError`) or a place no file can be written
+    (:class:`OutputPathError`, see :func:`graphmed.io.check_writable`)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
@@ -77,7 +78,7 @@ def check_table_path(path: str | Path) -> Path:
                               f"use {' or '.join(TABLE_SUFFIXES)}", source=path)
     if suffix == ".parquet":
         _optional("pyarrow", "writing Parquet files", "pyarrow")
-    return path
+    return check_writable(path)
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:

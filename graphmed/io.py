@@ -12,14 +12,13 @@ from typing import Any
 from graphmed.errors import OutputPathError
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
-
-    The bytes go to a temporary file in the same folder, are flushed to disk, then
-    renamed over ``path`` (an atomic operation on POSIX and Windows).
+def check_writable(path: str | Path) -> Path:
+    """Raise now, before any work, if a file could not be written at ``path``.
 
     Raises:
-        OutputPathError: a folder stands at ``path``, or a file where a folder above it must go.
+        OutputPathError: a folder stands at ``path``, a file stands where a folder above it
+            must go, or the nearest existing folder above it cannot be written to (no
+            permission, a read-only file system).
     """
     path = Path(path)
     if path.is_dir():
@@ -28,19 +27,39 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
         if folder.exists():
             if not folder.is_dir():
                 raise OutputPathError(f"{str(path)!r}: {str(folder)!r} is a file, not a folder")
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise OutputPathError(f"{str(path)!r}: folder {str(folder)!r} is not writable")
             break
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    return path
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk, then
+    renamed over ``path`` (an atomic operation on POSIX and Windows).
+
+    Raises:
+        OutputPathError: see :func:`check_writable`; also when the system refuses the write
+            (a full disk, a read-only file system), with its reason.
+    """
+    path = check_writable(path)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.chmod(tmp, _default_mode(path))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+    except BaseException as exc:
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, OutputPathError):
+            raise OutputPathError(f"could not write {str(path)!r}: "
+                                  f"{exc.strerror or exc}") from exc
         raise
     return path
 

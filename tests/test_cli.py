@@ -152,7 +152,7 @@ def test_repurpose_explain_and_table(data_root, tmp_path, capsys):
     table = pd.read_csv(out_file)
     assert list(table.columns) == ["rank", "id", "name", "score", "known", "top_path", "top_path_share"]
     assert len(table) == 7 and table["top_path"].notna().sum() == 2 and not table["known"].any()
-    assert plot.stat().st_size > 10_000
+    assert plot.stat().st_size > 10_000 and plot.read_bytes()[:4] == b"\x89PNG"
 
 
 def test_repurpose_save_load(data_root, tmp_path, capsys):
@@ -570,3 +570,33 @@ def test_repurpose_takes_model_settings(data_root, tmp_path, capsys):
         query = [] if extra[0] == "--new-disease" else ["--drug", "metformin"]
         assert _repurpose(data_root, *query, *extra, *args) == 2
         assert message in _one_line_error(capsys)
+
+
+@pytest.mark.parametrize("command, option", [
+    (["benchmark", "fdataset", "--model", "knn"], "--out"),
+    (["repurpose", "--dataset", "fdataset", "--disease", "D104300", "--model", "knn"], "--save"),
+    (["repurpose", "--dataset", "fdataset", "--disease", "D104300", "--model", "knn"], "--out"),
+    (["diagnose", "mimic4", "--model", "logistic-bag-of-codes"], "--out"),
+    (["interactions", "--graph", "pairs.csv", "--drug", "a"], "--save"),
+])
+def test_an_output_path_that_cannot_be_written_fails_before_any_data_is_read(
+        tmp_path, capsys, command, option):
+    missing = str(tmp_path / "nothing here")  # the data would fail later, were it read
+    (tmp_path / "file").write_text("x")
+    target = tmp_path / "file" / ("out.csv" if option == "--out" and command[0] != "benchmark"
+                                  else "out.json")
+    assert main([*command, option, str(target), "--data-root", missing, "--no-progress"]) == 2
+    assert "is a file, not a folder" in _one_line_error(capsys)
+    if command[0] == "benchmark":
+        assert main([*command, "--out", str(tmp_path), "--data-root", missing]) == 2
+        assert "a folder stands where the file is to be written" in _one_line_error(capsys)
+
+
+@pytest.mark.parametrize("plot, message", [("p.xyz", "cannot save a figure as '.xyz'"),
+                                           ("file/p.png", "is a file, not a folder")])
+def test_repurpose_checks_the_plot_path_before_fitting(tmp_path, capsys, plot, message):
+    (tmp_path / "file").write_text("x")
+    assert main(["repurpose", "--dataset", "fdataset", "--disease", "D104300", "--explain", "1",
+                 "--plot", str(tmp_path / plot), "--data-root", str(tmp_path / "nothing here"),
+                 "--no-progress"]) == 2
+    assert message in _one_line_error(capsys)

@@ -107,3 +107,54 @@ def test_atomic_write_text_needs_text(tmp_path):
     with pytest.raises(TypeError, match="text must be a str, got bytes"):
         atomic_write_text(tmp_path / "out.txt", b"bytes")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_that_cannot_be_written_is_named_before_writing(tmp_path, monkeypatch):
+    import graphmed.io
+    from graphmed.errors import OutputPathError
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(graphmed.io.os, "access",
+                        lambda p, mode: False if Path(p) == locked else real_access(p, mode))
+    for target in (locked / "out.json", locked / "new" / "deeper" / "out.json"):
+        with pytest.raises(OutputPathError, match=r"folder '.*locked' is not writable"):
+            graphmed.io.check_writable(target)
+        with pytest.raises(OutputPathError, match="is not writable"):
+            atomic_write_json(target, {"a": 1})
+    assert list(locked.iterdir()) == []
+    assert graphmed.io.check_writable(tmp_path / "fine" / "out.json") == tmp_path / "fine" / "out.json"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="permission bits do not stop the superuser")
+def test_a_read_only_folder_is_refused(tmp_path):
+    from graphmed.errors import OutputPathError
+    from graphmed.io import check_writable
+
+    tmp_path.chmod(0o500)
+    try:
+        with pytest.raises(OutputPathError, match="is not writable"):
+            check_writable(tmp_path / "out.json")
+    finally:
+        tmp_path.chmod(0o700)
+
+
+def test_a_write_the_system_refuses_is_one_clear_error_and_leaves_nothing(tmp_path, monkeypatch):
+    import errno
+
+    import graphmed.io
+    from graphmed.errors import OutputPathError
+
+    def refuse(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(graphmed.io.os, "replace", refuse)
+    with pytest.raises(OutputPathError, match=r"could not write '.*out.json': No space left on device"):
+        atomic_write_json(tmp_path / "out.json", {"a": 1})
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(graphmed.io.tempfile, "mkstemp", refuse)
+    with pytest.raises(OutputPathError, match="could not write"):
+        atomic_write_text(tmp_path / "out.txt", "x")
+    assert list(tmp_path.iterdir()) == []

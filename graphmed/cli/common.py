@@ -140,6 +140,43 @@ def check_out(*paths: str | None) -> None:
             check_table_path(path)
 
 
+def check_files(*paths: str | None) -> None:
+    """Fail now, before any fitting, if a file (results JSON, checkpoint) could not be
+    written to one of ``paths`` (``None`` entries are skipped): see
+    :func:`graphmed.io.check_writable`."""
+    from graphmed.io import check_writable
+
+    for path in paths:
+        if path:
+            check_writable(path)
+
+
+def check_image(path: str | None) -> None:
+    """Fail now, before any fitting, if a figure could not be saved to ``path``: a suffix
+    matplotlib cannot write, or a place no file can be written."""
+    if not path:
+        return
+    from matplotlib.figure import Figure
+
+    formats = Figure().canvas.get_supported_filetypes()
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in formats:
+        raise GraphmedError(f"cannot save a figure as {('.' + suffix) if suffix else 'a file without a suffix'!r} "
+                            f"({path}); use one of {', '.join('.' + f for f in sorted(formats))}")
+    check_files(path)
+
+
+def save_figure(figure, path: str, dpi: int = 120) -> None:
+    """Save a matplotlib ``figure`` to ``path`` atomically (format from the suffix)."""
+    import io
+
+    from graphmed.io import atomic_write_bytes
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=Path(path).suffix.lower().lstrip("."), dpi=dpi)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
 def write_out(table, path: str, what: str = "table") -> None:
     """Write a DataFrame to ``path`` (``.csv`` / ``.parquet``) and say so."""
     from graphmed.interop import write_table

@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from graphmed.cli.common import (add_common_options, add_set_option, at_least, build_model,
-                                 model_settings)
+                                 check_files, model_settings)
 
 
 def _cmd_datasets(args: argparse.Namespace) -> int:
@@ -43,6 +43,7 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     from graphmed.results import make_record, save_records
     from graphmed.training import cross_validate
 
+    check_files(args.out)
     model_name = args.model or DEFAULT_MODEL
     settings = model_settings(args.settings)
     model_config = build_model(make_model, model_name, settings).config()  # checked before reading

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from graphmed.cli.common import (add_common_options, at_least, check_out, fraction, print_table,
-                                  table_file, write_out)
+from graphmed.cli.common import (add_common_options, at_least, check_files, check_out, fraction,
+                                  print_table, table_file, write_out)
 
 
 def _cmd_interactions(args: argparse.Namespace) -> int:
@@ -20,6 +20,7 @@ def _cmd_interactions(args: argparse.Namespace) -> int:
     if args.load and (args.seed is not None or args.save):
         raise GraphmedError("--load takes a fitted model: --seed and --save do not apply")
     check_out(args.out)
+    check_files(args.save)
     steps = tqdm(total=3, desc="loading interactions", disable=args.no_progress, leave=False)
     graph = load_interactions(args.graph, args.data_root)
     # an unknown drug fails here, before the fit

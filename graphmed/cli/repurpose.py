@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from graphmed.cli.common import (add_common_options, add_set_option, at_least, build_model,
-                                 check_out, fraction, model_settings, print_table, table_file,
-                                 write_out)
+                                 check_files, check_image, check_out, fraction, model_settings,
+                                 print_table, save_figure, table_file, write_out)
 from graphmed.errors import GraphmedError
 
 
@@ -34,6 +34,8 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     if args.plot and not args.explain:
         raise GraphmedError("--plot draws an explanation: add --explain")
     check_out(args.out, args.predictions)
+    check_files(args.save)
+    check_image(args.plot)
     name, scorer = args.model or DEFAULT_MODEL, None
     if args.load is None:  # an unknown model name or setting fails before loading
         scorer = build_model(make_model, name, model_settings(args.settings))
@@ -101,8 +103,7 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
         import matplotlib
 
         matplotlib.use("Agg")
-        figure = explanations[0].plot(top=args.paths)
-        figure.savefig(args.plot, dpi=120)
+        save_figure(explanations[0].plot(top=args.paths), args.plot)
         print(f"\npath plot of {explanations[0].title} written to {args.plot}")
     if args.out:
         if explanations:

@@ -54,18 +54,29 @@ def load_checkpoint(path: str | Path) -> tuple[dict[str, torch.Tensor | np.ndarr
     try:
         with np.load(path, allow_pickle=False) as archive:
             meta = json.loads(str(archive[_CONFIG_KEY]))
-            config = meta["config"]
             dtypes = json.loads(str(archive[_DTYPES_KEY]))
+            if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict) \
+                    or not isinstance(dtypes, dict):
+                raise ValueError("its config or dtype table is not a JSON object")
+            config = meta["config"]
             state: dict[str, torch.Tensor | np.ndarray] = {}
             for name in archive.files:
                 if name in (_CONFIG_KEY, _DTYPES_KEY):
                     continue
                 array = archive[name]
                 if name in dtypes:
-                    state[name] = torch.from_numpy(array.copy()).to(getattr(torch, dtypes[name]))
+                    state[name] = torch.from_numpy(array.copy()).to(_dtype(dtypes[name], name))
                 else:
                     state[name] = array
-    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+    except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
         raise DataFormatError(f"not a graphmed checkpoint ({type(exc).__name__}: {exc})",
                               source=path) from None
     return state, config
+
+
+def _dtype(name: object, array: str) -> torch.dtype:
+    """The torch dtype a checkpoint names for ``array`` (only names of dtypes are read)."""
+    dtype = getattr(torch, name, None) if isinstance(name, str) else None
+    if not isinstance(dtype, torch.dtype):
+        raise ValueError(f"array {array!r} has an unknown dtype {name!r}")
+    return dtype

@@ -157,18 +157,26 @@ class RepurposingModel:
         missing = [name for name in _ARRAYS if name not in state]
         if missing:
             raise DataFormatError(f"checkpoint lacks {', '.join(missing)}", source=path)
-        scores = np.asarray(state["scores"], dtype=np.float64)
-        pairs = {name: np.asarray(state[name], dtype=np.int64) for name in _ARRAYS[1:]}
+        try:
+            scores = np.asarray(state["scores"], dtype=np.float64)
+            pairs = {name: np.asarray(state[name], dtype=np.int64) for name in _ARRAYS[1:]}
+        except (TypeError, ValueError) as exc:
+            raise DataFormatError(f"checkpoint arrays are not numbers ({exc})", source=path) from None
         if scores.ndim != 2 or any(p.ndim != 2 or p.shape[1] != 2 for p in pairs.values()):
             raise DataFormatError("checkpoint arrays have the wrong shape", source=path)
         for p in pairs.values():
             if len(p) and (p.min() < 0 or (p >= np.array(scores.shape)).any()):
                 raise DataFormatError("checkpoint pairs lie outside its score matrix", source=path)
-        model = cls(model_name=str(config["model"]), model_config=dict(config.get("model_config") or {}),
-                    scores=scores, train_pairs=pairs["train_pairs"],
-                    validation_pairs=pairs["validation_pairs"], dataset_name=str(config["dataset"]),
-                    dataset_checksum=str(config["dataset_checksum"]), seed=int(config["seed"]),
-                    val_fraction=float(config["val_fraction"]))
+        try:
+            model = cls(model_name=str(config["model"]),
+                        model_config=dict(config.get("model_config") or {}), scores=scores,
+                        train_pairs=pairs["train_pairs"], validation_pairs=pairs["validation_pairs"],
+                        dataset_name=str(config["dataset"]),
+                        dataset_checksum=str(config["dataset_checksum"]), seed=int(config["seed"]),
+                        val_fraction=float(config["val_fraction"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            what = f"lacks {exc}" if isinstance(exc, KeyError) else f"has a malformed entry ({exc})"
+            raise DataFormatError(f"checkpoint config {what}", source=path) from None
         if dataset is not None:
             model.check_dataset(dataset, source=path)
         return model

@@ -39,3 +39,20 @@ def test_damaged_files_are_refused(tmp_path):
         (tmp_path / name).write_bytes(content)
         with pytest.raises(DataFormatError, match=f"{name}: not a graphmed checkpoint"):
             load_checkpoint(tmp_path / name)
+
+
+def test_hand_edited_tables_are_refused_without_reading_them_as_code(tmp_path):
+    import json
+
+    for name, config, dtypes in (("list.npz", "[1, 2]", "{}"),
+                                 ("config.npz", json.dumps({"config": [1]}), "{}"),
+                                 ("dtypes.npz", json.dumps({"config": {}}), "[]"),
+                                 ("unknown.npz", json.dumps({"config": {}}), json.dumps({"w": "float99"})),
+                                 ("function.npz", json.dumps({"config": {}}), json.dumps({"w": "load"})),
+                                 ("number.npz", json.dumps({"config": {}}), json.dumps({"w": 3}))):
+        np.savez(tmp_path / name, w=np.zeros(2), __config__=np.array(config),
+                 __dtypes__=np.array(dtypes))
+        with pytest.raises(DataFormatError, match=f"{name}: not a graphmed checkpoint"):
+            load_checkpoint(tmp_path / name)
+    with pytest.raises(DataFormatError, match="array 'w' has an unknown dtype 'load'"):
+        load_checkpoint(tmp_path / "function.npz")

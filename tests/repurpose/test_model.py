@@ -75,6 +75,24 @@ def test_load_refuses_other_data_and_other_files(kronrls_model, small, tmp_path)
         RepurposingModel.load(broken)
 
 
+def test_load_names_a_hand_edited_entry(kronrls_model, tmp_path):
+    from graphmed.models.checkpoint import load_checkpoint
+
+    state, config = load_checkpoint(kronrls_model.save(tmp_path / "model.npz"))
+    for name, edit, message in (
+            ("no_seed.npz", {"seed": None}, "checkpoint config has a malformed entry"),
+            ("text_seed.npz", {"seed": "abc"}, "checkpoint config has a malformed entry"),
+            ("no_dataset.npz", {"dataset": ...}, "checkpoint config lacks 'dataset'"),
+            ("settings.npz", {"model_config": 5}, "checkpoint config has a malformed entry")):
+        edited = {k: v for k, v in {**config, **edit}.items() if v is not ...}
+        save_checkpoint(tmp_path / name, state, edited)
+        with pytest.raises(DataFormatError, match=f"{name}: {message}"):
+            RepurposingModel.load(tmp_path / name)
+    save_checkpoint(tmp_path / "text.npz", {**state, "scores": np.array([["a", "b"]])}, config)
+    with pytest.raises(DataFormatError, match="text.npz: checkpoint arrays are not numbers"):
+        RepurposingModel.load(tmp_path / "text.npz")
+
+
 def test_tiny_gnn_graph_leaves_validation_pairs_out(fdataset, tmp_path):
     from graphmed.interop import embeddings_frame, gnn_embeddings
 
