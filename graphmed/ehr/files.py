@@ -244,5 +244,37 @@ def _raise_first_bad_number(path: Path, dtypes: Mapping[str, object]) -> None:
                                   column=column, line=file_line(path, row))
 
 
+def parse_dates(table: pd.DataFrame, column: str, source: str | Path) -> pd.Series:
+    """``table[column]`` (text, as read from ``source``) as UTC timestamps; empty cells
+    become ``NaT``.
+
+    Raises:
+        DataFormatError: a value that is not an ISO 8601 date or time (``2019-02-17``,
+            ``2019-02-17T10:15:00Z``), naming the file, its line and the column.
+    """
+    text = table[column]
+    times = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
+    given = (text.astype("string").str.strip() != "").fillna(False).to_numpy(dtype=bool)
+    bad = times.isna().to_numpy() & given
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataFormatError(f"{int(bad.sum())} value(s) are not ISO 8601 dates (e.g. "
+                              f"2019-02-17 or 2019-02-17T10:15:00Z); first {text.iloc[row]!r}",
+                              source=source, row=row, column=column,
+                              line=file_line(source, row) if Path(source).is_file() else None)
+    return times
+
+
+def require_rows(tables: Mapping[str, pd.DataFrame], sources: Mapping[str, str | Path],
+                 what: str) -> None:
+    """Raise a :class:`DataFormatError` naming the first of ``tables`` without rows
+    (``sources``: where each came from); ``what`` says what the graph needs of them."""
+    for name, table in tables.items():
+        if len(table) == 0:
+            raise DataFormatError(f"no rows (a header only?); {what}",
+                                  source=sources.get(name, f"table {name!r}"))
+
+
 __all__ = ["MIMIC3_DEMO_FILES", "MIMIC4_DEMO_FILES", "SYNTHEA_111_FILES",
-           "check_sums", "find_table", "read_csv", "read_sums", "table_paths"]
+           "check_sums", "find_table", "parse_dates", "read_csv", "read_sums", "require_rows",
+           "table_paths"]

@@ -37,7 +37,7 @@ from graphmed.datasets.readers import file_line
 from graphmed.ehr.drugs import normalise_drug_name
 from graphmed.ehr.ehr_data import EHRData
 from graphmed.ehr.files import (MIMIC3_DEMO_FILES, MIMIC4_DEMO_FILES, MIMIC4_DEMO_PAGE, read_csv,
-                                table_paths)
+                                require_rows, table_paths)
 from graphmed.ehr.icd import diagnosis_categories, icd_chapters, normalise_icd_code
 from graphmed.ehr.labs import ABNORMAL_RESULT, LAB, abnormal_lab_results, is_abnormal
 from graphmed.ehr.schema import EdgeTable, GraphSchema, NodeTable
@@ -47,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 Unit = Literal["admission", "patient"]
 MAX_AGE = 90
+#: What a MIMIC graph needs rows of (said when a table has none).
+NEEDED_ROWS = "a graph for diagnosis needs patients, their admissions and diagnoses"
 STR = "string"
 
 
@@ -179,6 +181,9 @@ def _checked_mimic4_tables(tables: Mapping[str, pd.DataFrame],
                 raise DataFormatError(f"values do not convert to {dtype} ({exc})",
                                       source=f"MIMIC-IV table {name!r}", column=column) from None
         checked[name] = table.assign(**converted) if converted else table
+    require_rows({t: checked[t] for t in ("patients", "admissions", "diagnoses_icd")},
+                 {t: sources.get(f"hosp/{t}", f"MIMIC-IV table {t!r}") for t in MIMIC4_TABLES},
+                 NEEDED_ROWS)
     for name in ("diagnoses_icd", "procedures_icd"):
         versions = checked[name]["icd_version"]
         unknown = ~versions.isin((9, 10))
@@ -219,6 +224,10 @@ def load_mimic3(root: str | os.PathLike | None = None, *, unit: Unit = "admissio
     patients = read_csv(path["PATIENTS"], {"subject_id": "int64", "gender": STR, "dob": STR})
     admissions = read_csv(path["ADMISSIONS"], {"hadm_id": "int64", "subject_id": "int64",
                                                "admittime": STR})
+    diagnoses = read_csv(path["DIAGNOSES_ICD"], {"subject_id": "int64", "hadm_id": "int64",
+                                                 "seq_num": "float64", "icd9_code": STR})
+    require_rows({"PATIENTS": patients, "ADMISSIONS": admissions, "DIAGNOSES_ICD": diagnoses},
+                 path, NEEDED_ROWS)
     first = (pd.to_datetime(admissions["admittime"], errors="coerce")
              .groupby(admissions["subject_id"]).min())
     dob = pd.to_datetime(patients["dob"], errors="coerce")
@@ -230,8 +239,6 @@ def load_mimic3(root: str | os.PathLike | None = None, *, unit: Unit = "admissio
     patients = pd.DataFrame({"subject_id": patients["subject_id"],
                              "is_female": (patients["gender"] == "F").fillna(False).astype(float),
                              "age": age.fillna(age.median() if age.notna().any() else 0.0)})
-    diagnoses = read_csv(path["DIAGNOSES_ICD"], {"subject_id": "int64", "hadm_id": "int64",
-                                                 "seq_num": "float64", "icd9_code": STR})
     procedures = read_csv(path["PROCEDURES_ICD"], {"subject_id": "int64", "hadm_id": "int64",
                                                    "icd9_code": STR})
     prescriptions = read_csv(path["PRESCRIPTIONS"], {"subject_id": "int64", "hadm_id": "Int64",

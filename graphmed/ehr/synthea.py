@@ -24,7 +24,8 @@ import pandas as pd
 
 from graphmed.ehr.drugs import normalise_drug_name
 from graphmed.ehr.ehr_data import EHRData
-from graphmed.ehr.files import SYNTHEA_111_FILES, read_csv, table_paths
+from graphmed.ehr.files import (SYNTHEA_111_FILES, parse_dates, read_csv, require_rows,
+                                 table_paths)
 from graphmed.ehr.schema import EdgeTable, GraphSchema, NodeTable
 
 Unit = Literal["encounter", "patient"]
@@ -64,11 +65,14 @@ def load_synthea(root: str | os.PathLike | None = None, *, unit: Unit = "encount
                                           "code": STR, "description": STR})
               for kind in ("conditions", "medications", "procedures")}
     key = "encounter" if unit == "encounter" else "patient"
+    require_rows({"patients": patients, "encounters": encounters,
+                  "conditions": events["conditions"]}, path,
+                  "a graph for diagnosis needs patients, their encounters and conditions")
 
-    start = pd.to_datetime(encounters["start"], utc=True, format="ISO8601")
+    start = parse_dates(encounters, "start", path["encounters"])
     last = start.groupby(encounters["patient"].to_numpy()).max()
-    birth = pd.to_datetime(patients["birthdate"], utc=True, format="ISO8601")
-    death = pd.to_datetime(patients["deathdate"], utc=True, format="ISO8601")
+    birth = parse_dates(patients, "birthdate", path["patients"])
+    death = parse_dates(patients, "deathdate", path["patients"])
     until = death.fillna(pd.Series(patients["id"].map(last).to_numpy(), index=patients.index))
     age = ((until - birth).dt.days / 365.25).fillna(0.0).clip(lower=0.0)
     patient_nodes = pd.DataFrame({"id": patients["id"], "age": age,

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
-from graphmed.ehr import load_mimic3, load_mimic4
+from graphmed.ehr import load_mimic3, load_mimic4, mimic4_from_tables
 from graphmed.errors import DataFormatError, DataIntegrityError, DataNotFoundError
 
 
@@ -165,3 +165,24 @@ def test_an_unknown_icd_version_in_a_file_names_its_line(mimic4_folder, tmp_path
                                               r"'icd_version': ICD version 11") as info:
         load_mimic4(folder, verify=False)
     assert info.value.row == 4
+
+
+@pytest.mark.parametrize("table", ["ADMISSIONS", "DIAGNOSES_ICD", "PATIENTS"])
+def test_a_table_with_a_header_only_is_one_clear_error(mimic3_folder, tmp_path, table):
+    folder = copy_folder(mimic3_folder, tmp_path, [f"{t}.csv.gz" for t in MIMIC3])
+    frame = pd.read_csv(folder / f"{table}.csv.gz", dtype=str)
+    frame.iloc[:0].to_csv(folder / f"{table}.csv.gz", index=False)
+    with pytest.raises(DataFormatError, match=rf"{table}.csv.gz: no rows \(a header only\?\); a "
+                                              "graph for diagnosis needs patients"):
+        load_mimic3(folder, verify=False)
+
+
+def test_mimic4_tables_without_patients_are_one_clear_error(mimic4_folder):
+    from graphmed.ehr.mimic import read_mimic4_tables
+
+    tables, sources = read_mimic4_tables(mimic4_folder)
+    tables["patients"] = tables["patients"].iloc[:0]
+    with pytest.raises(DataFormatError, match="MIMIC-IV table 'patients': no rows"):
+        mimic4_from_tables(tables)
+    with pytest.raises(DataFormatError, match=r"patients.csv.gz: no rows"):
+        mimic4_from_tables(tables, sources=sources)
