@@ -364,6 +364,8 @@ def test_diagnose_joins_known_indications_when_the_catalogue_is_there(data_root,
     (["mimic3", "--labs"], "the MIMIC-III demo ships no lab results"),
     (["mimic4", "--unit", "patient", "--first-hours", "24"],
      "--first-hours: the units are patients, which have no start; use --unit admission"),
+    (["mimic3", "--units", "142345", "--val-fraction", "0.95", "--model", "logistic-bag-of-codes",
+      "--seed", "0"], "no diagnosis category has 5 training admissions with it and 5 without it"),
 ])
 def test_diagnose_errors_are_one_line(data_root, capsys, args, message):
     assert main(["diagnose", *args, "--data-root", str(data_root), "--no-text", "--no-progress"]) == 2

@@ -35,6 +35,7 @@ from sklearn.model_selection import KFold
 from torch_geometric.data import HeteroData
 
 from graphmed.checks import check_settings
+from graphmed.errors import DataFormatError
 from graphmed.graph.medgraph import EdgeType, MedGraph, keep_edges
 
 #: Node types whose edges to a unit reveal that unit's diagnoses.
@@ -383,7 +384,11 @@ def build_diagnosis_task(graph: MedGraph, fold: PatientFold, *, min_count: int =
     count = train_all.sum(0)
     keep = np.flatnonzero((count >= min_count) & (units[0].size - count >= min_count))
     if keep.size == 0:
-        raise ValueError(f"no category has {min_count} training units with it and without it")
+        raise DataFormatError(
+            f"no diagnosis category has {min_count} training {unit}s with it and {min_count} "
+            f"without it: the fold trains on {units[0].size} {unit}(s) of {len(fold.train)} "
+            f"patient(s); use more patients, a smaller validation share or a lower min_count",
+            source=graph.name)
     categories = graph.nodes[CATEGORY]["id"].to_numpy()[keep].tolist()
     val = unit_labels(graph, units[1], categories, unit=unit)
     return DiagnosisTask(data=data, unit=unit, categories=categories, unit_patient=patient_of,

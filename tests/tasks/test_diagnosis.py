@@ -156,7 +156,7 @@ def test_category_rule_uses_training_units_only(toy):
     assert len(strict.categories) < 3
     # the rule reads training units only: validation and test labels do not move it
     assert np.array_equal(strict.train_labels, task.train_labels[:, support >= m])
-    with pytest.raises(ValueError, match="no category"):
+    with pytest.raises(ValueError, match="no diagnosis category has 12 training admissions"):
         build_diagnosis_task(toy, fold, min_count=n_train)
 
 
