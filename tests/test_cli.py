@@ -542,6 +542,18 @@ def test_a_bad_model_setting_is_one_line_before_any_data_is_read(tmp_path, capsy
     assert f"--set for model '{command[3]}'" in err and message in err
 
 
+@pytest.mark.parametrize("device, message", [
+    ("garbage", "unknown device 'garbage'"), ("cpu:1", "the CPU takes no index"),
+    pytest.param("cuda", "this machine has 0 CUDA device(s)",
+                 marks=pytest.mark.skipif(torch.cuda.is_available(), reason="has a GPU"))])
+def test_a_device_setting_is_checked_before_any_data_is_read(tmp_path, capsys, device, message):
+    missing = str(tmp_path / "nothing here")
+    assert main(["benchmark", "fdataset", "--model", "gnn", "--set", f"device={device}",
+                 "--data-root", missing, "--no-progress"]) == 2
+    err = _one_line_error(capsys)
+    assert "--set for model 'gnn'" in err and message in err
+
+
 @pytest.mark.parametrize("values, message", [(["hidden"], "is not NAME=VALUE"),
                                              (["2x=1"], "is not NAME=VALUE")])
 def test_a_malformed_setting_is_a_usage_error(values, message, capsys):

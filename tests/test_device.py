@@ -29,3 +29,34 @@ def test_a_missing_cuda_device_is_named():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="use 'cpu' or 'auto'"):
             resolve_device("cuda")
+
+
+@pytest.mark.parametrize("name, message", [("xla", "graphmed runs on 'cpu', 'cuda'"),
+                                           ("meta", "graphmed runs on 'cpu', 'cuda'"),
+                                           ("cpu:1", "the CPU takes no index")])
+def test_kinds_graphmed_does_not_run_on_are_refused(name, message):
+    with pytest.raises(ValueError, match=rf"device '{name}': {message}"):
+        resolve_device(name)
+
+
+@pytest.mark.skipif(torch.backends.mps.is_available(), reason="this machine has an MPS device")
+def test_a_missing_mps_device_is_named():
+    with pytest.raises(ValueError, match="device 'mps': this machine has no Apple MPS device"):
+        resolve_device("mps")
+
+
+def test_a_device_name_is_checked_without_asking_for_the_device():
+    from graphmed.device import check_device_name
+
+    assert check_device_name("auto") is None
+    assert check_device_name("cuda:1") == torch.device("cuda:1")  # a GPU model may be saved anywhere
+    with pytest.raises(ValueError, match="unknown device 'gpu0'"):
+        check_device_name("gpu0")
+
+
+def test_fit_settings_refuse_a_device_name_at_once():
+    from graphmed.training.fit import FitConfig
+
+    assert FitConfig(device="cuda").check().device == "cuda"
+    with pytest.raises(ValueError, match="unknown device 'garbage'"):
+        FitConfig(device="garbage").check()

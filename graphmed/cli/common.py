@@ -80,10 +80,16 @@ def model_settings(pairs) -> dict:
 
 
 def build_model(make, name: str, settings: dict):
-    """``make(name, **settings)``: a setting the model does not take, or a value out of its
-    range, is one error line naming the model (call it before reading any data)."""
+    """``make(name, **settings)``: a setting the model does not take, a value out of its
+    range, or a ``device`` this machine does not have, is one error line naming the model
+    (call it before reading any data)."""
+    from graphmed.device import resolve_device
+
     try:
-        return make(name, **settings)
+        model = make(name, **settings)
+        if "device" in settings:  # the model takes it; does this machine have it?
+            resolve_device(settings["device"])
+        return model
     except GraphmedError:
         raise
     except (TypeError, ValueError) as exc:

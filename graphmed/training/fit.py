@@ -10,7 +10,7 @@ import torch
 from tqdm.auto import tqdm
 
 from graphmed.checks import check_settings
-from graphmed.device import resolve_device
+from graphmed.device import check_device_name, resolve_device
 from graphmed.tasks.link_prediction import LinkTask
 from graphmed.training.divergence import is_finite, on_divergence
 
@@ -44,10 +44,11 @@ class FitConfig:
 
     def check(self) -> "FitConfig":
         """Raise ``ValueError`` naming the first setting out of its range; returns ``self``.
-        The device is checked when training starts (:meth:`resolved_device`), so a model
-        saved on a GPU loads on a CPU."""
+        Whether this machine has the device is checked when training starts
+        (:meth:`resolved_device`), so a model saved on a GPU loads on a CPU."""
         if self.selection not in SELECTIONS:
             raise ValueError(f"unknown selection {self.selection!r}; known: {', '.join(SELECTIONS)}")
+        check_device_name(self.device)
         check_settings(at_least={name: (getattr(self, name), 1)
                                  for name in ("epochs", "eval_every", "patience")},
                        positive={"lr": self.lr}, non_negative={"weight_decay": self.weight_decay})
