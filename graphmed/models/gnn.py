@@ -262,6 +262,9 @@ class GNNLinkPredictor(PairScorer):
         unknown = [m for m in config.modalities if m not in NODE_MODALITIES]
         if unknown:
             raise ValueError(f"unknown modalities {unknown}; known: {', '.join(NODE_MODALITIES)}")
+        if "smiles" in config.modalities and not config.smiles_model:
+            raise ValueError("the 'smiles' modality needs a SMILES Transformer folder "
+                             "(smiles_model=...; `graphmed pretrain-smiles OUT` writes one)")
         if config.fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {config.fusion!r}; known: {', '.join(FUSIONS)}")
         config.modalities = tuple(config.modalities)

@@ -5,6 +5,7 @@ import numpy as np
 
 from graphmed.checks import check_settings
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.errors import DataFormatError
 from graphmed.models.base import PairScorer, check_fit_inputs
 from graphmed.similarity import mean_view, topk_similarity
 from graphmed.splits.fold import TrainPart
@@ -46,7 +47,10 @@ class SimilarityKNN(PairScorer):
             w = topk_similarity(mean_view(data.disease_similarities, views), self.k)
             sides.append(labels @ w.T / (w.sum(axis=1)[None, :] + 1e-12))
         if not sides:
-            raise ValueError("the similarity kNN needs at least one similarity view")
+            raise DataFormatError("the similarity kNN needs a drug or disease similarity "
+                                  "matrix and the data set has none; give one, or use a model "
+                                  "that builds its own from the training pairs (e.g. kronrls)",
+                                  source=data.name)
         self._scores = np.mean(sides, axis=0)
         return self
 

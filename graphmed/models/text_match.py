@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.errors import DataFormatError
 from graphmed.features.entity_modalities import drug_disease_modalities
 from graphmed.models.base import PairScorer, check_fit_inputs
 from graphmed.splits.fold import TrainPart
@@ -36,6 +37,12 @@ class TextMatch(PairScorer):
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "TextMatch":
         check_fit_inputs(data, part)
         text = drug_disease_modalities(data, ["text"], text_encoder=self.text_encoder)["text"]
+        for side, has_text in (("drug", text.mask[:data.n_drugs]),
+                               (data.disease_kind, text.mask[data.n_drugs:])):
+            if not has_text.any():
+                raise DataFormatError(f"text-match ranks by the text of drugs and "
+                                      f"{data.disease_kind}s, and no {side} has a name or "
+                                      "description", source=data.name)
         values = text.values.astype(np.float64)
         norms = np.linalg.norm(values, axis=1, keepdims=True)
         values = np.divide(values, norms, out=np.zeros_like(values), where=norms > 0)

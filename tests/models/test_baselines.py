@@ -73,7 +73,8 @@ def test_knn_errors():
         SimilarityKNN(k=0)
     with pytest.raises(RuntimeError, match="fit"):
         SimilarityKNN().score_matrix()
-    with pytest.raises(ValueError, match="at least one similarity view"):
+    with pytest.raises(DataFormatError, match="toy: the similarity kNN needs a drug or disease "
+                                              "similarity matrix and the data set has none"):
         SimilarityKNN().fit(_dataset(TOY_LABELS, {}, {}), _part(TOY_LABELS))
 
 

@@ -182,6 +182,8 @@ def test_unknown_modality_or_fusion_is_refused():
         GNNLinkPredictor(modalities=("smell",))
     with pytest.raises(ValueError, match="unknown fusion"):
         GNNLinkPredictor(modalities=("text",), fusion="middle")
+    with pytest.raises(ValueError, match="the 'smiles' modality needs a SMILES Transformer folder"):
+        GNNLinkPredictor(modalities=("text", "smiles"))
 
 
 def test_disease_dropout_hides_association_edges_of_some_diseases(fdataset, fold):

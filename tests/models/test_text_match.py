@@ -45,6 +45,15 @@ def test_scores_are_cosines_of_the_texts_and_missing_text_scores_zero():
     assert model.config() == {"name": "text-match"}
 
 
+def test_a_side_without_any_text_is_refused():
+    from graphmed.errors import DataFormatError
+
+    data = _dataset([[1, 0], [0, 1]], [None, None])
+    with pytest.raises(DataFormatError, match="text-toy: text-match ranks by the text of drugs "
+                                              "and diseases, and no disease has a name"):
+        TextMatch(text_encoder=FakeEncoder()).fit(data, _part(data.associations))
+
+
 def test_labels_do_not_change_the_scores():
     names = ["pain", "heart", "pain"]
     one = _dataset([[1, 0, 0], [0, 1, 0]], names)
