@@ -101,6 +101,10 @@ def test_default_data_root_missing(tmp_path, monkeypatch, capsys):
     ["benchmark", "fdataset", "--folds", "1"],
     ["benchmark", "fdataset", "--seed", "-1"],
     ["benchmark", "fdataset", "--protocol", "C"],
+    ["pretrain-smiles", "out", "--epochs", "0"],
+    ["pretrain-smiles", "out", "--hidden", "-4"],
+    ["pretrain-smiles", "out", "--seed", "-5"],
+    ["pretrain-smiles", "out", "--max-molecules", "0"],
     ["nocommand"],
     [],
 ])

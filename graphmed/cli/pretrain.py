@@ -25,13 +25,13 @@ def register(sub) -> None:
                             help="pretrain a SMILES Transformer (masked language model) for drug features")
     smiles.add_argument("out", help="folder to save the model and tokenizer in")
     smiles.add_argument("--corpus", help="SMILES file (default: the data root's smiles_corpus)")
-    smiles.add_argument("--max-molecules", type=int, default=50_000)
-    smiles.add_argument("--epochs", type=int, default=1)
-    smiles.add_argument("--hidden", type=int, default=256)
-    smiles.add_argument("--layers", type=int, default=4)
+    smiles.add_argument("--max-molecules", type=at_least(1), default=50_000)
+    smiles.add_argument("--epochs", type=at_least(1), default=1)
+    smiles.add_argument("--hidden", type=at_least(1), default=256)
+    smiles.add_argument("--layers", type=at_least(1), default=4)
     smiles.add_argument("--datasets", nargs="*", default=["fdataset", "cdataset"],
                         help="data sets whose drug SMILES join the corpus (default: fdataset cdataset)")
-    smiles.add_argument("--seed", type=int, help="seed (default: drawn and printed)")
+    smiles.add_argument("--seed", type=at_least(0), help="seed (default: drawn and printed)")
     smiles.add_argument("--threads", type=at_least(1),
                         help="CPU threads for pretraining (default: torch's, usually every core; "
                              "on a CPU shared with other work one thread can be faster)")

@@ -27,7 +27,7 @@ from graphmed.features.errors import require
 from graphmed.features.smiles_corpus import DEFAULT_DATASETS, load_smiles_corpus
 from graphmed.features.smiles_tokenizer import SPECIAL_TOKENS, build_smiles_tokenizer
 from graphmed.features.transformer_embedder import _quiet_transformers, _torch_threads
-from graphmed.io import atomic_write_json, sha256_bytes
+from graphmed.io import atomic_write_json, check_writable, sha256_bytes
 from graphmed.seed import resolve_seed, seed_everything
 
 logger = logging.getLogger(__name__)
@@ -129,6 +129,7 @@ def pretrain_smiles_lm(out_dir: str | Path, corpus: str | Path | Sequence[str] |
     if (out.exists() and not out.is_dir()) or any(p.exists() and not p.is_dir() for p in out.parents):
         raise OutputPathError(f"out_dir {str(out)!r}: a file stands where the model folder "
                               "would go; choose another folder")  # found before any training
+    check_writable(out / "config.json")
     device = resolve_device(device, "pretrain_smiles_lm")
     heads = heads or max(1, hidden // 64)
     if hidden % heads:
