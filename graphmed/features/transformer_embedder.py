@@ -219,8 +219,13 @@ class TransformerEmbedder:
                     self._model = transformers.AutoModel.from_pretrained(
                         self.model_path, local_files_only=True).to(self.device).eval()
             except Exception as exc:  # OSError, a damaged weights file (SafetensorError), ...
+                detail = f"{type(exc).__name__}: {exc}"
+                if "weights_only" in str(exc):  # torch's advice would switch the guard off
+                    detail = ("its weights file holds pickled objects other than tensors, which "
+                              "graphmed does not load: they could run code; save the model "
+                              "as safetensors")
                 raise ModelNotFoundError(f"cannot load a model from {str(self.model_path)!r} "
-                                         f"({type(exc).__name__}: {exc})") from exc
+                                         f"({detail})") from exc
         return self
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

@@ -206,3 +206,27 @@ def test_smiles_lm_similarity_of_a_data_set_s_drugs(tiny_lm):
     one = data.drugs.assign(smiles=["CCO", None, None, None])
     with pytest.raises(DataFormatError, match="no drug of toy has a valid SMILES"):
         smiles_lm_similarity(DrugDiseaseDataset.from_tables("toy", pairs, drugs=one), tiny_lm.path)
+
+
+class _RunsCode:
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_pickled_weights_file_is_refused_without_running_it(tiny_lm, tmp_path):
+    import pickle
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_lm.path, folder)
+    for weights in folder.glob("*.safetensors"):
+        weights.unlink()
+    marker = tmp_path / "ran"
+    with open(folder / "pytorch_model.bin", "wb") as handle:
+        pickle.dump({"x": _RunsCode(marker)}, handle)
+    with pytest.raises(ModelNotFoundError, match="pickled objects other than tensors") as info:
+        SmilesEncoder(folder, use_cache=False).encode(["CCO"])
+    assert "weights_only" not in str(info.value) and not marker.exists()
