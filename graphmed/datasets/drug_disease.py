@@ -160,8 +160,10 @@ class DrugDiseaseDataset:
         matrix[rows, cols] = True
         return cls(
             name=name, associations=matrix, drugs=drugs, diseases=diseases,
-            drug_similarities=_align_views(drug_similarities or {}, drug_index, "drug"),
-            disease_similarities=_align_views(disease_similarities or {}, disease_index, "disease"),
+            drug_similarities=_align_views({} if drug_similarities is None else drug_similarities,
+                                           drug_index, "drug"),
+            disease_similarities=_align_views({} if disease_similarities is None
+                                              else disease_similarities, disease_index, "disease"),
             disease_kind=disease_kind,
         )
 
@@ -218,6 +220,10 @@ def plural(kind: str) -> str:
 
 def _align_views(views: Mapping[str, pd.DataFrame | np.ndarray], index: pd.Index,
                  label: str) -> dict[str, np.ndarray]:
+    if not isinstance(views, Mapping):
+        raise DataFormatError(f"{label} similarities must be a mapping of view name to matrix, "
+                              f"e.g. {{'chemical': matrix}}; got {type(views).__name__}",
+                              source=f"{label} similarities")
     aligned = {}
     for view, matrix in views.items():
         source = f"{label} similarity {view!r}"
@@ -235,9 +241,28 @@ def _align_views(views: Mapping[str, pd.DataFrame | np.ndarray], index: pd.Index
                     raise DataFormatError(f"{label} id {ids[pos]!r} appears twice in the {axis}",
                                           source=source, row=pos if axis == "index" else None,
                                           column=pos if axis == "columns" else None)
-            matrix = matrix.loc[index, index].to_numpy()
-        aligned[view] = np.asarray(matrix, dtype=np.float64)
+            matrix = matrix.loc[index, index]
+        aligned[view] = _numbers(matrix, source)
     return aligned
+
+
+def _numbers(matrix: pd.DataFrame | np.ndarray, source: str) -> np.ndarray:
+    """``matrix`` as float64; an entry that is not a number is a :class:`DataFormatError`
+    naming its row and column (ids for a DataFrame, positions otherwise)."""
+    try:
+        return np.asarray(matrix, dtype=np.float64)
+    except (TypeError, ValueError):
+        frame = matrix if isinstance(matrix, pd.DataFrame) else pd.DataFrame(np.asarray(matrix, dtype=object))
+        numbers = frame.apply(pd.to_numeric, errors="coerce")
+        bad = numbers.isna().to_numpy() & frame.notna().to_numpy()
+        if not bad.any():
+            raise DataFormatError("entries are not numbers", source=source) from None
+        row, column = (int(i) for i in np.argwhere(bad)[0])
+        where = (f" at row id {frame.index[row]!r}, column id {frame.columns[column]!r}"
+                 if isinstance(matrix, pd.DataFrame) else "")
+        raise DataFormatError(f"{frame.iat[row, column]!r}{where} is not a number "
+                              f"({int(bad.sum())} such entries)", source=source,
+                              **({} if where else {"row": row, "column": column})) from None
 
 
 def _check_ids(ids: pd.Series, source: str) -> None:

@@ -117,6 +117,24 @@ def test_from_tables_similarity_duplicate_id():
         DrugDiseaseDataset.from_tables("t", PAIRS, drug_similarities={"chem": sim})
 
 
+def test_from_tables_similarity_entry_that_is_not_a_number():
+    sim = pd.DataFrame([[1.0, .5], [.5, 1.0]], index=["d1", "d2"], columns=["d1", "d2"]).astype(object)
+    sim.loc["d2", "d1"] = "high"
+    with pytest.raises(DataFormatError, match="drug similarity 'chem': 'high' at row id 'd2', "
+                                              "column id 'd1' is not a number"):
+        DrugDiseaseDataset.from_tables("t", PAIRS, drug_similarities={"chem": sim})
+    array = np.array([[1.0, .5], [.5, "x"]], dtype=object)
+    with pytest.raises(DataFormatError, match="row 1, column 1: 'x' is not a number") as info:
+        DrugDiseaseDataset.from_tables("t", PAIRS, drug_similarities={"chem": array})
+    assert (info.value.row, info.value.column) == (1, 1)
+
+
+def test_from_tables_similarities_must_be_named_views():
+    with pytest.raises(DataFormatError, match="drug similarities must be a mapping of view name "
+                                              "to matrix.*got ndarray"):
+        DrugDiseaseDataset.from_tables("t", PAIRS, drug_similarities=np.eye(2))
+
+
 def test_from_tables_similarity_array_wrong_shape():
     with pytest.raises(DataFormatError, match=r"has shape \(3, 3\), expected \(2, 2\)"):
         DrugDiseaseDataset.from_tables("t", PAIRS, disease_similarities={"p": np.eye(3)})
