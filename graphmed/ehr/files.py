@@ -101,8 +101,10 @@ def table_paths(tables: list[str], name: str, registered: Mapping[str, DataFile]
         return paths
     folder = Path(root).expanduser()
     if not folder.is_dir():
+        demo = next(iter(registered.values())).path.split("/")[0]
         raise DataNotFoundError(f"{folder} is not a folder; pass root= the folder of the {name} "
-                                f"export (or leave it out to use $GRAPHMED_DATA/{name})")
+                                f"export (or leave it out to use the demo in "
+                                f"$GRAPHMED_DATA/{demo})")
     paths = {table: find_table(folder, table) for table in tables}
     if verify:
         check_sums(folder, paths.values())

@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from graphmed.checks import check_settings
 from graphmed.errors import DataFormatError
 from graphmed.features.errors import require
 from graphmed.features.modality import ModalityFeatures, entity_list
@@ -99,8 +100,7 @@ def morgan_fingerprints(smiles: Sequence[str | None], *, radius: int = 2, n_bits
     Returns:
         :class:`ModalityFeatures` with ``values`` ``(n, n_bits)`` float32 in {0, 1}.
     """
-    if radius < 0 or n_bits < 1:
-        raise ValueError(f"need radius >= 0 and n_bits >= 1, got radius={radius}, n_bits={n_bits}")
+    check_settings("morgan_fingerprints", at_least={"radius": (radius, 0), "n_bits": (n_bits, 1)})
     gen_module = require("rdkit.Chem.rdFingerprintGenerator", "Morgan fingerprints")
     mols, mask = parse_smiles(smiles, ids=ids, on_invalid=on_invalid, source=source)
     values = np.zeros((len(mols), n_bits), dtype=np.float32)

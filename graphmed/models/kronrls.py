@@ -10,6 +10,8 @@ model is refitted on training + validation pairs.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from graphmed.checks import check_settings
@@ -60,6 +62,11 @@ class KronRLS(PairScorer):
     name = "kronrls"
 
     def __init__(self, lambdas=DEFAULT_LAMBDAS, use_gip: bool = True, text_views=()):
+        if isinstance(lambdas, (str, bytes)) or not isinstance(lambdas, Iterable):
+            raise ValueError(f"KronRLS: lambdas must be a list of regularisation strengths, "
+                             f"e.g. [0.1, 1.0], got {lambdas!r}")
+        if not isinstance(use_gip, bool):
+            raise ValueError(f"KronRLS: use_gip must be True or False, got {use_gip!r}")
         lambdas = tuple(lambdas)
         if not lambdas:
             raise ValueError("KronRLS: lambdas must hold one or more regularisation strengths")

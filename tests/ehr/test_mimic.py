@@ -186,3 +186,10 @@ def test_mimic4_tables_without_patients_are_one_clear_error(mimic4_folder):
         mimic4_from_tables(tables)
     with pytest.raises(DataFormatError, match=r"patients.csv.gz: no rows"):
         mimic4_from_tables(tables, sources=sources)
+
+
+def test_a_root_that_is_not_a_folder_names_the_demo_to_fall_back_on(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(DataNotFoundError, match=r"is not a folder; pass root= the folder of the "
+                                                r"MIMIC-III export .*\$GRAPHMED_DATA/mimic3_demo"):
+        load_mimic3(tmp_path / "file")

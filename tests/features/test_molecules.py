@@ -156,3 +156,13 @@ def test_a_single_smiles_string_is_not_read_as_one_molecule_per_character():
     with pytest.raises(TypeError, match="texts: expected a sequence"):
         HashingTextEncoder(dim=8).encode("asthma")
     assert morgan_fingerprints(["CCO"]).values.shape[0] == 1
+
+
+def test_fingerprint_settings_must_be_integers():
+    from graphmed.features.molecules import morgan_fingerprints
+
+    with pytest.raises(ValueError, match="morgan_fingerprints: n_bits must be an integer >= 1, "
+                                         "got '2048'"):
+        morgan_fingerprints(["CCO"], n_bits="2048")
+    with pytest.raises(ValueError, match="radius must be an integer >= 0, got -1"):
+        morgan_fingerprints(["CCO"], radius=-1)

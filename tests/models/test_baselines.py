@@ -222,6 +222,11 @@ def test_knn_views_and_kronrls_lambdas_are_checked():
         SimilarityKNN(k=2.5)
     for lambdas, message in (((), "lambdas must hold one or more"),
                              ((1.0, -0.5), r"lambdas\[1\] must be a finite number > 0, got -0.5"),
-                             ((float("nan"),), r"lambdas\[0\] must be a finite number > 0, got nan")):
+                             ((float("nan"),), r"lambdas\[0\] must be a finite number > 0, got nan"),
+                             (5, "lambdas must be a list of regularisation strengths, e.g. "
+                                 r"\[0.1, 1.0\], got 5"),
+                             ("abc", "lambdas must be a list of regularisation strengths")):
         with pytest.raises(ValueError, match=message):
             KronRLS(lambdas=lambdas)
+    with pytest.raises(ValueError, match="use_gip must be True or False, got 'no'"):
+        KronRLS(use_gip="no")
