@@ -20,13 +20,16 @@ from __future__ import annotations
 import os
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
+from graphmed.datasets.readers import file_line
 from graphmed.ehr.drugs import normalise_drug_name
 from graphmed.ehr.ehr_data import EHRData
 from graphmed.ehr.files import (SYNTHEA_111_FILES, parse_dates, read_csv, require_rows,
                                  table_paths)
 from graphmed.ehr.schema import EdgeTable, GraphSchema, NodeTable
+from graphmed.errors import DataFormatError
 
 Unit = Literal["encounter", "patient"]
 STR = "string"
@@ -68,6 +71,13 @@ def load_synthea(root: str | os.PathLike | None = None, *, unit: Unit = "encount
     require_rows({"patients": patients, "encounters": encounters,
                   "conditions": events["conditions"]}, path,
                   "a graph for diagnosis needs patients, their encounters and conditions")
+
+    for kind in ("conditions", "procedures"):
+        missing = (events[kind]["code"].astype("string").str.strip() == "").fillna(True)
+        if missing.any():
+            row = int(np.flatnonzero(missing.to_numpy())[0])
+            raise DataFormatError(f"{int(missing.sum())} row(s) have no code", source=path[kind],
+                                  row=row, column="code", line=file_line(path[kind], row))
 
     start = parse_dates(encounters, "start", path["encounters"])
     last = start.groupby(encounters["patient"].to_numpy()).max()

@@ -69,3 +69,13 @@ def test_an_export_without_encounters_is_one_clear_error(synthea_folder, tmp_pat
     with pytest.raises(DataFormatError, match=r"encounters.csv.gz: no rows \(a header only\?\); "
                                               "a graph for diagnosis needs patients"):
         load_synthea(folder, verify=False)
+
+
+def test_a_condition_without_a_code_is_named_by_its_line_in_the_file(synthea_folder, tmp_path):
+    def edit(frame):
+        frame.loc[2, "CODE"] = ""
+        return frame
+
+    folder = _copy_with(synthea_folder, tmp_path, "conditions", edit)
+    with pytest.raises(DataFormatError, match="conditions.csv.gz, line 4, column 'code': 1 row"):
+        load_synthea(folder, verify=False)
