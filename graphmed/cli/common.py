@@ -167,8 +167,9 @@ def check_image(path: str | None) -> None:
     formats = Figure().canvas.get_supported_filetypes()
     suffix = Path(path).suffix.lower().lstrip(".")
     if suffix not in formats:
-        raise GraphmedError(f"cannot save a figure as {('.' + suffix) if suffix else 'a file without a suffix'!r} "
-                            f"({path}); use one of {', '.join('.' + f for f in sorted(formats))}")
+        given = f"'.{suffix}'" if suffix else "a file without a suffix"
+        raise GraphmedError(f"cannot save a figure as {given} ({path}); use one of "
+                            f"{', '.join('.' + f for f in sorted(formats))}")
     check_files(path)
 
 

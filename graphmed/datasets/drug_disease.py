@@ -252,7 +252,8 @@ def _numbers(matrix: pd.DataFrame | np.ndarray, source: str) -> np.ndarray:
     try:
         return np.asarray(matrix, dtype=np.float64)
     except (TypeError, ValueError):
-        frame = matrix if isinstance(matrix, pd.DataFrame) else pd.DataFrame(np.asarray(matrix, dtype=object))
+        frame = (matrix if isinstance(matrix, pd.DataFrame)
+                 else pd.DataFrame(np.asarray(matrix, dtype=object)))
         numbers = frame.apply(pd.to_numeric, errors="coerce")
         bad = numbers.isna().to_numpy() & frame.notna().to_numpy()
         if not bad.any():

@@ -161,7 +161,8 @@ class RepurposingModel:
             scores = np.asarray(state["scores"], dtype=np.float64)
             pairs = {name: np.asarray(state[name], dtype=np.int64) for name in _ARRAYS[1:]}
         except (TypeError, ValueError) as exc:
-            raise DataFormatError(f"checkpoint arrays are not numbers ({exc})", source=path) from None
+            raise DataFormatError(f"checkpoint arrays are not numbers ({exc})",
+                                  source=path) from None
         if scores.ndim != 2 or any(p.ndim != 2 or p.shape[1] != 2 for p in pairs.values()):
             raise DataFormatError("checkpoint arrays have the wrong shape", source=path)
         for p in pairs.values():
@@ -170,7 +171,8 @@ class RepurposingModel:
         try:
             model = cls(model_name=str(config["model"]),
                         model_config=dict(config.get("model_config") or {}), scores=scores,
-                        train_pairs=pairs["train_pairs"], validation_pairs=pairs["validation_pairs"],
+                        train_pairs=pairs["train_pairs"],
+                        validation_pairs=pairs["validation_pairs"],
                         dataset_name=str(config["dataset"]),
                         dataset_checksum=str(config["dataset_checksum"]), seed=int(config["seed"]),
                         val_fraction=float(config["val_fraction"]))
