@@ -14,16 +14,18 @@ procedure counts from the start of its day.
 from __future__ import annotations
 
 import copy
-import math
 from typing import Literal
 
 import torch
 
+from graphmed.checks import check_settings
 from graphmed.graph.medgraph import MedGraph, edge_type_name, keep_edges
 
 Untimed = Literal["error", "drop", "keep"]
 UNTIMED = ("error", "drop", "keep")
 SECONDS_PER_HOUR = 3600
+#: The longest window taken (hours; over a century).
+MAX_HOURS = 1_000_000
 
 
 def first_hours(graph: MedGraph, hours: float, *, untimed: Untimed = "error") -> MedGraph:
@@ -47,8 +49,10 @@ def first_hours(graph: MedGraph, hours: float, *, untimed: Untimed = "error") ->
     """
     from graphmed.tasks.diagnosis import code_types, unit_type  # the task's notions of both
 
-    if not isinstance(hours, (int, float)) or not math.isfinite(hours) or hours < 0:
-        raise ValueError(f"hours must be a finite number >= 0, got {hours!r}")
+    check_settings("first_hours", non_negative={"hours": hours})
+    if hours > MAX_HOURS:
+        raise ValueError(f"first_hours: hours must be at most {MAX_HOURS:,} (over a century), "
+                         f"got {hours!r}")
     if untimed not in UNTIMED:
         raise ValueError(f"untimed must be one of {UNTIMED}, got {untimed!r}")
     unit = unit_type(graph)

@@ -52,9 +52,18 @@ DEFAULT_MIN_COUNT = 5
 # graph structure
 
 
+def check_graph(graph: object) -> MedGraph:
+    """``graph`` if it is a :class:`MedGraph`; a ``TypeError`` saying how to make one otherwise
+    (e.g. for the :class:`~graphmed.ehr.EHRData` it is built from)."""
+    if not isinstance(graph, MedGraph):
+        hint = " (call its .build())" if hasattr(graph, "build") else ""
+        raise TypeError(f"expected a MedGraph, got {type(graph).__name__}{hint}")
+    return graph
+
+
 def unit_type(graph: MedGraph) -> str:
     """The node type diagnoses are attached to: the source of ``<unit> -diagnosed_with-> diagnosis``."""
-    for src, rel, dst in graph.data.edge_types:
+    for src, rel, dst in check_graph(graph).data.edge_types:
         if dst == DIAGNOSIS and rel == "diagnosed_with":
             return src
     raise ValueError(f"graph {graph.name!r} has no '<unit> -diagnosed_with-> diagnosis' edges; "
@@ -351,6 +360,10 @@ def build_diagnosis_task(graph: MedGraph, fold: PatientFold, *, min_count: int =
     diagnoses (e.g. admissions not coded yet, :mod:`graphmed.tasks.diagnosis_prediction`).
     """
     check_settings(at_least={"min_count": (min_count, 1)})
+    check_graph(graph)
+    if not isinstance(fold, PatientFold):
+        raise TypeError(f"fold must be a PatientFold (patient_folds makes them), got "
+                        f"{type(fold).__name__}")
     n_patients = int(graph.data[PATIENT].num_nodes)
     beyond = [int(p.max()) for p in (fold.train, fold.val, fold.test) if p.size and p.max() >= n_patients]
     if beyond:

@@ -65,11 +65,31 @@ def test_codes_without_times_and_units_without_a_start_are_named():
     underwent = ("admission", "underwent", "procedure")
     assert _pairs(first_hours(graph, 24, untimed="drop"), underwent) == []
     assert _pairs(first_hours(graph, 24, untimed="keep"), underwent) == _pairs(graph, underwent)
-    for hours in (-1, float("nan"), float("inf"), "24"):
+    for hours in (-1, float("nan"), float("inf"), "24", True):
         with pytest.raises(ValueError, match="hours must be a finite number >= 0"):
             first_hours(graph, hours)
+    with pytest.raises(ValueError, match="hours must be at most 1,000,000"):
+        first_hours(graph, 1e300)
+    import numpy as np
+
+    for hours in (np.int64(24), np.float32(24.0)):  # numpy numbers are numbers
+        assert _pairs(first_hours(graph, hours, untimed="keep"), underwent) == _pairs(graph, underwent)
     with pytest.raises(ValueError, match="untimed must be one of"):
         first_hours(graph, 24, untimed="ignore")
+
+
+def test_the_ehr_data_instead_of_its_graph_is_named(mimic4_folder):
+    from graphmed.ehr import load_mimic4
+    from graphmed.tasks.diagnosis import build_diagnosis_task, patient_folds
+
+    ehr = load_mimic4(mimic4_folder)
+    with pytest.raises(TypeError, match=r"expected a MedGraph, got EHRData \(call its .build\(\)\)"):
+        first_hours(ehr, 24)
+    folds = patient_folds(100, 5, seed=0)
+    with pytest.raises(TypeError, match="expected a MedGraph, got EHRData"):
+        build_diagnosis_task(ehr, folds[0])
+    with pytest.raises(TypeError, match="fold must be a PatientFold"):
+        build_diagnosis_task(ehr.build(), (folds[0].train, folds[0].val, folds[0].test))
 
 
 def test_patient_units_have_no_start(mimic4_folder):
