@@ -85,25 +85,24 @@ def abnormal_lab_results(labevents: pd.DataFrame, labitems: pd.DataFrame | None 
     if missing:
         raise DataFormatError(f"missing columns {missing}; columns are {list(labevents.columns)}",
                               source="labevents", column=missing[0])
-    abnormal = labevents[is_abnormal(labevents)]
+    flagged = is_abnormal(labevents)
+    rows = np.flatnonzero(flagged)  # positions in labevents, for the errors
+    abnormal = labevents[flagged]
     no_unit = abnormal[key].isna().to_numpy()
     if no_unit.any():
         logger.info("labevents: %d of %d abnormal results without %s left out",
                     int(no_unit.sum()), len(abnormal), key)
-        abnormal = abnormal[~no_unit]
-    items = pd.to_numeric(abnormal["itemid"], errors="coerce")
-    if items.isna().any() or not np.all(items.to_numpy() == np.round(items.to_numpy())):
-        row = int(np.flatnonzero((items.isna() | (items != items.round())).to_numpy())[0])
-        raise DataFormatError(f"item id {abnormal['itemid'].iloc[row]!r} is not an integer",
-                              source="labevents", row=int(abnormal.index[row]), column="itemid")
-    items = items.astype("int64")
+        abnormal, rows = abnormal[~no_unit], rows[~no_unit]
+    items = pd.Series(_integer_ids(abnormal["itemid"], rows, "item id", "itemid"),
+                      index=abnormal.index)
+    units = _integer_ids(abnormal[key], rows, "unit id", key)
     if {"ref_range_lower", "ref_range_upper"} <= set(abnormal.columns):
         direction = result_direction(abnormal["valuenum"], abnormal["ref_range_lower"],
                                      abnormal["ref_range_upper"])
     else:
         direction = np.full(len(abnormal), ABNORMAL_FLAG)
     ids = items.astype(str).to_numpy().astype(object) + ":" + direction.astype(object)
-    edges = pd.DataFrame({key: abnormal[key].astype("int64").to_numpy(), "id": ids})
+    edges = pd.DataFrame({key: units, "id": ids})
     if "charttime" in abnormal.columns:
         if abnormal["charttime"].isna().any():
             logger.info("labevents: %d abnormal results without a chart time; the lab edges "
@@ -114,6 +113,21 @@ def abnormal_lab_results(labevents: pd.DataFrame, labitems: pd.DataFrame | None 
                          ).drop_duplicates("id").sort_values("id", kind="stable")
     nodes["name"] = _names(nodes, labitems)
     return nodes[["id", "name"]].reset_index(drop=True), edges
+
+
+def _integer_ids(values: pd.Series, rows: np.ndarray, what: str, column: str) -> np.ndarray:
+    """``values`` as int64; a value that is not a whole number within int64 is a
+    :class:`DataFormatError` naming its row of ``labevents`` (``rows``: each value's row)."""
+    if pd.api.types.is_integer_dtype(values.dtype) and not values.isna().any():
+        return values.to_numpy(dtype=np.int64)
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(numbers) | (numbers != np.round(numbers)) | (np.abs(numbers) >= 2.0 ** 63)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataFormatError(f"{what} {values.iloc[i]!r} is not an integer ({int(bad.sum())} "
+                              "such rows)", source="labevents", row=int(rows[i]), column=column)
+    return numbers.astype(np.int64)
 
 
 def _names(nodes: pd.DataFrame, labitems: pd.DataFrame | None) -> pd.Series:

@@ -59,6 +59,13 @@ def test_bad_lab_tables_name_the_column_and_row():
     bad = _labevents(itemid=["50912", "50912", "x", "51300", "50912", "50912", "51301"])
     with pytest.raises(DataFormatError, match=r"row 2, column 'itemid': item id 'x' is not an integer"):
         abnormal_lab_results(bad)
+    with pytest.raises(DataFormatError, match=r"row 2, column 'itemid'"):  # rows, not index labels
+        abnormal_lab_results(bad.set_axis(range(100, 107)))
+    for value in (10.5, 1e30, "x"):  # never rounded, wrapped or merged into another unit
+        units = pd.array([10, 10, value, 10, 20, None, 20], dtype=object)
+        with pytest.raises(DataFormatError, match=rf"row 2, column 'hadm_id': unit id .* is not "
+                                                  "an integer"):
+            abnormal_lab_results(_labevents(hadm_id=units))
     with pytest.raises(DataFormatError, match="fluid"):
         abnormal_lab_results(_labevents(), LABITEMS.drop(columns="fluid"))
     with pytest.raises(ValueError, match="key must be 'hadm_id' or 'subject_id'"):
