@@ -75,11 +75,15 @@ def mad(x: Any, edge_index: Any | None = None) -> float:
     averages its non-zero distances, ``mean_i = sum_j D_ij / #{j: D_ij > 0}``, and MAD
     averages the non-zero node means. Zero when all embeddings point the same way.
 
-    Shapes: ``x (N, C)``, ``edge_index (2, E)`` or ``None``.
+    Shapes: ``x (N, C)``, ``edge_index (2, E)`` or ``None``. ``nan`` when an embedding is
+    not finite (a diverged model): the measure is undefined there, not 0 ("all alike").
     """
     import torch
 
-    unit = _unit_rows(_as_float64(x))
+    x = _as_float64(x)
+    if not bool(torch.isfinite(x).all()):
+        return float("nan")
+    unit = _unit_rows(x)
     n = unit.size(0)
     sums = unit.new_zeros(n)
     counts = unit.new_zeros(n)

@@ -76,6 +76,16 @@ def test_bad_inputs():
         mad(torch.ones(3, 2), PATH.float())
 
 
+def test_a_diverged_embedding_is_undefined_not_smooth():
+    import math
+
+    for value in (float("nan"), float("inf")):
+        x = torch.ones(3, 2)
+        x[1, 0] = value
+        assert math.isnan(mad(x)) and math.isnan(mad(x, PATH))
+        assert not math.isfinite(dirichlet_energy(x, PATH))  # nan or inf, never a finite value
+
+
 def test_layerwise():
     layers = [torch.tensor([[1.0], [2.0], [4.0]]), torch.ones(3, 1)]
     assert layerwise(dirichlet_energy, layers, PATH) == pytest.approx([2 * (1 + 4) / 3, 0.0])
