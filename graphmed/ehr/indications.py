@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from graphmed.checks import check_settings
 from graphmed.ehr.drugs import match_drugs
 from graphmed.ehr.text import default_text_encoder, node_texts
 from graphmed.errors import DataFormatError
@@ -65,9 +66,11 @@ def disease_category_shares(graph: MedGraph, diseases, encoder=None, *,
     The codes' embeddings are their text features ``x`` when present (from
     :func:`~graphmed.ehr.add_text_features` with the same ``encoder``), else encoded here.
     """
-    if neighbours < 1:
-        raise ValueError(f"neighbours must be at least 1, got {neighbours}")
+    check_settings("disease_category_shares", at_least={"neighbours": (neighbours, 1)})
     encoder = default_text_encoder() if encoder is None else encoder
+    if isinstance(encoder, (str, bytes)) or not callable(getattr(encoder, "encode", None)):
+        raise TypeError(f"encoder must be a text encoder with an encode method (TextEncoder, "
+                        f"HashingTextEncoder), got {type(encoder).__name__}")
     categories = code_categories(graph)
     titled = np.array([t is not None for t in node_texts(graph, DIAGNOSIS)]) & (categories >= 0)
     if not titled.any():
@@ -115,6 +118,9 @@ def add_indication_categories(graph: MedGraph, indications: pd.DataFrame, encode
     if drug_type not in graph.nodes:
         raise DataFormatError(f"the graph has no {drug_type!r} nodes", source=graph.name or "graph")
     pairs = indications[[drug_column, disease_column]].dropna().drop_duplicates()
+    if pairs.empty:
+        raise DataFormatError(f"no row has both a {drug_column!r} and a {disease_column!r}",
+                              source="indications")
     diseases = pd.Index(pairs[disease_column].astype(str).unique())
     shares = disease_category_shares(graph, diseases, encoder, neighbours=neighbours)
     per_drug = pd.DataFrame(shares[diseases.get_indexer(pairs[disease_column].astype(str))])

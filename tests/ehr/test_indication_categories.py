@@ -87,8 +87,14 @@ def test_bad_inputs_are_named():
     with pytest.raises(DataFormatError, match="no 'medication' nodes"):
         add_indication_categories(_graph(), INDICATIONS, HashingTextEncoder(),
                                   drug_type="medication")
-    with pytest.raises(ValueError, match="neighbours"):
-        disease_category_shares(_graph(), ["asthma"], HashingTextEncoder(), neighbours=0)
+    for neighbours in (0, "5", 2.5):
+        with pytest.raises(ValueError, match="neighbours must be an integer >= 1"):
+            disease_category_shares(_graph(), ["asthma"], HashingTextEncoder(), neighbours=neighbours)
+    with pytest.raises(TypeError, match="encoder must be a text encoder"):
+        disease_category_shares(_graph(), ["asthma"], "hash")
+    empty = INDICATIONS.assign(disease=None)
+    with pytest.raises(DataFormatError, match="indications: no row has both a 'drug' and a 'disease'"):
+        add_indication_categories(_graph(), empty, HashingTextEncoder())
 
 
 def test_mimic4_drugs_get_indications(mimic4_graph, data_root):
