@@ -14,7 +14,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.datasets.drug_disease import DrugDiseaseDataset, plural
 from graphmed.errors import DataFormatError, MissingDependencyError
 from graphmed.graph.medgraph import MedGraph, _node_table
 from graphmed.io import atomic_write_bytes, check_writable
@@ -201,5 +201,6 @@ def gnn_embeddings(model, dataset: DrugDiseaseDataset) -> dict[str, np.ndarray]:
         z = gnn.net.embed(gnn.task.to(device)).float().cpu().numpy()
     if len(z) != dataset.n_drugs + dataset.n_diseases:
         raise DataFormatError(f"{len(z)} embeddings for {dataset.n_drugs} drugs and "
-                              f"{dataset.n_diseases} {dataset.disease_kind}s", source="embeddings")
+                              f"{dataset.n_diseases} {plural(dataset.disease_kind)}",
+                              source="embeddings")
     return {"drug": z[: dataset.n_drugs], dataset.disease_kind: z[dataset.n_drugs:]}

@@ -5,7 +5,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from graphmed.datasets.drug_disease import DrugDiseaseDataset, pair_indices
+from graphmed.datasets.drug_disease import DrugDiseaseDataset, pair_indices, plural
 from graphmed.splits.fold import TrainPart
 
 
@@ -19,7 +19,7 @@ def check_fit_inputs(data, part) -> None:
         raise TypeError(f"fit: part must be a TrainPart{hint}, got {type(part).__name__}")
     if part.shape != data.associations.shape:
         raise ValueError(f"fit: the training part is for {part.shape[0]} drugs x "
-                         f"{part.shape[1]} {data.disease_kind}s, the data set has "
+                         f"{part.shape[1]} {plural(data.disease_kind)}, the data set has "
                          f"{data.n_drugs} x {data.n_diseases}")
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.datasets.drug_disease import DrugDiseaseDataset, plural
 from graphmed.errors import DataFormatError
 from graphmed.features.entity_modalities import drug_disease_modalities
 from graphmed.models.base import PairScorer, check_fit_inputs
@@ -41,7 +41,7 @@ class TextMatch(PairScorer):
                                (data.disease_kind, text.mask[data.n_drugs:])):
             if not has_text.any():
                 raise DataFormatError(f"text-match ranks by the text of drugs and "
-                                      f"{data.disease_kind}s, and no {side} has a name or "
+                                      f"{plural(data.disease_kind)}, and no {side} has a name or "
                                       "description", source=data.name)
         values = text.values.astype(np.float64)
         norms = np.linalg.norm(values, axis=1, keepdims=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.datasets.drug_disease import DrugDiseaseDataset, plural
 from graphmed.errors import DataFormatError
 from graphmed.evaluation.cross_dataset import listed_in
 from graphmed.repurpose.names import NameIndex
@@ -36,7 +36,7 @@ def score_matrix_of(model_or_scores, dataset: DrugDiseaseDataset) -> np.ndarray:
     expected = (dataset.n_drugs, dataset.n_diseases)
     if scores.shape != expected:
         raise DataFormatError(f"scores have shape {scores.shape}, but {dataset.name} has "
-                              f"{expected[0]} drugs x {expected[1]} {dataset.disease_kind}s",
+                              f"{expected[0]} drugs x {expected[1]} {plural(dataset.disease_kind)}",
                               source="scores")
     refuse_non_finite(scores)
     return scores
