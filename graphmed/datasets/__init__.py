@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
@@ -67,7 +68,7 @@ def _graph_benchmarks() -> dict[str, Callable]:
 
 def dataset_info(name: str) -> DatasetInfo:
     registry = _registry()
-    key = name.lower().replace("-", "").replace("_", "")
+    key = name.strip().lower().replace("-", "").replace("_", "")
     aliases = {info.name.replace("_", ""): info.name for info in registry.values()}
     aliases.update({"f": "fdataset", "c": "cdataset", "b": "bdataset", "k": "kdataset"})
     if key not in aliases or aliases[key] not in registry:
@@ -89,10 +90,17 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, download: 
     if is_association_table(name):
         return load_association_table(name)
     graphs = _graph_benchmarks()
-    key = name.lower().replace("-", "").replace("_", "")
+    key = str(name).strip().lower().replace("-", "").replace("_", "")
     if key in graphs:
         return graphs[key](root, download=download, verify=verify)
-    return dataset_info(name).loader(root, download=download, verify=verify)
+    try:
+        info = dataset_info(str(name))
+    except UnknownNameError:
+        if Path(name).is_dir():
+            raise UnknownNameError(f"{str(name)!r} is a folder; give a data set name or the path "
+                                   "of an association table file (.csv, .tsv, .parquet)") from None
+        raise
+    return info.loader(root, download=download, verify=verify)
 
 
 def load_ogbl_ddi(root: str | os.PathLike | None = None, *, download: bool = True,

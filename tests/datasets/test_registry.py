@@ -34,6 +34,13 @@ def test_unknown_name_lists_known_ones():
 
 def test_load_dataset_by_alias(data_root, hdvd):
     assert load_dataset("HDVD", data_root, download=False).checksum == hdvd.checksum
+    assert load_dataset(" hdvd ", data_root, download=False).checksum == hdvd.checksum
+
+
+def test_a_folder_given_as_a_data_set_is_named(tmp_path):
+    with pytest.raises(UnknownNameError, match="is a folder; give a data set name or the path of "
+                                               "an association table file"):
+        load_dataset(tmp_path)
 
 
 def test_a_name_that_is_not_text_is_refused():
