@@ -32,6 +32,20 @@ class TrainPart:
     negative_pool: np.ndarray
     per_disease_validation: bool = False
 
+    def __post_init__(self) -> None:
+        pool = np.asarray(self.negative_pool)
+        if pool.ndim != 2 or pool.dtype != bool:
+            raise DataFormatError(f"negative_pool must be a 2-D bool matrix (drugs x diseases), "
+                                  f"got shape {pool.shape} and dtype {pool.dtype}",
+                                  source="TrainPart")
+        object.__setattr__(self, "negative_pool", pool)
+        for name in ("train_pos", "train_neg", "val_pos", "val_neg"):
+            pairs = getattr(self, name)
+            if len(np.asarray(pairs)) == 0:
+                pairs = np.zeros((0, 2), dtype=np.int64)
+            object.__setattr__(self, name, pair_indices(pairs, pool.shape,
+                                                        source=f"TrainPart.{name}"))
+
     @property
     def shape(self) -> tuple[int, int]:
         return tuple(self.negative_pool.shape)

@@ -15,7 +15,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from graphmed.checks import check_settings
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.errors import DataFormatError
 from graphmed.evaluation.metrics import auroc_aupr
 from graphmed.similarity import gip_kernel, mean_view, topk_similarity
 from graphmed.splits.fold import TrainPart
@@ -138,7 +140,13 @@ def build_link_task(data: DrugDiseaseDataset, part: TrainPart, *, top_k: int = 1
             similarity rows) or ``"similarity+associations"`` (plus training association rows).
         pos_weight: a number, or ``"balanced"`` (number of negatives / number of positives).
     """
+    if pos_weight != "balanced":
+        check_settings("build_link_task",
+                       positive={"pos_weight ('balanced' or a number)": pos_weight})
     labels = part.train_matrix()
+    if not labels.any():
+        raise DataFormatError("the training part has no positive pair to learn from",
+                              source="TrainPart.train_pos")
     nd, ns = labels.shape
     drug_views = dict(data.drug_similarities)
     disease_views = dict(data.disease_similarities)

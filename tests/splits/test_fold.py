@@ -36,3 +36,36 @@ def test_good_pairs_are_kept_in_order():
     assert fold.train_pos.dtype == np.int64
     assert fold.train_pos.tolist() == [[3, 2], [0, 0]]
     assert fold.test_neg.shape == (0, 2) and _fold([]).train_pos.shape == (0, 2)
+
+
+def _part(train_pos, pool=None):
+    from graphmed.splits.fold import TrainPart
+
+    pool = np.ones((4, 3), dtype=bool) if pool is None else pool
+    return TrainPart(train_pos, EMPTY, EMPTY, EMPTY, pool)
+
+
+@pytest.mark.parametrize("pairs, match", [
+    (np.array([0, 1]), r"TrainPart.train_pos: pairs must have shape \(n, 2\)"),
+    (np.array([[0.5, 1.0]]), "TrainPart.train_pos: pairs must be integer indices"),
+    (np.array([[4, 0]]), r"TrainPart.train_pos, row 0, column 0: drug index 4 out of range \[0, 4\)"),
+])
+def test_a_hand_built_training_part_is_checked(pairs, match):
+    with pytest.raises(DataFormatError, match=match):
+        _part(pairs)
+
+
+def test_a_training_part_needs_a_bool_pool_and_a_link_task_a_positive(fdataset):
+    from graphmed.tasks.link_prediction import build_link_task
+
+    with pytest.raises(DataFormatError, match="negative_pool must be a 2-D bool matrix"):
+        _part(EMPTY, pool=np.ones((4, 3)))
+    assert _part([]).train_pos.shape == (0, 2)
+    empty = _part(EMPTY, pool=np.ones(fdataset.associations.shape, dtype=bool))
+    with pytest.raises(DataFormatError, match="no positive pair to learn from"):
+        build_link_task(fdataset, empty)
+    fold_part = _part(np.argwhere(fdataset.associations)[:5],
+                      pool=np.ones(fdataset.associations.shape, dtype=bool))
+    for weight in (-1, "auto"):
+        with pytest.raises(ValueError, match=r"pos_weight \('balanced' or a number\) must be"):
+            build_link_task(fdataset, fold_part, pos_weight=weight)
