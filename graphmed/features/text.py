@@ -9,6 +9,7 @@ Hugging Face folder can be used instead.
 """
 from __future__ import annotations
 
+import numbers
 from pathlib import Path
 from typing import Sequence
 
@@ -61,13 +62,26 @@ class TextEncoder(TransformerEmbedder):
             :class:`ModalityFeatures` with ``values`` ``(n, dim)`` float32 of unit rows; a
             missing or blank text gives a zero row and ``mask=False``.
         """
-        cleaned = [None if t is None or (not isinstance(t, str) and pd.isna(t)) else str(t).strip()
-                   for t in entity_list(texts, "texts")]
+        cleaned = [_text(t, i) for i, t in enumerate(entity_list(texts, "texts"))]
         mask = np.array([bool(t) for t in cleaned], dtype=bool)
         values = np.zeros((len(cleaned), self.dim), dtype=np.float32)
         if mask.any():
             values[mask] = self.embed([t for t in cleaned if t])
         return ModalityFeatures(values, mask, name)
+
+
+def _text(value: object, position: int) -> str | None:
+    """A text to embed: strings stripped, numbers written out, ``None`` / NaN missing;
+    anything else (bytes, booleans, containers) is a ``TypeError`` naming its position."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, numbers.Number) and not isinstance(value, (bool, np.bool_)):
+        return None if pd.isna(value) else str(value)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    raise TypeError(f"texts[{position}] is a {type(value).__name__} ({value!r:.40}), not text")
 
 
 ENTITY_KINDS = {"drug": "drugs", "drugs": "drugs", "disease": "diseases", "diseases": "diseases"}

@@ -31,6 +31,15 @@ def test_unit_norm_shape_and_masking(minilm):
     np.testing.assert_allclose(norms[features.mask], 1.0, atol=1e-5)
     assert not features.values[~features.mask].any()
     assert minilm.encode([]).values.shape == (0, 384)
+    import pandas as pd
+
+    assert minilm.encode([pd.NA, 42]).mask.tolist() == [False, True]  # numbers are written out
+
+
+@pytest.mark.parametrize("value", [b"asthma", True, {"a": 1}, ["a"], np.array(["a"])])
+def test_values_that_are_not_text_are_refused_by_position(minilm, value):
+    with pytest.raises(TypeError, match=r"texts\[1\] is a .*, not text"):
+        minilm.encode(["asthma", value])
 
 
 def test_deterministic_and_batch_independent(minilm):
