@@ -30,8 +30,16 @@ class ModalityFeatures:
     name: str
 
     def __post_init__(self) -> None:
-        values = np.asarray(self.values, dtype=np.float32)
-        mask = np.asarray(self.mask, dtype=bool)
+        try:
+            values = np.asarray(self.values, dtype=np.float32)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{self.name}: values must be an (n, d) array of numbers "
+                             f"({exc})") from None
+        mask = np.asarray(self.mask)
+        if mask.dtype != bool and mask.size:
+            raise ValueError(f"{self.name}: mask must be bool (True where the modality is "
+                             f"present), got dtype {mask.dtype}")
+        mask = mask.astype(bool)
         if values.ndim != 2:
             raise ValueError(f"{self.name}: values must be 2-D (n, d), got shape {values.shape}")
         if mask.shape != (values.shape[0],):

@@ -201,7 +201,9 @@ def patient_folds(n_patients: int, n_folds: int = 5, *, seed: int = 0,
 
     The folds depend on the number of patients and the seed only, never on labels.
     """
-    if n_folds < 2 or n_patients < n_folds:
+    check_settings("patient_folds", at_least={"n_patients": (n_patients, 2),
+                                              "n_folds": (n_folds, 2), "seed": (seed, 0)})
+    if n_patients < n_folds:
         raise ValueError(f"need 2 <= n_folds <= n_patients, got n_folds={n_folds}, "
                          f"n_patients={n_patients}")
     if not 0.0 < val_fraction < 1.0:
@@ -382,7 +384,11 @@ def build_diagnosis_task(graph: MedGraph, fold: PatientFold, *, min_count: int =
     unit_side = side[patient_of]
     units = [targets[unit_side[targets] == k] for k in range(3)]
     if test_units is not None:
-        units[2] = np.unique(np.asarray(test_units, dtype=np.int64))
+        given = np.asarray(test_units)
+        if given.ndim != 1 or (given.size and not np.issubdtype(given.dtype, np.integer)):
+            raise ValueError(f"test_units must be a 1-D list of integer unit indices, got "
+                             f"dtype {given.dtype} and shape {given.shape}")
+        units[2] = np.unique(given.astype(np.int64))
         bad = units[2][(units[2] < 0) | (units[2] >= patient_of.size)]
         if bad.size:
             raise ValueError(f"test unit {int(bad[0])} out of range [0, {patient_of.size})")

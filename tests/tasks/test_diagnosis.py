@@ -80,6 +80,9 @@ def test_patient_folds_reject_bad_arguments():
         patient_folds(3, 5)
     with pytest.raises(ValueError):
         patient_folds(10, 5, val_fraction=0.0)
+    for n_patients in (100.5, "100"):
+        with pytest.raises(ValueError, match="n_patients must be an integer >= 2"):
+            patient_folds(n_patients, 5)
     with pytest.raises(ValueError, match="more than one part"):
         PatientFold(0, 0, np.array([1, 2]), np.array([2]), np.array([3]))
     for bad in ([-1, 2], [1.5, 2]):  # -1 read the last patient; 1.5 was truncated
@@ -100,6 +103,9 @@ def test_task_arguments_are_checked(toy):
         build_diagnosis_task(toy, no_val)
     with pytest.raises(ValueError, match="test unit 9999 out of range"):
         build_diagnosis_task(toy, fold, test_units=[9999])
+    for units in ([1.7], ["a"], [[1, 2]]):  # 1.7 was read as unit 1
+        with pytest.raises(ValueError, match="test_units must be a 1-D list of integer unit indices"):
+            build_diagnosis_task(toy, fold, test_units=units)
 
 
 def test_units_patients_and_labels(toy):
