@@ -122,7 +122,8 @@ def _integer_ids(values: pd.Series, rows: np.ndarray, what: str, column: str) ->
         return values.to_numpy(dtype=np.int64)
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(numbers) | (numbers != np.round(numbers)) | (np.abs(numbers) >= 2.0 ** 63)
+        bad = (~np.isfinite(numbers) | (numbers != np.round(numbers))
+               | (np.abs(numbers) >= 2.0 ** 63))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise DataFormatError(f"{what} {values.iloc[i]!r} is not an integer ({int(bad.sum())} "
