@@ -17,8 +17,8 @@ import numpy as np
 from graphmed.evaluation.multilabel import choose_thresholds, multilabel_metrics
 from graphmed.graph.medgraph import MedGraph
 from graphmed.models.diagnosis.base import DiagnosisModel
-from graphmed.tasks.diagnosis import (DEFAULT_MIN_COUNT, PatientFold, build_diagnosis_task,
-                                      unit_labels)
+from graphmed.tasks.diagnosis import DEFAULT_MIN_COUNT, build_diagnosis_task, unit_labels
+from graphmed.tasks.patient_folds import PatientFold
 
 
 @dataclass
