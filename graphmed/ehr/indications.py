@@ -4,7 +4,7 @@ A prescription says something about the diagnosis before any diagnosis is coded:
 is given for diabetes, levothyroxine for hypothyroidism. :func:`add_indication_categories`
 joins a catalogue of indications (drug name -> disease name, e.g.
 :func:`graphmed.datasets.indications.load_indications`) to the graph's drug nodes by name
-(:func:`~graphmed.ehr.drugs.match_drugs`) and places each disease in the graph's own
+(:func:`~graphmed.ehr.drugs.drug_match_key`) and places each disease in the graph's own
 diagnosis categories through the diagnosis codes whose titles are nearest to its name
 (text embeddings; the code -> category edges of the graph give the categories). The
 result is one row per drug node: how much of its known indications falls in each
@@ -26,7 +26,7 @@ import pandas as pd
 import torch
 
 from graphmed.checks import check_settings
-from graphmed.ehr.drugs import match_drugs
+from graphmed.ehr.drugs import drug_match_key
 from graphmed.ehr.text import default_text_encoder, node_texts
 from graphmed.errors import DataFormatError
 from graphmed.graph.medgraph import MedGraph
@@ -100,8 +100,10 @@ def add_indication_categories(graph: MedGraph, indications: pd.DataFrame, encode
                               disease_column: str = "disease", neighbours: int = 5) -> MedGraph:
     """A copy of ``graph`` whose ``data[drug_type].indication_categories`` is a
     ``(n_drugs, n_categories)`` float32 tensor: for each drug node, the sum over the
-    catalogue's indications of its drug (matched by name) of the disease's category shares
-    (:func:`disease_category_shares`); zeros for a drug not in the catalogue.
+    catalogue's indications of its drug of the disease's category shares
+    (:func:`disease_category_shares`); zeros for a drug not in the catalogue. Names are
+    matched by :func:`~graphmed.ehr.drugs.drug_match_key`: every catalogue spelling of a
+    drug ("Testosterone", "Testosterone Propionate") adds to every node of that drug.
 
     Args:
         graph: an EHR graph with diagnosis codes, categories and named drugs.
@@ -121,20 +123,21 @@ def add_indication_categories(graph: MedGraph, indications: pd.DataFrame, encode
     if pairs.empty:
         raise DataFormatError(f"no row has both a {drug_column!r} and a {disease_column!r}",
                               source="indications")
-    diseases = pd.Index(pairs[disease_column].astype(str).unique())
+    # every spelling of a drug in the catalogue ("Testosterone", "Testosterone Propionate")
+    # counts towards the one match key its names share, each disease once
+    pairs = pd.DataFrame({"key": drug_match_key(pairs[drug_column].astype(str)).to_numpy(),
+                          "disease": pairs[disease_column].astype(str).to_numpy()})
+    pairs = pairs.dropna().drop_duplicates()
+    if pairs.empty:
+        raise DataFormatError(f"no name in {drug_column!r} is a drug name that can be matched",
+                              source="indications", column=drug_column)
+    diseases = pd.Index(pairs["disease"].unique())
     shares = disease_category_shares(graph, diseases, encoder, neighbours=neighbours)
-    per_drug = pd.DataFrame(shares[diseases.get_indexer(pairs[disease_column].astype(str))])
-    per_drug = per_drug.groupby(pairs[drug_column].astype(str).to_numpy()).sum()
+    per_key = pd.DataFrame(shares[diseases.get_indexer(pairs["disease"])])
+    per_key = per_key.groupby(pairs["key"].to_numpy()).sum()
 
-    names = graph.nodes[drug_type]["name"].astype("string").reset_index(drop=True)
-    catalogue = pd.DataFrame({"id": per_drug.index, "name": per_drug.index})
-    matches = match_drugs(names, catalogue)
-    out = np.zeros((graph.num_nodes(drug_type), shares.shape[1]), dtype=np.float32)
-    if len(matches):
-        node = pd.Series(np.arange(len(names)), index=names.to_numpy())
-        node = node[~node.index.duplicated()]
-        rows = node.reindex(matches["name"].to_numpy()).to_numpy()
-        out[rows] = per_drug.loc[matches["drug_id"].to_numpy()].to_numpy()
+    node_keys = drug_match_key(graph.nodes[drug_type]["name"].astype("string"))
+    out = per_key.reindex(node_keys.to_numpy()).fillna(0.0).to_numpy(dtype=np.float32)
     logger.info("%d of %d %s nodes have known indications", int((out.sum(1) > 0).sum()),
                 out.shape[0], drug_type)
     data = copy.copy(graph.data)

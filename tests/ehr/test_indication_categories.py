@@ -73,6 +73,20 @@ def test_drugs_carry_the_categories_of_their_indications():
     assert row["metformin hydrochloride"].sum() == 1.0
 
 
+def test_every_spelling_of_a_drug_counts_once_per_disease():
+    # two catalogue spellings of metformin, one disease listed under both and one under each
+    spellings = pd.DataFrame({
+        "drug": ["Metformin", "Metformin Hydrochloride", "Metformin Hydrochloride"],
+        "disease": ["type 2 diabetes mellitus", "type 2 diabetes mellitus", "hypertension"]})
+    graph = add_indication_categories(_graph(), spellings, HashingTextEncoder(), neighbours=2)
+    values = graph.data["drug"][INDICATION_ATTR].numpy()
+    row = {graph.id_of("drug", k): values[k] for k in range(4)}
+    column = {graph.id_of("diagnosis_category", k): k for k in range(3)}
+    assert row["metformin hydrochloride"][column["endocrine"]] == 1.0
+    assert row["metformin hydrochloride"][column["circulatory"]] == 1.0
+    assert row["metformin hydrochloride"].sum() == 2.0
+
+
 def test_the_input_graph_is_left_unchanged():
     graph = _graph()
     add_indication_categories(graph, INDICATIONS, HashingTextEncoder())
@@ -92,6 +106,8 @@ def test_bad_inputs_are_named():
             disease_category_shares(_graph(), ["asthma"], HashingTextEncoder(), neighbours=neighbours)
     with pytest.raises(TypeError, match="encoder must be a text encoder"):
         disease_category_shares(_graph(), ["asthma"], "hash")
+    with pytest.raises(DataFormatError, match="no name in 'drug' is a drug name"):
+        add_indication_categories(_graph(), INDICATIONS.assign(drug="  "), HashingTextEncoder())
     empty = INDICATIONS.assign(disease=None)
     with pytest.raises(DataFormatError, match="indications: no row has both a 'drug' and a 'disease'"):
         add_indication_categories(_graph(), empty, HashingTextEncoder())
