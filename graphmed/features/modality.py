@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 
 def entity_list(values, what: str) -> list:
@@ -57,6 +58,12 @@ class ModalityFeatures:
     @property
     def n_missing(self) -> int:
         return int((~self.mask).sum())
+
+    def tensors(self, device=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(values (n, d) float32, mask (n,) bool)`` as torch tensors on ``device``: the
+        pair the fusion modules of :mod:`graphmed.nn.fusion` take per modality."""
+        return (torch.as_tensor(self.values, device=device),
+                torch.as_tensor(self.mask, device=device))
 
     def __repr__(self) -> str:
         return (f"ModalityFeatures({self.name!r}, n={len(self)}, dim={self.dim}, "

@@ -30,12 +30,15 @@ FUSIONS = ("early", "attention", "late")
 def _check(modalities: Modalities, names: tuple[str, ...], dims: Mapping[str, int],
            dtype: torch.dtype) -> int:
     """Validate shapes, dtypes and the values present; returns the number of nodes."""
+    if not isinstance(modalities, Mapping):
+        raise TypeError(f"modalities must be a mapping name -> (values, mask), got "
+                        f"{type(modalities).__name__}")
     missing = [n for n in names if n not in modalities]
     if missing:
         raise ValueError(f"modalities {missing} are missing; expected {list(names)}")
     n_nodes = None
     for name in names:
-        values, mask = modalities[name]
+        values, mask = _pair(modalities[name], name)
         if values.dim() != 2 or values.size(1) != dims[name]:
             raise ValueError(f"modality {name!r}: values must be (N, {dims[name]}), "
                              f"got {tuple(values.shape)}")
@@ -47,6 +50,21 @@ def _check(modalities: Modalities, names: tuple[str, ...], dims: Mapping[str, in
         elif values.size(0) != n_nodes:
             raise ValueError(f"modality {name!r} has {values.size(0)} rows, the others {n_nodes}")
     return int(n_nodes)
+
+
+def _pair(entry, name: str) -> tuple[Tensor, Tensor]:
+    """The ``(values, mask)`` tensors of one modality, or a ``TypeError`` that names it."""
+    if hasattr(entry, "values") and hasattr(entry, "mask") and hasattr(entry, "tensors"):
+        raise TypeError(f"modality {name!r}: pass ModalityFeatures as tensors, "
+                        f"features.tensors() -> (values, mask)")
+    if not isinstance(entry, (tuple, list)) or len(entry) != 2:
+        raise TypeError(f"modality {name!r} must be a (values, mask) pair of tensors, got "
+                        f"{type(entry).__name__}")
+    for part, what in zip(entry, ("values", "mask")):
+        if not isinstance(part, Tensor):
+            raise TypeError(f"modality {name!r}: {what} must be a torch.Tensor, got "
+                            f"{type(part).__name__} (torch.as_tensor converts arrays)")
+    return entry[0], entry[1]
 
 
 def _present(values: Tensor, mask: Tensor) -> Tensor:
@@ -150,6 +168,8 @@ class LateFusion(nn.Module):
     def forward(self, scores: Tensor, available: Tensor | None = None) -> Tensor:
         """``scores`` ``(M, *shape)``, ``available`` bool of the same shape or None -> ``shape``;
         scores where ``available`` is False are never read."""
+        if not isinstance(scores, Tensor):
+            raise TypeError(f"scores must be a torch.Tensor (M, ...), got {type(scores).__name__}")
         if scores.dim() == 0 or scores.size(0) != len(self.names):
             raise ValueError(f"expected {len(self.names)} modality scores, got scores of shape "
                              f"{tuple(scores.shape)}")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 import pytest
 
 from graphmed.features.modality import ModalityFeatures
@@ -24,3 +25,14 @@ def test_values_and_mask_are_kept_as_float32_and_bool():
 def test_malformed_features_are_named(values, mask, message):
     with pytest.raises(ValueError, match=message):
         ModalityFeatures(values, mask, "toy")
+
+
+def test_tensors_give_the_pair_fusion_takes():
+    from graphmed.nn.fusion import AttentionFusion
+
+    features = ModalityFeatures([[1, 2], [3, 4]], [True, False], "toy")
+    values, mask = features.tensors()
+    assert values.dtype == torch.float32 and mask.dtype == torch.bool
+    assert mask.tolist() == [True, False]
+    fused, weights = AttentionFusion({"toy": 2}, 3)({"toy": features.tensors()})
+    assert fused.shape == (2, 3) and weights[:, 0].tolist() == [1.0, 0.0]

@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from graphmed.features.modality import ModalityFeatures
 from graphmed.nn.fusion import AttentionFusion, EarlyFusion, LateFusion, make_fusion
 
 
@@ -89,6 +90,17 @@ def test_shape_errors_name_the_modality():
         fusion({"structure": mods["structure"]})
     with pytest.raises(ValueError, match="late"):
         make_fusion("late", DIMS, 4)
+    with pytest.raises(TypeError, match="modalities must be a mapping"):
+        fusion([mods["text"], mods["structure"]])
+    with pytest.raises(TypeError, match="modality 'text' must be a \\(values, mask\\) pair"):
+        fusion({**mods, "text": mods["text"][0]})
+    with pytest.raises(TypeError, match="modality 'text': values must be a torch.Tensor, got ndarray"):
+        fusion({**mods, "text": (mods["text"][0].numpy(), mods["text"][1])})
+    features = ModalityFeatures(mods["text"][0].numpy(), mods["text"][1].numpy(), "text")
+    with pytest.raises(TypeError, match=r"features.tensors\(\)"):
+        fusion({**mods, "text": features})
+    with pytest.raises(TypeError, match="scores must be a torch.Tensor"):
+        LateFusion(("a", "b"))([[0.0], [1.0]])
     with pytest.raises(ValueError, match="2 modality scores"):
         LateFusion(("a", "b"))(torch.zeros(3, 2))
 
