@@ -21,18 +21,37 @@ import pandas as pd
 ID_COLUMNS = ("subject_id", "hadm_id")
 
 
+def _text_columns(tables: Mapping[str, pd.DataFrame], id_columns: Sequence[str]) -> set[str]:
+    """The id columns that hold text ids (UUIDs, as in Synthea) rather than numbers."""
+    text = set()
+    for column in id_columns:
+        kinds = {name: pd.api.types.is_numeric_dtype(t[column]) or t[column].isna().all()
+                 for name, t in tables.items() if column in t.columns}
+        if len(set(kinds.values())) > 1:
+            raise ValueError(f"{column} holds numbers in {sorted(k for k, v in kinds.items() if v)} "
+                             f"and text in {sorted(k for k, v in kinds.items() if not v)}; "
+                             "copies need one kind of id per column")
+        if kinds and not any(kinds.values()):
+            text.add(column)
+    return text
+
+
 def id_offsets(tables: Mapping[str, pd.DataFrame], id_columns: Sequence[str] = ID_COLUMNS
                ) -> dict[str, int]:
-    """Per id column, the step between copies: a power of ten above every id in ``tables``
-    (copy ``k`` of id ``i`` is ``i + k * step``, so the original id stays readable)."""
+    """Per numeric id column, the step between copies: a power of ten above every id in
+    ``tables`` (copy ``k`` of id ``i`` is ``i + k * step``, so the original id stays
+    readable). Columns of text ids have no step (see :func:`replicate_tables`)."""
     offsets = {}
+    text = _text_columns(tables, id_columns)
     for column in id_columns:
-        highest = [int(t[column].max()) for t in tables.values()
+        if column in text:
+            continue
+        present = [t[column] for t in tables.values()
                    if column in t.columns and t[column].notna().any()]
-        if highest and min(int(t[column].min()) for t in tables.values()
-                           if column in t.columns and t[column].notna().any()) < 0:
+        if present and min(int(ids.min()) for ids in present) < 0:
             raise ValueError(f"{column} holds negative ids; copies need ids >= 0")
-        offsets[column] = 10 ** len(str(max(highest))) if highest else 0
+        highest = max((int(ids.max()) for ids in present), default=None)
+        offsets[column] = 10 ** len(str(highest)) if highest is not None else 0
     return offsets
 
 
@@ -44,11 +63,13 @@ def replicate_tables(tables: Mapping[str, pd.DataFrame], replicas: int, *,
     by ``k`` times the step of :func:`id_offsets`, the same step in every table, so the
     rows of one copy still refer to each other and to nothing in another copy. Missing ids
     stay missing. Rows are in copy order (all of copy 0, then copy 1 ...), with a fresh
-    ``RangeIndex``. Tables without an id column are returned as they are (shared).
+    ``RangeIndex``. Tables without an id column are returned as they are (shared). Text
+    ids (Synthea's UUIDs, with ``id_columns=("Id", "PATIENT", "ENCOUNTER")``) get the
+    suffix ``~k`` in copy ``k >= 1``, the same in every table and column.
 
     Vectorised: one ``take`` per table and one addition per id column.
     """
-    if int(replicas) != replicas or replicas < 1:
+    if isinstance(replicas, bool) or not isinstance(replicas, (int, np.integer)) or replicas < 1:
         raise ValueError(f"replicas must be a positive integer, got {replicas!r}")
     replicas = int(replicas)
     offsets = id_offsets(tables, id_columns)
@@ -67,7 +88,12 @@ def replicate_tables(tables: Mapping[str, pd.DataFrame], replicas: int, *,
         rows.index = pd.RangeIndex(len(rows))
         shift = np.repeat(copies, n)
         for column in columns:
-            rows[column] = rows[column] + shift * offsets[column]
+            if column in offsets:
+                rows[column] = rows[column] + shift * offsets[column]
+            else:
+                suffix = np.where(shift > 0, np.char.add("~", shift.astype(str)), "")
+                ids = rows[column]
+                rows[column] = ids.where(ids.isna(), ids.astype(str) + suffix)
         out[name] = rows
     return out
 

@@ -61,3 +61,37 @@ def test_replicated_mimic4_demo_graph_scales_linearly(mimic4_folder):
     weight = graph.data["admission", "prescribed", "drug"].edge_weight
     assert int(weight.sum()) == 3 * len(tables["prescriptions"])
     assert np.array_equal(graph.data["patient"].x.numpy(), np.tile(one.data["patient"].x.numpy(), (3, 1)))
+
+
+def test_text_ids_get_a_suffix_per_copy():
+    tables = {"patients": pd.DataFrame({"Id": ["a-1", "b-2"]}),
+              "encounters": pd.DataFrame({"Id": ["e1", "e2", None], "PATIENT": ["a-1", "a-1", "b-2"]}),
+              "codes": pd.DataFrame({"code": ["X"]})}
+    big = replicate_tables(tables, 3, id_columns=("Id", "PATIENT"))
+    assert id_offsets(tables, ("Id", "PATIENT")) == {}
+    assert big["patients"]["Id"].tolist() == ["a-1", "b-2", "a-1~1", "b-2~1", "a-1~2", "b-2~2"]
+    assert big["encounters"]["PATIENT"].tolist()[3:6] == ["a-1~1", "a-1~1", "b-2~1"]
+    assert big["encounters"]["Id"].isna().tolist() == [False, False, True] * 3
+    assert big["codes"] is tables["codes"]
+    mixed = {**tables, "claims": pd.DataFrame({"PATIENT": [1, 2]})}
+    with pytest.raises(ValueError, match=r"PATIENT holds numbers in \['claims'\] and text in "
+                                         r"\['encounters'\]"):
+        replicate_tables(mixed, 2, id_columns=("Id", "PATIENT"))
+    for replicas in (0, 2.5, "2", True, None):
+        with pytest.raises(ValueError, match="replicas must be a positive integer"):
+            replicate_tables(tables, replicas)
+
+
+def test_replicated_synthea_export_loads(synthea_folder, tmp_path):
+    from graphmed.ehr import load_synthea
+
+    names = ("patients", "encounters", "conditions", "medications", "procedures")
+    tables = {n: pd.read_csv(synthea_folder / f"{n}.csv.gz", dtype=str) for n in names}
+    big = replicate_tables(tables, 2, id_columns=("Id", "PATIENT", "ENCOUNTER"))
+    for name, table in big.items():
+        table.to_csv(tmp_path / f"{name}.csv", index=False)
+    one, two = load_synthea(synthea_folder).build(), load_synthea(tmp_path).build()
+    for node_type in ("patient", "encounter"):
+        assert two.num_nodes(node_type) == 2 * one.num_nodes(node_type)
+    for node_type in ("diagnosis", "drug"):
+        assert two.num_nodes(node_type) == one.num_nodes(node_type)
