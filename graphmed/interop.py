@@ -23,8 +23,20 @@ from graphmed.io import atomic_write_bytes, check_writable
 TABLE_SUFFIXES = (".csv", ".parquet")
 
 
+def _check_graph(graph, what: str) -> None:
+    if isinstance(graph, MedGraph):
+        return
+    hint = ""
+    if isinstance(graph, DrugDiseaseDataset):
+        hint = " (build one with graphmed.graph.build_drug_disease_graph(dataset))"
+    elif callable(getattr(graph, "build", None)):
+        hint = " (call its .build())"
+    raise TypeError(f"{what} takes a MedGraph{hint}, got {type(graph).__name__}")
+
+
 def to_networkx(graph: MedGraph):
     """A ``networkx.MultiDiGraph`` of ``graph`` (see :meth:`MedGraph.to_networkx`)."""
+    _check_graph(graph, "to_networkx")
     return graph.to_networkx()
 
 
@@ -49,6 +61,7 @@ def to_dgl(graph: MedGraph):
         MissingDependencyError: DGL is not installed (it is optional, and DGL wheels exist
             only for some torch versions).
     """
+    _check_graph(graph, "to_dgl")
     dgl = _optional("dgl", "exporting to DGL", "dgl")
     import torch
 
@@ -71,6 +84,9 @@ def check_table_path(path: str | Path) -> Path:
     other than ``.csv`` / ``.parquet`` (:class:`DataFormatError`), ``.parquet`` without
     pyarrow (:class:`MissingDependencyError`) or a place no file can be written
     (:class:`OutputPathError`, see :func:`graphmed.io.check_writable`)."""
+    if isinstance(path, bool) or not isinstance(path, (str, Path)) or not str(path).strip():
+        raise TypeError(f"path must be a file path (str or Path) ending in "
+                        f"{' or '.join(TABLE_SUFFIXES)}, got {path!r}")
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
@@ -160,6 +176,11 @@ def embeddings_frame(embeddings: Mapping[str, np.ndarray] | np.ndarray,
         if values.ndim != 2 or len(values) != len(table):
             raise DataFormatError(f"embeddings of shape {values.shape} for {len(table)} nodes",
                                   source=f"embeddings[{node_type!r}]")
+        if values.size and not np.isfinite(values).all():
+            row = int(np.flatnonzero(~np.isfinite(values).all(1))[0])
+            raise DataFormatError(f"{int((~np.isfinite(values)).sum())} embedding value(s) are "
+                                  "NaN or infinite, the first in this row: a diverged model?",
+                                  source=f"embeddings[{node_type!r}]", row=row)
         if dim is not None and values.shape[1] != dim:
             raise DataFormatError(f"embedding size {values.shape[1]} differs from {dim}",
                                   source=f"embeddings[{node_type!r}]")

@@ -132,3 +132,20 @@ def test_embedding_and_table_inputs_are_named(tiny, tmp_path):
     with pytest.raises(OutputPathError, match="a folder stands where the file is to be written"):
         write_table(pd.DataFrame({"a": [1]}), tmp_path / "d.csv")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]
+
+
+def test_non_finite_embeddings_and_wrong_arguments_are_named(tiny, tmp_path):
+    diverged = np.ones((3, 2))
+    diverged[1, 0], diverged[2, 1] = np.nan, np.inf
+    with pytest.raises(DataFormatError, match=r"embeddings\['drug'\], row 1: 2 embedding "
+                                              r"value\(s\) are NaN or infinite, the first in"):
+        write_embeddings({"drug": diverged}, {"drug": tiny.drugs}, tmp_path / "e.csv")
+    assert not list(tmp_path.iterdir())
+    for path in (None, "", 3):
+        with pytest.raises(TypeError, match="path must be a file path"):
+            write_predictions(np.zeros(tiny.associations.shape), tiny, path)
+    with pytest.raises(TypeError, match=r"to_networkx takes a MedGraph \(build one with "
+                                        r"graphmed.graph.build_drug_disease_graph\(dataset\)\)"):
+        to_networkx(tiny)
+    with pytest.raises(TypeError, match="to_dgl takes a MedGraph, got str"):
+        to_dgl("graph")
