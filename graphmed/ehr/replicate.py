@@ -28,8 +28,9 @@ def _text_columns(tables: Mapping[str, pd.DataFrame], id_columns: Sequence[str])
         kinds = {name: pd.api.types.is_numeric_dtype(t[column]) or t[column].isna().all()
                  for name, t in tables.items() if column in t.columns}
         if len(set(kinds.values())) > 1:
-            raise ValueError(f"{column} holds numbers in {sorted(k for k, v in kinds.items() if v)} "
-                             f"and text in {sorted(k for k, v in kinds.items() if not v)}; "
+            numbers = sorted(k for k, v in kinds.items() if v)
+            text_in = sorted(k for k, v in kinds.items() if not v)
+            raise ValueError(f"{column} holds numbers in {numbers} and text in {text_in}; "
                              "copies need one kind of id per column")
         if kinds and not any(kinds.values()):
             text.add(column)

@@ -65,7 +65,8 @@ def test_replicated_mimic4_demo_graph_scales_linearly(mimic4_folder):
 
 def test_text_ids_get_a_suffix_per_copy():
     tables = {"patients": pd.DataFrame({"Id": ["a-1", "b-2"]}),
-              "encounters": pd.DataFrame({"Id": ["e1", "e2", None], "PATIENT": ["a-1", "a-1", "b-2"]}),
+              "encounters": pd.DataFrame({"Id": ["e1", "e2", None],
+                                          "PATIENT": ["a-1", "a-1", "b-2"]}),
               "codes": pd.DataFrame({"code": ["X"]})}
     big = replicate_tables(tables, 3, id_columns=("Id", "PATIENT"))
     assert id_offsets(tables, ("Id", "PATIENT")) == {}

@@ -94,7 +94,8 @@ def test_shape_errors_name_the_modality():
         fusion([mods["text"], mods["structure"]])
     with pytest.raises(TypeError, match="modality 'text' must be a \\(values, mask\\) pair"):
         fusion({**mods, "text": mods["text"][0]})
-    with pytest.raises(TypeError, match="modality 'text': values must be a torch.Tensor, got ndarray"):
+    with pytest.raises(TypeError, match="modality 'text': values must be a torch.Tensor, "
+                                        "got ndarray"):
         fusion({**mods, "text": (mods["text"][0].numpy(), mods["text"][1])})
     features = ModalityFeatures(mods["text"][0].numpy(), mods["text"][1].numpy(), "text")
     with pytest.raises(TypeError, match=r"features.tensors\(\)"):
