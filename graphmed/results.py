@@ -31,7 +31,8 @@ def cpu_model() -> str:
 
 
 def environment() -> dict:
-    """Versions of Python, graphmed and the numerical stack, the git commit if any, and the
+    """Versions of Python, graphmed and the numerical stack, the git commit if any (and
+    ``git_dirty``: whether tracked files differ from it), the GPU where CUDA has one, and the
     CPU: its model and the vector instruction set torch's kernels use (``cpu_capability``,
     e.g. ``AVX512``). Scores are deterministic on one machine; kernels for other instruction
     sets round differently, which moves trained models' scores in the third or fourth
@@ -47,8 +48,16 @@ def environment() -> dict:
                                 cwd=Path(__file__).parent, timeout=5)
         if commit.returncode == 0:
             info["git_commit"] = commit.stdout.strip()
+            changes = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                                     capture_output=True, text=True,
+                                     cwd=Path(__file__).parent, timeout=5)
+            if changes.returncode == 0:
+                info["git_dirty"] = bool(changes.stdout.strip())
     except (OSError, subprocess.SubprocessError):
         pass
+    if torch.cuda.is_available():
+        info["cuda"] = torch.version.cuda
+        info["gpu"] = torch.cuda.get_device_name(0)
     return info
 
 

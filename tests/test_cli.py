@@ -9,7 +9,7 @@ import torch
 
 import graphmed
 from graphmed.cli import main
-from graphmed.datasets import list_datasets
+from graphmed.datasets import list_datasets, load_dataset
 from graphmed.ehr import HashingTextEncoder
 
 
@@ -157,6 +157,12 @@ def test_repurpose_explain_and_table(data_root, tmp_path, capsys):
     assert list(table.columns) == ["rank", "id", "name", "score", "known", "top_path", "top_path_share"]
     assert len(table) == 7 and table["top_path"].notna().sum() == 2 and not table["known"].any()
     assert plot.stat().st_size > 10_000 and plot.read_bytes()[:4] == b"\x89PNG"
+    record = json.loads((tmp_path / "candidates.csv.json").read_text())
+    assert f"(seed, settings and data checksum in {out_file}.json)" in out
+    assert record["command"] == "repurpose" and record["seed"] == 3 and record["model"] == "kronrls"
+    assert record["data_checksum"] == load_dataset("fdataset", data_root).checksum
+    assert record["config"]["name"] == "kronrls" and record["table"]["id"] == "D104300"
+    assert record["environment"]["graphmed"] and record["options"]["plot"] == str(plot)
 
 
 def test_repurpose_save_load(data_root, tmp_path, capsys):
@@ -170,6 +176,8 @@ def test_repurpose_save_load(data_root, tmp_path, capsys):
 
     scores = pd.read_csv(predictions)
     assert len(scores) == 593 * 313 - 1933 and not scores["known"].any()
+    record = json.loads((tmp_path / "all.csv.json").read_text())
+    assert record["model"] == "knn" and record["seed"] == 0 and len(record["data_checksum"]) == 64
     assert scores["score"].is_monotonic_decreasing
     assert main(["repurpose", "--load", str(model_file), "--drug", "DB00331", "--top", "3",
                  "--data-root", str(data_root), "--no-progress"]) == 0
@@ -290,6 +298,10 @@ def test_diagnose_uncoded_admissions(data_root, tmp_path, capsys):
 
     table = pd.read_csv(out)
     assert sorted(table["unit_id"].unique()) == sorted(uncoded)
+    record = json.loads((tmp_path / "diagnoses.csv.json").read_text())
+    assert record["command"] == "diagnose" and record["seed"] == 0 and record["unit"] == "admission"
+    assert len(record["graph_checksum"]) == 64 and record["indications"] is False
+    assert record["config"] == json.loads(json.dumps(record["config"])) and "cs" in record["config"]
     categories = table.groupby("unit_id").size()
     assert (categories == categories.iloc[0]).all() and categories.iloc[0] > 2
     assert table.groupby("unit_id")["probability"].apply(lambda p: p.is_monotonic_decreasing).all()
@@ -400,6 +412,9 @@ def test_repurpose_for_a_disease_outside_the_data_set(data_root, tmp_path, capsy
 
     table = pd.read_csv(out)
     assert table["rank"].tolist() == [1, 2, 3, 4, 5]
+    record = json.loads((tmp_path / "candidates.csv.json").read_text())
+    assert record["seed"] == 0 and record["model"] == "kronrls"
+    assert record["table"]["query"] == "Alzheimer disease"
     assert "Donepezil" in table["name"].tolist()
 
 
@@ -462,6 +477,9 @@ def test_interactions_on_a_table_of_pairs(tmp_path, capsys):
 
     table = pd.read_csv(out_file)
     assert list(table.columns) == ["rank", "id", "name", "score", "known"]
+    record = json.loads((tmp_path / "partners.csv.json").read_text())
+    assert record["command"] == "interactions" and record["seed"] == 0
+    assert set(record["setting"]) == {"a", "b", "tau"} and len(record["graph_checksum"]) == 64
     assert len(table) == 4 and table["id"].str.startswith("G0").all() and not table["known"].any()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import torch
 import pytest
 
 import graphmed
@@ -45,6 +46,9 @@ def test_environment():
     assert env["numpy"] == np.__version__
     assert isinstance(env["cpu"], str)
     assert isinstance(env["cpu_capability"], str) and env["cpu_capability"]   # e.g. "AVX2"
+    if "git_commit" in env:  # a checkout: whether it has changes is said
+        assert isinstance(env["git_dirty"], bool)
+    assert ("gpu" in env) == torch.cuda.is_available()
 
 
 def test_save_records_writes_valid_json(tmp_path, record):

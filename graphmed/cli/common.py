@@ -137,13 +137,16 @@ def print_table(table, formats: dict[str, str]) -> None:
 
 
 def check_out(*paths: str | None) -> None:
-    """Fail now, before any fitting, if a table could not be written to one of ``paths``
-    (``None`` entries are skipped): see :func:`graphmed.interop.check_table_path`."""
+    """Fail now, before any fitting, if a table or its record (:func:`record_path`) could
+    not be written to one of ``paths`` (``None`` entries are skipped): see
+    :func:`graphmed.interop.check_table_path`."""
     from graphmed.interop import check_table_path
+    from graphmed.io import check_writable
 
     for path in paths:
         if path:
             check_table_path(path)
+            check_writable(record_path(path))
 
 
 def check_files(*paths: str | None) -> None:
@@ -184,9 +187,51 @@ def save_figure(figure, path: str, dpi: int = 120) -> None:
     atomic_write_bytes(path, buffer.getvalue())
 
 
-def write_out(table, path: str, what: str = "table") -> None:
-    """Write a DataFrame to ``path`` (``.csv`` / ``.parquet``) and say so."""
+def run_record(command: str, args: argparse.Namespace, **fields) -> dict:
+    """What a command's output table rests on, for the JSON written beside it: the command
+    and its options, the given ``fields`` (seed, model settings, data checksum ...),
+    graphmed's environment (:func:`graphmed.results.environment`) and the time."""
+    import datetime
+
+    from graphmed.results import environment
+
+    options = {k: v for k, v in vars(args).items() if not callable(v)}
+    return {"command": command, "options": _jsonable(options), **fields,
+            "environment": environment(),
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+
+
+def _jsonable(values: dict) -> dict:
+    """``values`` with what JSON cannot hold written as text."""
+    import json
+
+    from graphmed.io import _json_default
+
+    out = {}
+    for key, value in values.items():
+        try:
+            json.dumps(value, default=_json_default)
+            out[str(key)] = value
+        except (TypeError, ValueError):
+            out[str(key)] = str(value)
+    return out
+
+
+def record_path(path: str) -> str:
+    """Where the record of the table at ``path`` goes: ``path`` + ``.json``."""
+    return f"{path}.json"
+
+
+def write_out(table, path: str, what: str = "table", record: dict | None = None) -> None:
+    """Write a DataFrame to ``path`` (``.csv`` / ``.parquet``) and, given a ``record``
+    (:func:`run_record`), that record with the table's attributes beside it as
+    ``path.json``; say so."""
     from graphmed.interop import write_table
+    from graphmed.io import atomic_write_json
 
     write_table(table, path)
-    print(f"{what} written to {path}")
+    if record is None:
+        print(f"{what} written to {path}")
+        return
+    atomic_write_json(record_path(path), {**record, "table": _jsonable(dict(table.attrs))})
+    print(f"{what} written to {path} (seed, settings and data checksum in {record_path(path)})")

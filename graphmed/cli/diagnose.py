@@ -5,7 +5,7 @@ import argparse
 
 from graphmed.cli.common import (add_common_options, add_set_option, at_least, build_model,
                                  check_out, device, fraction, hours, model_settings, print_table,
-                                 table_file, write_out)
+                                 run_record, table_file, write_out)
 from graphmed.errors import GraphmedError
 
 
@@ -82,7 +82,15 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     if units.size > args.show:
         print(f"... {units.size - args.show} more {task.unit}(s); --out writes them all")
     if args.out:
-        write_out(table, args.out, f"every category of every {task.unit}")
+        record = run_record("diagnose", args, source=args.source, graph=graph.name,
+                            graph_checksum=graph.checksum, model=args.model,
+                            config=model.config(), seed=result.seed, unit=task.unit,
+                            labs=args.labs, first_hours=args.first_hours,
+                            text_features=not args.no_text,
+                            indications=("drug" in graph.data.node_types
+                                         and "indication_categories" in graph.data["drug"]),
+                            validation_macro_auroc=result.validation_macro_auroc)
+        write_out(table, args.out, f"every category of every {task.unit}", record=record)
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from graphmed.cli.common import (add_common_options, at_least, check_files, check_out, fraction,
-                                  print_table, table_file, write_out)
+                                  print_table, run_record, table_file, write_out)
 
 
 def _cmd_interactions(args: argparse.Namespace) -> int:
@@ -52,7 +52,11 @@ def _cmd_interactions(args: argparse.Namespace) -> int:
     if args.save:
         print(f"model saved to {args.save} (load it with --load {args.save})")
     if args.out:
-        write_out(table, args.out)
+        record = run_record("interactions", args, graph=graph.name,
+                            graph_checksum=graph.checksum,
+                            setting=dict(zip(("a", "b", "tau"), model.setting)), seed=model.seed,
+                            validation_hits_at_20=model.validation_hits, loaded_from=args.load)
+        write_out(table, args.out, record=record)
     return 0
 
 

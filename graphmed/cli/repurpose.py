@@ -6,7 +6,8 @@ import argparse
 
 from graphmed.cli.common import (add_common_options, add_set_option, at_least, build_model,
                                  check_files, check_image, check_out, fraction, model_settings,
-                                 print_table, save_figure, table_file, write_out)
+                                 print_table, record_path, run_record, save_figure, table_file,
+                                 write_out)
 from graphmed.errors import GraphmedError
 
 
@@ -105,6 +106,9 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
         matplotlib.use("Agg")
         save_figure(explanations[0].plot(top=args.paths), args.plot)
         print(f"\npath plot of {explanations[0].title} written to {args.plot}")
+    record = run_record("repurpose", args, dataset=dataset.name, data_checksum=dataset.checksum,
+                        model=model.name, config=model.config(), seed=model.seed,
+                        loaded_from=args.load)
     if args.out:
         if explanations:
             top_path = {(e.drug["id"] if kind == "drug" else e.disease["id"]): e for e in explanations}
@@ -114,13 +118,16 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
                 top_path_share=[float(top_path[i].paths["contribution"].iloc[0])
                                 if i in top_path and len(top_path[i].paths) else np.nan
                                 for i in table["id"]])
-        write_out(table, args.out)
+        write_out(table, args.out, record=record)
     if args.predictions:
         from graphmed.interop import write_predictions
+        from graphmed.io import atomic_write_json
 
         write_predictions(model, dataset, args.predictions, exclude_known=not args.include_known)
+        atomic_write_json(record_path(args.predictions), record)
         print(f"scores of every {'' if args.include_known else 'unknown '}pair written to "
-              f"{args.predictions}")
+              f"{args.predictions} (seed, settings and data checksum in "
+              f"{record_path(args.predictions)})")
     if args.save:
         print(f"model saved to {args.save} (load it with --load {args.save})")
     return 0
@@ -174,7 +181,10 @@ def _repurpose_outside(args: argparse.Namespace) -> int:
         print(f"  {similarity:.3f}  {name} ({entity_id})")
     print_table(table, {"score": "{:.4f}"})
     if args.out:
-        write_out(table, args.out)
+        record = run_record("repurpose", args, dataset=dataset.name,
+                            data_checksum=dataset.checksum, model=attrs.get("model", "kronrls"),
+                            seed=attrs["seed"])
+        write_out(table, args.out, record=record)
     return 0
 
 

@@ -62,15 +62,21 @@ class DrugDiseaseDataset:
 
     @property
     def checksum(self) -> str:
-        """SHA-256 over the content (matrices, ids); identifies the data in results files."""
+        """SHA-256 over the content: the shape, association matrix, similarity views and every
+        column of the drug and disease tables (ids, names, SMILES: what text, molecule and
+        name-matching models read); identifies the data in results files and checkpoints."""
         digest = hashlib.sha256()
+        digest.update(f"shape:{self.n_drugs}x{self.n_diseases}".encode())
         digest.update(np.ascontiguousarray(self.associations, dtype=np.uint8).tobytes())
         for label, views in (("drug", self.drug_similarities), ("disease", self.disease_similarities)):
             for view in sorted(views):
                 digest.update(f"{label}:{view}".encode())
                 digest.update(np.ascontiguousarray(views[view], dtype=np.float64).tobytes())
-        digest.update("\x1f".join(self.drugs["id"]).encode())
-        digest.update("\x1f".join(self.diseases["id"]).encode())
+        for label, table in (("drugs", self.drugs), ("diseases", self.diseases)):
+            for column in sorted(map(str, table.columns)):
+                values = table[column].astype(object).where(table[column].notna(), "\x00NA")
+                digest.update(f"{label}.{column}:".encode())
+                digest.update("\x1f".join(map(str, values)).encode())
         return digest.hexdigest()
 
     def without(self, *, drugs=(), diseases=()) -> "DrugDiseaseDataset":

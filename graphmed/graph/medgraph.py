@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Iterable, Mapping
@@ -133,6 +134,26 @@ class MedGraph:
             graph.add_edges_from(zip(zip(repeat(src), source), zip(repeat(dst), target), repeat(rel),
                                      ({"relation": rel, "weight": w} for w in weights)))
         return graph
+
+    @property
+    def checksum(self) -> str:
+        """SHA-256 over the content: every node type's ids and names, and every tensor of
+        every node and edge store (edge indices, features, times, weights); identifies the
+        graph in results files."""
+        digest = hashlib.sha256()
+        for nt in sorted(self.nodes):
+            digest.update(f"nodes:{nt}:".encode())
+            for column in ("id", "name"):
+                digest.update("\x1f".join(map(str, self.nodes[nt][column])).encode())
+        stores = [(nt, self.data[nt]) for nt in sorted(self.data.node_types)]
+        stores += [(edge_type_name(et), self.data[et]) for et in sorted(self.data.edge_types)]
+        for label, store in stores:
+            for key in sorted(store.keys()):
+                value = store[key]
+                if isinstance(value, torch.Tensor):
+                    digest.update(f"{label}.{key}:{value.dtype}:{tuple(value.shape)}".encode())
+                    digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+        return digest.hexdigest()
 
     def summary(self) -> dict:
         return {

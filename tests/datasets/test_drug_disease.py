@@ -207,7 +207,14 @@ def test_checksum_depends_on_content():
         small(drug_similarities={"other": np.eye(3)}),
     ]
     assert all(data.checksum != base for data in changed)
-    assert small(drugs=pd.DataFrame({"id": ["a", "b", "c"]})).checksum == base  # names excluded
+    # what text, molecule and name-matching models read is part of the data
+    renamed = pd.DataFrame({"id": ["a", "b", "c"], "name": ["A", "B", "C"], "smiles": ["C", "CC", pd.NA]})
+    other_smiles = pd.DataFrame({"id": ["a", "b", "c"], "name": ["A", "B", pd.NA],
+                                 "smiles": ["C", "CCO", pd.NA]})
+    blank = pd.DataFrame({"id": ["a", "b", "c"], "name": ["A", "B", ""], "smiles": ["C", "CC", pd.NA]})
+    for drugs in (renamed, other_smiles, blank, pd.DataFrame({"id": ["a", "b", "c"]})):
+        assert small(drugs=drugs).checksum != base
+    assert small(diseases=pd.DataFrame({"id": ["x", "y"], "name": ["X", "Z"]})).checksum != base
 
 
 def test_summary_and_repr_use_the_disease_kind():

@@ -135,3 +135,19 @@ def test_summary_and_repr(tiny):
 def test_indices_of_one_string_is_not_read_letter_by_letter(tiny):
     with pytest.raises(TypeError, match=r"ids must be a list of ids, not one string \('DB01'\)"):
         tiny.indices_of("drug", "DB01")
+
+
+def test_checksum_follows_the_content(tiny):
+    import copy
+
+    base = tiny.checksum
+    assert len(base) == 64 and tiny.checksum == base
+    fewer = copy.copy(tiny.data)
+    edge_type = tiny.edge_types[0]
+    fewer[edge_type].edge_index = tiny.data[edge_type].edge_index[:, 1:]
+    assert MedGraph(fewer, tiny.nodes, name=tiny.name).checksum != base
+    featured = copy.copy(tiny.data)
+    featured["drug"].x = torch.zeros(4, 2)
+    assert MedGraph(featured, tiny.nodes, name=tiny.name).checksum != base
+    renamed = {**tiny.nodes, "drug": tiny.nodes["drug"].assign(name=["a", "b", "c", "d"])}
+    assert MedGraph(tiny.data, renamed, name=tiny.name).checksum != base
