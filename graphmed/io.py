@@ -1,6 +1,7 @@
 """Atomic file writes and content hashing."""
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -64,13 +65,28 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     return path
 
 
+@functools.lru_cache(maxsize=1)
+def _process_umask() -> int:
+    """The process's umask: from ``/proc/self/status`` where Linux has it (reading it through
+    ``os.umask`` means setting it, which is not safe while other threads create files),
+    else through ``os.umask``; read once per process."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
 def _default_mode(path: Path) -> int:
     """The mode of the file being replaced, else what ``open`` would give (0o666 minus umask)."""
     if path.exists():
         return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    return 0o666 & ~_process_umask()
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:

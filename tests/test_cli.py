@@ -510,6 +510,16 @@ def test_interactions_names_an_unknown_drug_before_fitting(tmp_path, capsys, mon
     assert "unknown interaction graph 'hetionet'" in _one_line_error(capsys)
 
 
+def test_interactions_refuse_a_seed_where_the_graph_has_an_official_split(data_root, capsys,
+                                                                          monkeypatch):
+    import graphmed.repurpose.interactions
+
+    monkeypatch.setattr(graphmed.repurpose.interactions, "fit_interactions", None)  # never reached
+    assert main(["interactions", "--drug", "DB00945", "--seed", "1", "--data-root",
+                 str(data_root), "--no-progress"]) == 2
+    assert "ogbl-ddi has an official split, which chooses the setting" in _one_line_error(capsys)
+
+
 @pytest.mark.parametrize("command", [
     ["repurpose", "--dataset", "fdataset", "--drug", "levodopa"],
     ["interactions", "--drug", "warfarin"],

@@ -23,6 +23,9 @@ def _cmd_interactions(args: argparse.Namespace) -> int:
     check_files(args.save)
     steps = tqdm(total=3, desc="loading interactions", disable=args.no_progress, leave=False)
     graph = load_interactions(args.graph, args.data_root)
+    if graph.split is not None and args.seed is not None:
+        raise GraphmedError(f"--seed draws a validation part; {graph.name} has an official "
+                            "split, which chooses the setting (leave --seed out)")
     # an unknown drug fails here, before the fit
     NameIndex.from_table(graph.drugs, "drug").find(args.drug)
     steps.update()

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import platform
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,28 +175,51 @@ def pretrain_smiles_lm(out_dir: str | Path, corpus: str | Path | Sequence[str] |
     bar.close()
     wall = time.perf_counter() - start
 
-    out.mkdir(parents=True, exist_ok=True)
-    with _quiet_transformers(transformers):
-        model.eval().save_pretrained(out)
-        tokenizer.save_pretrained(out)
-    atomic_write_json(out / RECORD, {
-        "seed": seed,
-        "config": {"max_molecules": max_molecules, "epochs": epochs, "hidden": hidden, "layers": layers,
-                   "heads": heads, "max_length": max_length, "batch_size": batch_size, "lr": lr,
-                   "mask_prob": mask_prob, "device": str(device), "num_threads": num_threads},
-        "corpus": {"sources": molecules.sources, "n_molecules": len(molecules),
-                   "sha256": sha256_bytes("\n".join(molecules.smiles).encode())},
-        "vocab_size": len(tokenizer),
-        "steps": len(losses),
-        "losses": [round(x, 5) for x in losses],
-        "epoch_mean_losses": [round(float(np.mean(epoch)), 5)
-                              for epoch in np.array_split(np.array(losses), epochs)],
-        "wall_time_s": round(wall, 3),
-        "environment": _versions(),
-    })
+    # written whole into a folder beside ``out``, then moved into place: a folder with a
+    # config.json holds a complete model (pretrained_smiles_lm takes any such folder)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        with _quiet_transformers(transformers):
+            model.eval().save_pretrained(staging)
+            tokenizer.save_pretrained(staging)
+        atomic_write_json(staging / RECORD, {
+            "seed": seed,
+            "config": {"max_molecules": max_molecules, "epochs": epochs, "hidden": hidden,
+                       "layers": layers, "heads": heads, "max_length": max_length,
+                       "batch_size": batch_size, "lr": lr, "mask_prob": mask_prob,
+                       "device": str(device), "num_threads": num_threads},
+            "corpus": {"sources": molecules.sources, "n_molecules": len(molecules),
+                       "sha256": sha256_bytes("\n".join(molecules.smiles).encode())},
+            "vocab_size": len(tokenizer),
+            "steps": len(losses),
+            "losses": [round(x, 5) for x in losses],
+            "epoch_mean_losses": [round(float(np.mean(epoch)), 5)
+                                  for epoch in np.array_split(np.array(losses), epochs)],
+            "wall_time_s": round(wall, 3),
+            "environment": _versions(),
+        })
+        _move_into(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     logger.info("SMILES LM saved to %s (seed %d, %d molecules, final loss %.3f)", out, seed,
                 len(molecules), losses[-1])
     return PretrainResult(out, seed, losses, len(molecules), len(tokenizer), wall)
+
+
+def _move_into(staging: Path, out: Path) -> None:
+    """Move the files of the folder ``staging`` into ``out``: the whole folder at once where
+    ``out`` does not exist yet; else file by file with ``config.json`` (what marks a folder
+    as holding a model) removed first and moved last, so that an interruption never leaves
+    a config beside weights it does not describe. Other files in ``out`` are left alone."""
+    if not out.exists():
+        os.replace(staging, out)
+        return
+    (out / "config.json").unlink(missing_ok=True)
+    for path in sorted(staging.iterdir(), key=lambda p: p.name == "config.json"):
+        os.replace(path, out / path.name)
+    staging.rmdir()
 
 
 def _mlm_steps(model, optimiser, schedule, encoded: list[list[int]], tokenizer, *, epochs: int,

@@ -37,8 +37,12 @@ def save_checkpoint(path: str | Path, state: Mapping[str, Any], config: Mapping[
     meta = {"graphmed": __version__, "config": dict(config)}
     arrays[_CONFIG_KEY] = np.array(json.dumps(meta))
     arrays[_DTYPES_KEY] = np.array(json.dumps(dtypes))
+    for name, value in arrays.items():
+        if value.dtype == object:
+            raise TypeError(f"state entry {name!r} holds Python objects; a checkpoint holds "
+                            "numbers and text only (it loads without unpickling)")
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    np.savez(buffer, allow_pickle=False, **arrays)
     return atomic_write_bytes(path, buffer.getvalue())
 
 

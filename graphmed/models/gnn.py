@@ -279,11 +279,15 @@ class GNNLinkPredictor(PairScorer):
         self.task: LinkTask | None = None
         self.fit_result: FitResult | None = None
         self.modality_weights: dict | None = None
+        self.fitted_on: dict | None = None  # seed and training data of the last fit
 
     def fit(self, data: DrugDiseaseDataset, part: TrainPart, *, seed: int = 0) -> "GNNLinkPredictor":
         check_fit_inputs(data, part)
         torch.manual_seed(seed)
         c = self.settings
+        # the data as fit saw it: associations reduced to the training pairs
+        self.fitted_on = {"seed": seed, "dataset": data.name,
+                          "training_data_checksum": data.checksum}
         if c.text_views:
             data = with_text_similarity(data, c.text_views)
         self.task = build_link_task(data, part, top_k=c.top_k, use_gip=c.use_gip,
@@ -346,7 +350,8 @@ class GNNLinkPredictor(PairScorer):
         save_checkpoint(path, self.net.state_dict(),
                         {"model": self.name, "settings": self.settings.to_dict(),
                          "in_channels": self.net.in_channels, "n_drugs": self.net.n_drugs,
-                         "modality_dims": self.net.modality_dims})
+                         "modality_dims": self.net.modality_dims,
+                         **(self.fitted_on or {})})
 
     @classmethod
     def load(cls, path) -> "GNNLinkPredictor":

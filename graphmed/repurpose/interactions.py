@@ -160,6 +160,9 @@ def fit_interactions(graph: InteractionGraph, *, seed: int | None = None,
     """
     selector = selector or SpectralLinkModel()
     if graph.split is not None:
+        if seed is not None:
+            logger.warning("%s has an official split, which chooses the setting: seed %s is "
+                           "not used", graph.name, seed)
         split, seed = graph.split, None
     else:
         seed = resolve_seed(seed)

@@ -230,3 +230,24 @@ def test_a_pickled_weights_file_is_refused_without_running_it(tiny_lm, tmp_path)
     with pytest.raises(ModelNotFoundError, match="pickled objects other than tensors") as info:
         SmilesEncoder(folder, use_cache=False).encode(["CCO"])
     assert "weights_only" not in str(info.value) and not marker.exists()
+
+
+def test_an_interrupted_save_leaves_no_model_and_other_files_stay(tmp_path, corpus_sample,
+                                                                   monkeypatch):
+    import graphmed.features.smiles_lm as smiles_lm
+
+    out = tmp_path / "model"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    first = pretrain_smiles_lm(out, corpus_sample[:20], seed=0, **TINY)
+    assert (out / "config.json").is_file() and (out / "notes.txt").read_text() == "mine"
+
+    def broken(path, obj):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(smiles_lm, "atomic_write_json", broken)
+    with pytest.raises(OSError, match="disk full"):
+        pretrain_smiles_lm(tmp_path / "new", corpus_sample[:20], seed=1, **TINY)
+    assert not (tmp_path / "new").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no staging folder left
+    assert read_pretraining_record(first.path)["seed"] == 0

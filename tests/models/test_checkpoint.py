@@ -26,6 +26,12 @@ def test_pickled_content_is_refused(tmp_path):
         load_checkpoint(path)
 
 
+def test_python_objects_are_refused_when_saving(tmp_path):
+    with pytest.raises(TypeError, match="state entry 'payload' holds Python objects"):
+        save_checkpoint(tmp_path / "c.npz", {"payload": np.array([{"a": 1}], dtype=object)}, {})
+    assert not list(tmp_path.iterdir())
+
+
 def test_reserved_names(tmp_path):
     with pytest.raises(ValueError):
         save_checkpoint(tmp_path / "c.npz", {"__config__": np.zeros(1)}, {})

@@ -4,7 +4,7 @@ import torch
 
 from graphmed.errors import DataFormatError
 from graphmed.models import GNNLinkPredictor, make_model
-from graphmed.models.checkpoint import save_checkpoint
+from graphmed.models.checkpoint import load_checkpoint, save_checkpoint
 from graphmed.models.gnn import GNNConfig
 from graphmed.splits import make_folds
 from graphmed.training import fit_fold
@@ -49,6 +49,9 @@ def test_save_load_round_trip(tmp_path, fdataset, fold):
     model.save(path)
     loaded = GNNLinkPredictor.load(path)
     assert loaded.settings == model.settings
+    _, config = load_checkpoint(path)
+    assert config["seed"] == 0 and config["dataset"] == "fdataset"
+    assert config["training_data_checksum"] == fold.training_dataset(fdataset).checksum
     assert np.allclose(loaded.predict_task(model.task), model.score_matrix())
 
 
