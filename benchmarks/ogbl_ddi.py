@@ -148,12 +148,13 @@ def run_one(ddi, name: str, seed: int, args, device: torch.device, evaluate, pea
         if finished.exists():
             record = json.loads(finished.read_text())
             if record.get("settings") == json.loads(json.dumps(settings)) and \
-                    record.get("eval_every") == args.eval_every:
+                    record.get("eval_every") == args.eval_every and \
+                    record.get("data_checksum") == ddi.checksum:
                 print(f"  {name} seed {seed}: finished earlier, record read from {finished}",
                       flush=True)
                 return record
-            raise SystemExit(f"{finished} holds a run with other settings; remove it (and "
-                             f"{checkpoint.name}) to run {name} seed {seed} again")
+            raise SystemExit(f"{finished} holds a run with other settings or data; remove it "
+                             f"(and {checkpoint.name}) to run {name} seed {seed} again")
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     SPMM_STATS.enabled = True
@@ -173,6 +174,7 @@ def run_one(ddi, name: str, seed: int, args, device: torch.device, evaluate, pea
     achieved = spmm_bytes / spmm_s / 1e9 if spmm_s > 0 else float("nan")
     record = {
         "model": name, "seed": seed, "settings": settings, "params": fit.params,
+        "data_checksum": ddi.checksum, "environment": environment(),
         "best_epoch": fit.best_epoch, "epochs_run": fit.epochs_run,
         "valid": fit.best_valid, "test": fit.test_at_best,
         "epoch_time_s": epoch_s, "eval_time_s": float(np.mean(fit.eval_times)),
@@ -263,14 +265,16 @@ def merge_earlier(result: dict, path: Path) -> None:
                          f"from this run's {result['data_checksum']}")
     kept = [name for name in earlier["models"] if name not in result["models"]]
     own = {"argv": earlier["argv"], "created": earlier["created"],
-           "device_name": earlier["device_name"], "threads": earlier["threads"]}
+           "device_name": earlier["device_name"], "threads": earlier["threads"],
+           "environment": earlier.get("environment")}
     inherited = {}
     previous = earlier.get("merged_from") or []
     if isinstance(previous, dict):  # files written when one merge was all a file could hold
         previous = [previous]
     for entry in previous:
         for name in entry["models"]:
-            inherited[name] = {k: entry[k] for k in ("argv", "created", "device_name", "threads")}
+            inherited[name] = {k: entry.get(k) for k in ("argv", "created", "device_name",
+                                                         "threads", "environment")}
     runs: dict[str, dict] = {}
     for name in kept:
         result["records"] += [r for r in earlier["records"] if r["model"] == name]

@@ -16,6 +16,7 @@ bench="python benchmarks/drug_disease.py --seeds 3 --threads 1 --out $tmp"
     --name f_rest
   $bench --datasets fdataset --protocols new-disease --models text-match multimodal-text-match --name f_tm
 ) > "$tmp/f.log" 2>&1 &
+fdataset_runs=$!
 (
   $bench --datasets cdataset --protocols A B new-disease --models popularity --name c_pop
   $bench --datasets cdataset --protocols A --models knn kronrls gnn-kronrls multimodal --name c_a
@@ -23,7 +24,11 @@ bench="python benchmarks/drug_disease.py --seeds 3 --threads 1 --out $tmp"
   $bench --datasets cdataset --protocols new-disease --models knn kronrls multimodal --name c_nd
   $bench --datasets cdataset --protocols new-disease --models text-match multimodal-text-match --name c_tm
 ) > "$tmp/c.log" 2>&1 &
-wait
+cdataset_runs=$!
+# each group stops at its first failed run (set -e); a failed group stops the script here,
+# before its partial results could be combined
+wait "$fdataset_runs" || { echo "Fdataset runs failed: see $tmp/f.log" >&2; exit 1; }
+wait "$cdataset_runs" || { echo "Cdataset runs failed: see $tmp/c.log" >&2; exit 1; }
 python benchmarks/drug_disease.py --out "$out" --name drug_disease \
   --combine "$tmp/f_pop.json" "$tmp/c_pop.json" "$tmp/f_a.json" "$tmp/c_a.json" "$tmp/f_rest.json" "$tmp/c_b.json" "$tmp/c_nd.json" \
   "$tmp/f_tm.json" "$tmp/c_tm.json"

@@ -25,7 +25,7 @@ def _tiny_ddi(n=40):
     split = {"train": {"edge": edges[perm[2 * k:]]},
              "valid": {"edge": edges[perm[:k]], "edge_neg": neg[:k]},
              "test": {"edge": edges[perm[k:2 * k]], "edge_neg": neg[k:]}}
-    return SimpleNamespace(split_edge=split, num_nodes=n)
+    return SimpleNamespace(split_edge=split, num_nodes=n, checksum="tiny")
 
 
 def _evaluate(stop_after=None):
@@ -64,9 +64,12 @@ def test_stopped_runs_continue_and_finished_ones_are_read(script, tmp_path, monk
     again = script.run_one(ddi, "gcn", 1, args, cpu, _evaluate(stop_after=0), 1.0)  # no training
     assert "finished earlier, record read from" in capsys.readouterr().out
     assert again == json.loads(json.dumps(record))
-    with pytest.raises(SystemExit, match="holds a run with other settings"):
+    with pytest.raises(SystemExit, match="holds a run with other settings or data"):
         script.run_one(ddi, "gcn", 1, SimpleNamespace(**{**vars(args), "epochs": 5}), cpu,
                        _evaluate(), 1.0)
+    other_data = SimpleNamespace(**{**vars(ddi), "checksum": "other"})
+    with pytest.raises(SystemExit, match="holds a run with other settings or data"):
+        script.run_one(other_data, "gcn", 1, args, cpu, _evaluate(), 1.0)
 
 
 def test_seeds_run_apart_are_read_into_one_result(script, tmp_path, monkeypatch):
