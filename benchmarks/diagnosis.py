@@ -235,12 +235,33 @@ def paired_comparison(runs: list[dict], rival_runs: list[dict], metric: str = "m
             f"ahead in {int((diffs > 0).sum())} of {len(diffs)}.")
 
 
+#: Settings an --update may change: which models run, and whether the graph carries the
+#: drugs' indications (the models that read them say so in their rows).
+UPDATABLE = ("models", "indications", "threads")
+
+
 def merge(old: dict, new: dict) -> dict:
-    """``old`` with the (data set, model) results of ``new`` replacing or joining its own."""
-    if old["config"]["seeds"] != new["config"]["seeds"] or old["config"]["folds"] != new["config"]["folds"]:
-        raise SystemExit("--update needs the seeds and folds of the results it updates")
+    """``old`` with the (data set, model) results of ``new`` replacing or joining its own.
+
+    Refused unless both ran with the same settings (other than :data:`UPDATABLE`) on the
+    same files (checksums of the tables both read). Every model row keeps the environment
+    it ran in."""
+    for key in sorted(set(old["config"]) | set(new["config"])):
+        if key not in UPDATABLE and old["config"].get(key) != new["config"].get(key):
+            raise SystemExit(f"--update needs the {key} setting of the results it updates "
+                             f"({old['config'].get(key)!r}, this run {new['config'].get(key)!r})")
+    for name, ds in new["datasets"].items():
+        earlier = old["datasets"].get(name, {}).get("checksums", {})
+        changed = sorted(t for t, digest in ds.get("checksums", {}).items()
+                         if t in earlier and earlier[t] != digest)
+        if changed:
+            raise SystemExit(f"--update: {name}'s {', '.join(changed)} differ from the files "
+                             "of the results it updates")
     merged = dict(old)
-    merged["datasets"] = {name: dict(ds, models=dict(ds["models"])) for name, ds in old["datasets"].items()}
+    merged["datasets"] = {
+        name: dict(ds, models={m: dict(r, environment=r.get("environment", old["environment"]))
+                               for m, r in ds["models"].items()})
+        for name, ds in old["datasets"].items()}
     order = {m: k for k, m in enumerate(DIAGNOSIS_MODELS)}  # rows in the registry's order
 
     def by_registry(name: str) -> int:
@@ -248,15 +269,16 @@ def merge(old: dict, new: dict) -> dict:
 
     for name, ds in new["datasets"].items():
         target = merged["datasets"].setdefault(name, dict(ds, models={}))
+        checksums = {**target.get("checksums", {}), **ds.get("checksums", {})}
         target.update({k: v for k, v in ds.items() if k != "models"})  # the graph rerun now
-        target["models"].update(ds["models"])
+        target["checksums"] = checksums
+        target["models"].update({m: dict(r, environment=new["environment"])
+                                 for m, r in ds["models"].items()})
         target["models"] = {m: target["models"][m] for m in sorted(target["models"], key=by_registry)}
     models = sorted(dict.fromkeys(old["config"]["models"] + new["config"]["models"]), key=by_registry)
-    for key, flag in (("labs", "--labs"), ("first_hours", "--first-hours")):
-        if old["config"].get(key) != new["config"].get(key):
-            raise SystemExit(f"--update needs the {flag} setting of the results it updates")
     merged["config"] = dict(old["config"], models=models,
                             indications=new["config"].get("indications", False))
+    # the file's environment is the one that wrote it; each row says where it ran
     merged["environment"], merged["created"] = new["environment"], new["created"]
     merged["wall_time_s"] = round(sum(m["seconds"] for ds in merged["datasets"].values()
                                       for m in ds["models"].values()), 1)

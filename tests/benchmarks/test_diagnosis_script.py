@@ -45,3 +45,29 @@ def test_variants_that_cannot_apply_are_refused_before_running(script, capsys):
         with pytest.raises(SystemExit):
             script.main(args)
         assert message in capsys.readouterr().err
+
+
+def _results(models: dict, env: str, **config) -> dict:
+    settings = {"seeds": [0], "folds": 5, "val_fraction": 0.2, "min_count": 5,
+                "threshold_mode": "validation", "threads": 1, "device": "cpu",
+                "models": list(models), "text_features": True, "indications": False,
+                "labs": False, "first_hours": None, **config}
+    return {"config": settings, "environment": {"git_commit": env}, "created": env,
+            "datasets": {"mimic4_demo": {"checksums": {"hosp/admissions": "a"},
+                                         "models": {m: {"seconds": s} for m, s in models.items()}}}}
+
+
+def test_an_update_keeps_where_each_row_ran_and_refuses_other_settings_or_files(script):
+    old = _results({"label-prior": 1.0, "logistic-bag-of-codes": 2.0}, "old")
+    new = _results({"logistic-bag-of-codes": 3.0}, "new", threads=2)
+    merged = script.merge(old, new)
+    rows = merged["datasets"]["mimic4_demo"]["models"]
+    assert rows["label-prior"]["environment"] == {"git_commit": "old"}
+    assert rows["logistic-bag-of-codes"] == {"seconds": 3.0, "environment": {"git_commit": "new"}}
+    assert merged["wall_time_s"] == 4.0 and merged["environment"] == {"git_commit": "new"}
+    with pytest.raises(SystemExit, match="needs the min_count setting of the results it updates"):
+        script.merge(old, _results({"label-prior": 1.0}, "new", min_count=3))
+    other_files = _results({"label-prior": 1.0}, "new")
+    other_files["datasets"]["mimic4_demo"]["checksums"]["hosp/admissions"] = "b"
+    with pytest.raises(SystemExit, match="mimic4_demo's hosp/admissions differ from the files"):
+        script.merge(old, other_files)
