@@ -32,6 +32,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         raise GraphmedError(f"--device {args.device}: {args.model} has no network and runs on "
                             "the CPU")
     model.use_device(args.device)
+    model.progress = not args.no_progress
     loader, default_unit = EHR_SOURCES[args.source]
     allowed = ("encounter", "patient") if args.source == "synthea" else ("admission", "patient")
     if args.unit is not None and args.unit not in allowed:

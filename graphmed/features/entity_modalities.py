@@ -64,7 +64,7 @@ def _compute(data, modality: str, text_encoder, smiles_model: str | Path | None)
     if modality == "text":
         from graphmed.features.text import TextEncoder, entity_texts
 
-        encoder = text_encoder or TextEncoder(progress=False)
+        encoder = text_encoder or TextEncoder()  # a bar where much is to encode
         texts = entity_texts(data, "drug") + entity_texts(data, "disease")
         return encoder.encode(texts, name="text")
     if modality == "morgan":
@@ -87,7 +87,7 @@ def _compute(data, modality: str, text_encoder, smiles_model: str | Path | None)
         from graphmed.features.smiles_encoder import SmilesEncoder
 
         smiles, ids = _smiles_column(data)
-        drugs = SmilesEncoder(smiles_model, progress=False).encode(smiles, ids=ids, on_invalid="mask")
+        drugs = SmilesEncoder(smiles_model).encode(smiles, ids=ids, on_invalid="mask")
         return _stack(drugs, None, nd, ns, "smiles")
     raise ValueError(f"unknown modality {modality!r}; known: {', '.join(NODE_MODALITIES)}")
 

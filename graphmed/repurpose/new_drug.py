@@ -65,7 +65,7 @@ def smiles_lm_similarity(dataset: DrugDiseaseDataset, model: str | Path) -> np.n
     """
     from graphmed.features.smiles_encoder import SmilesEncoder
 
-    features = SmilesEncoder(model, progress=False).encode(
+    features = SmilesEncoder(model).encode(
         dataset.drugs["smiles"].tolist(), ids=dataset.drugs["id"].tolist(), on_invalid="mask")
     _check_comparable(features.mask, dataset)
     values = features.values.astype(np.float64)

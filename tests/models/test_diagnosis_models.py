@@ -563,3 +563,17 @@ def test_stacked_trans4dd_fits_with_fewer_training_patients_than_groups(toy):
                      logistic_weight=0.0, train=QUICK).fit(few, seed=0)
     scores = model.predict(few, few.test_units)
     assert scores.shape == (few.test_units.size, few.num_categories) and np.isfinite(scores).all()
+
+
+def test_progress_bars_when_asked_and_the_same_results(task, capsys):
+    quiet = small("trans4dd").fit(task, seed=2).predict(task, task.test_units)
+    capsys.readouterr()
+    model = small("trans4dd")
+    model.progress = True
+    shown = model.fit(task, seed=2).predict(task, task.test_units)
+    err = capsys.readouterr().err
+    assert "trans4dd seed 2" in err and "epoch" in err     # the network's epochs
+    assert "fits" in err                                    # its logistic part's fits
+    np.testing.assert_array_equal(quiet, shown)
+    small("logistic-bag-of-codes").fit(task)
+    assert capsys.readouterr().err == ""                    # off by default

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 import torch
 import torch.nn.functional as F
+from tqdm.auto import tqdm
 
 from graphmed.checks import check_settings
 from graphmed.device import resolve_device
@@ -31,6 +32,9 @@ class DiagnosisModel(ABC):
 
     name: str = "model"
     _fitted_for: tuple[tuple[str, ...], int] | None = None  # the task's categories and units
+    #: Show a progress bar while fitting (epochs of a network, fits of a linear model); set
+    #: it on a model before :meth:`fit`. Does not change results.
+    progress: bool = False
 
     def _remember(self, task: DiagnosisTask) -> None:
         """Note what ``task`` is (its categories and units), for :meth:`_checked_units`."""
@@ -181,7 +185,9 @@ class TorchDiagnosisModel(DiagnosisModel):
                                      weight_decay=cfg.weight_decay)
         history, best_state = FitHistory(), None
         start = time.perf_counter()
-        for epoch in range(cfg.epochs):
+        bar = tqdm(range(cfg.epochs), desc=f"{self.name} seed {self.seed}",
+                   disable=not self.progress, leave=False, unit="epoch")
+        for epoch in bar:
             self.module.train()
             optimiser.zero_grad()
             loss = self._loss(task, generator)
@@ -194,11 +200,13 @@ class TorchDiagnosisModel(DiagnosisModel):
             optimiser.step()
             score = validation_score(task.val_labels, self.predict(task, task.val_units))
             history.scores.append(score)
+            bar.set_postfix(validation=f"{score:.4f}", refresh=False)
             if score > history.best_score + 1e-9:
                 history.best_score, history.best_epoch = score, epoch
                 best_state = copy.deepcopy(self.module.state_dict())
             elif epoch >= cfg.min_epochs and epoch - history.best_epoch >= cfg.patience:
                 break
+        bar.close()
         if best_state is not None:
             self.module.load_state_dict(best_state)
         history.seconds = time.perf_counter() - start

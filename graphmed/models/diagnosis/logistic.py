@@ -9,6 +9,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from tqdm.auto import tqdm
 
 from graphmed.checks import check_settings
 from graphmed.models.diagnosis.base import DiagnosisModel, validation_score
@@ -119,8 +120,14 @@ class BagOfCodesLogistic(DiagnosisModel):
             return LogisticRegression(C=c, max_iter=self.max_iter, random_state=seed).fit(
                 self._with_column(x, extra, k), y)
 
-    def _fit_c(self, x, extra, y: np.ndarray, c: float, seed: int) -> list[LogisticRegression]:
-        return [self._fit_one(x, extra, y[:, k], k, c, seed) for k in range(y.shape[1])]
+    def _fit_c(self, x, extra, y: np.ndarray, c: float, seed: int,
+               bar=None) -> list[LogisticRegression]:
+        models = []
+        for k in range(y.shape[1]):
+            models.append(self._fit_one(x, extra, y[:, k], k, c, seed))
+            if bar is not None:
+                bar.update()
+        return models
 
     def _proba(self, models, x, extra) -> np.ndarray:
         return np.stack([m.predict_proba(self._with_column(x, extra, k))[:, 1]
@@ -131,12 +138,15 @@ class BagOfCodesLogistic(DiagnosisModel):
         train, val = self._rows(task, task.train_units), self._rows(task, task.val_units)
         self.validation_scores = {}
         best = None
+        bar = tqdm(total=len(self.cs) * task.num_categories, desc=f"{self.name} fits",
+                   disable=not self.progress, leave=False, unit="fit")
         for c in self.cs:
-            models = self._fit_c(*train, task.train_labels, c, seed)
+            models = self._fit_c(*train, task.train_labels, c, seed, bar)
             score = validation_score(task.val_labels, self._proba(models, *val))
             self.validation_scores[c] = score
             if best is None or score > best[0] + 1e-9:
                 best = (score, c, models)
+        bar.close()
         _, self.best_c, self.models = best
         return self
 

@@ -214,8 +214,11 @@ class Trans4DD(TorchDiagnosisModel):
         self.fitted_logistic_settings = self.logistic_part_settings(task)
         self.fitted_indications = (has_indications(task) if self.indications is None
                                    else self.indications)
-        self.logistic = (BagOfCodesLogistic(**self.fitted_logistic_settings).fit(task, seed=seed)
-                         if self.logistic_weight > 0 or self.stack else None)
+        self.logistic = None
+        if self.logistic_weight > 0 or self.stack:
+            self.logistic = BagOfCodesLogistic(**self.fitted_logistic_settings)
+            self.logistic.progress = self.progress
+            self.logistic.fit(task, seed=seed)
         self._offset = self._logistic_offset(task, seed) if self.stack else None
         self.blend_weight = self.logistic_weight
         self._category_weight = category_pos_weight(task.train_labels, self.pos_weight)
