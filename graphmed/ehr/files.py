@@ -19,6 +19,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from graphmed.datasets.files import DataFile, locate, resolve_data_root
 from graphmed.datasets.readers import check_unique_header, file_line
@@ -198,9 +199,17 @@ def read_csv(path: Path, columns: Mapping[str, object], *,
     if keep is None:
         return _parsed(read, path, dtypes).rename(columns=names)[list(columns)]
     reader, blocks = _parsed(partial(read, chunksize=chunksize), path, dtypes), []
+    # shown once reading takes more than two seconds (MIMIC-IV's labevents: minutes)
+    bar = tqdm(desc=f"reading {Path(path).name}", unit=" rows", unit_scale=True, leave=False,
+               delay=2.0)
+    kept = 0
     while (block := _parsed(partial(next, reader, None), path, dtypes)) is not None:
+        bar.update(len(block))
         block = block.rename(columns=names)[list(columns)]
         blocks.append(block[np.asarray(keep(block), dtype=bool)])
+        kept += len(blocks[-1])
+        bar.set_postfix(kept=f"{kept:,}", refresh=False)
+    bar.close()
     if not blocks:  # no rows at all
         return _parsed(read, path, dtypes).rename(columns=names)[list(columns)]
     return pd.concat(blocks, ignore_index=True)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from graphmed.checks import check_settings
 from graphmed.errors import DataFormatError
@@ -149,18 +150,37 @@ def _indicated_by(graph: MedGraph, task: DiagnosisTask, units: np.ndarray,
 
     if DRUG not in task.data.node_types or task.data[DRUG].get(INDICATION_ATTR) is None:
         return None
-    per_drug = task.data[DRUG][INDICATION_ATTR].numpy()[:, task.category_index]
-    bag = task.bag_of_codes((DRUG,), demographics=False, sparse=True)[units]
-    names = graph.nodes[DRUG]["name"].astype(str).to_numpy()
-    out = []
-    for row, columns in enumerate(order):
-        drugs = bag.indices[bag.indptr[row]:bag.indptr[row + 1]]
-        shares = per_drug[drugs][:, columns]             # (unit's drugs, kept categories)
-        for k in range(columns.size):
-            found = np.flatnonzero(shares[:, k] > 0)
-            found = found[np.argsort(-shares[found, k], kind="stable")][:EVIDENCE_DRUGS]
-            out.append("; ".join(names[drugs[found]]))
-    return out
+    per_drug = sparse.csr_matrix(task.data[DRUG][INDICATION_ATTR].numpy()[:, task.category_index])
+    bag = task.bag_of_codes((DRUG,), demographics=False, sparse=True)[units].tocsr()
+    names = graph.nodes[DRUG]["name"].astype(str).to_numpy().astype(object)
+    n, keep = order.shape
+    # every (unit, drug, category, share) with a share > 0: the unit's drugs (in the order of
+    # its row) against the non-zeros of each drug's row of indications
+    pair_unit = np.repeat(np.arange(n), np.diff(bag.indptr))
+    pair_drug = bag.indices
+    counts = np.diff(per_drug.indptr)[pair_drug]
+    entry = (np.repeat(per_drug.indptr[pair_drug] - np.cumsum(counts) + counts, counts)
+             + np.arange(counts.sum()))
+    unit, drug = np.repeat(pair_unit, counts), np.repeat(pair_drug, counts)
+    pair = np.repeat(np.arange(pair_drug.size), counts)  # the drug's place in its unit's row
+    share = per_drug.data[entry]
+    # the slot of each category in its unit's row of ``order`` (-1: not kept)
+    slot = np.full((n, per_drug.shape[1]), -1, dtype=np.int64)
+    slot[np.arange(n)[:, None], order] = np.arange(keep)
+    position = slot[unit, per_drug.indices[entry]]
+    chosen = (position >= 0) & (share > 0)
+    cell = (unit * keep + position)[chosen]
+    drug, share, pair = drug[chosen], share[chosen], pair[chosen]
+    # per (unit, slot): the drugs by share, largest first, ties in the unit's row order
+    by = np.lexsort((pair, -share, cell))
+    cell, drug = cell[by], drug[by]
+    start = np.r_[True, cell[1:] != cell[:-1]]
+    rank = np.arange(cell.size) - np.maximum.accumulate(np.where(start, np.arange(cell.size), 0))
+    out = np.full(n * keep, "", dtype=object)
+    for k in range(EVIDENCE_DRUGS):
+        at = rank == k
+        out[cell[at]] = out[cell[at]] + ("; " if k else "") + names[drug[at]]
+    return out.tolist()
 
 
 def prediction_table(graph: MedGraph, task: DiagnosisTask, units: np.ndarray,
