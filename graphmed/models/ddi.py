@@ -33,6 +33,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 from torch import nn
+from tqdm.auto import tqdm
 
 from graphmed.checks import check_settings
 from graphmed.device import resolve_device
@@ -155,7 +156,7 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
                    evaluate: Callable[[torch.Tensor, torch.Tensor], dict] | None = None,
                    metric: str = "hits@20", log: Callable[[str], None] | None = None,
                    checkpoint: str | Path | None = None,
-                   checkpoint_every: int = 1) -> FitResult:
+                   checkpoint_every: int = 1, progress: bool = False) -> FitResult:
     """Train an :class:`EmbeddingGNNLinkModel` on ``split_edge["train"]`` and keep the
     validation-best epoch.
 
@@ -180,6 +181,9 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
     again with the same arguments ends as the uninterrupted run would on the same machine
     (``FitResult.resumed_at`` lists the epochs it continued from; ``elapsed_s`` sums the
     wall time of every part). A file from a run with other settings is refused.
+
+    ``progress``: a bar over the epochs with the last loss and validation ``metric`` (does
+    not change results).
     """
     settings = dict(num_nodes=num_nodes, conv=conv, embedding_dim=embedding_dim, hidden=hidden,
                     layers=layers, dropout=dropout, predictor_layers=predictor_layers,
@@ -226,14 +230,17 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
         saved = TrainingState(model, optimizer, {"batches": generator})
         settings["train_edges_sha256"] = sha256_bytes(train.cpu().numpy().tobytes())
     if checkpoint is not None and Path(checkpoint).exists():
-        progress, best_state = saved.restore(checkpoint, settings)
-        result = FitResult(**{k: v for k, v in progress.items() if k in RESUMED_FIELDS},
+        done, best_state = saved.restore(checkpoint, settings)
+        result = FitResult(**{k: v for k, v in done.items() if k in RESUMED_FIELDS},
                            params=result.params)
-        result.resumed_at = list(progress["resumed_at"]) + [progress["epoch"]]
-        first_epoch, earlier_s = progress["epoch"] + 1, progress["elapsed_s"]
-        log(f"resumed from {checkpoint} after epoch {progress['epoch']}")
+        result.resumed_at = list(done["resumed_at"]) + [done["epoch"]]
+        first_epoch, earlier_s = done["epoch"] + 1, done["elapsed_s"]
+        log(f"resumed from {checkpoint} after epoch {done['epoch']}")
     fit_start = time.perf_counter()
-    for epoch in range(first_epoch, epochs + 1):
+    bar = tqdm(range(first_epoch, epochs + 1), desc=f"ogbl-ddi {conv} seed {seed}",
+               total=epochs, initial=first_epoch - 1, disable=not progress, leave=False,
+               unit="epoch")
+    for epoch in bar:
         SPMM_STATS.reset()
         _sync(device)
         start = time.perf_counter()
@@ -304,10 +311,14 @@ def fit_link_model(split_edge: dict, num_nodes: int, *, conv: str = "gcn",
                 f"{scores['valid'][metric]:.4f} test {scores['test'][metric]:.4f} "
                 f"({result.epoch_times[-1]:.1f} s/epoch)")
         result.history.append(record)
+        bar.set_postfix({"loss": f"{record['loss']:.4f}", **(
+            {metric: f"{record[f'valid_{metric}']:.4f}"} if f"valid_{metric}" in record else {})},
+            refresh=False)
         result.elapsed_s = earlier_s + time.perf_counter() - fit_start
         if checkpoint is not None and (epoch % checkpoint_every == 0 or epoch == epochs):
-            progress = {k: getattr(result, k) for k in RESUMED_FIELDS}
-            saved.save(checkpoint, settings, {**progress, "epoch": epoch}, best_state)
+            state = {k: getattr(result, k) for k in RESUMED_FIELDS}
+            saved.save(checkpoint, settings, {**state, "epoch": epoch}, best_state)
+    bar.close()
     result.elapsed_s = earlier_s + time.perf_counter() - fit_start
     if best_state is not None:
         model.load_state_dict(best_state)

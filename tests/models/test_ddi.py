@@ -181,7 +181,7 @@ def test_dot_model_scores_and_predictions_agree_dense_or_gathered():
         EmbeddingGNNLinkModel(60, predictor="bilinear")
 
 
-def test_fit_full_batch_dot_predictor_with_several_negatives():
+def test_fit_full_batch_dot_predictor_with_several_negatives(capsys):
     edges, _ = _graph()
     split = _split(edges)
     settings = dict(conv="gcn", embedding_dim=16, hidden=16, predictor="dot", batch_size=None,
@@ -189,8 +189,10 @@ def test_fit_full_batch_dot_predictor_with_several_negatives():
     fit = fit_link_model(split, 60, eval_every=20, seed=1, **settings)
     assert fit.epochs_run == 60 and fit.best_valid["hits@20"] >= 0.5
     assert fit.model.predictor is None
-    again = fit_link_model(split, 60, eval_every=20, seed=1, **settings)
-    assert again.test_at_best == fit.test_at_best
+    capsys.readouterr()
+    again = fit_link_model(split, 60, eval_every=20, seed=1, progress=True, **settings)
+    assert again.test_at_best == fit.test_at_best  # the bar changes nothing
+    assert "ogbl-ddi gcn seed 1" in capsys.readouterr().err
     for bad in (dict(batch_size=0), dict(num_neg=0), dict(predictor="cos")):
         with pytest.raises(ValueError):
             fit_link_model(split, 60, **{**settings, "epochs": 1, **bad})
