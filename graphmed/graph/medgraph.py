@@ -5,10 +5,11 @@ import difflib
 import hashlib
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 import torch
 from torch_geometric.data import HeteroData
 
@@ -48,7 +49,8 @@ class MedGraph:
             (``0 … n-1``), ``id`` (str) and ``name`` (str; the id where no name is known).
             Given tables need an ``id`` column; ``index`` and ``name`` are filled in.
         name: what the graph was built from, e.g. the data set name.
-        id_index: node type -> ``{id: index}`` (derived).
+        id_index: node type -> ``{id: index}`` (derived, built for a node type when first
+            read).
     """
 
     data: HeteroData
@@ -66,8 +68,7 @@ class MedGraph:
             if n != len(table):
                 raise DataFormatError(f"{len(table)} ids for {n} {nt!r} nodes", source=nt)
         object.__setattr__(self, "nodes", tables)
-        object.__setattr__(self, "id_index", {nt: dict(zip(t["id"], t["index"].tolist()))
-                                              for nt, t in tables.items()})
+        object.__setattr__(self, "id_index", _IdIndex(tables))
 
     @property
     def node_types(self) -> list[str]:
@@ -186,8 +187,42 @@ class MedGraph:
         return table.iloc[int(index)]
 
 
+class _IdIndex(Mapping):
+    """node type -> ``{id: index}``, each dict built when its node type is first read (a
+    graph derived from another, e.g. with text features added, may never need one)."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame]):
+        self._tables, self._built = tables, {}
+
+    def __getitem__(self, node_type: str) -> dict[str, int]:
+        if node_type not in self._built:
+            table = self._tables[node_type]
+            self._built[node_type] = dict(zip(table["id"], table["index"].tolist()))
+        return self._built[node_type]
+
+    def __iter__(self):
+        return iter(self._tables)
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+
+def _is_node_table(table: pd.DataFrame) -> bool:
+    """Whether ``table`` already has the form :func:`_node_table` gives (a table of another
+    :class:`MedGraph`): columns index / id / name, ``index`` 0 … n-1, text ids and names."""
+    return (list(table.columns) == ["index", "id", "name"]
+            and table["index"].dtype == np.int64
+            and np.array_equal(table["index"].to_numpy(), np.arange(len(table)))
+            and all(infer_dtype(table[c], skipna=False) in ("string", "empty")
+                    and not table[c].isna().any() for c in ("id", "name")))
+
+
 def _node_table(table: pd.DataFrame, node_type: str) -> pd.DataFrame:
-    """``table`` (needs ``id``; ``name`` optional) as columns index / id / name."""
+    """``table`` (needs ``id``; ``name`` optional) as columns index / id / name; a table in
+    that form already is checked for duplicate ids and returned as it is."""
+    if _is_node_table(table):
+        _check_unique(table["id"].to_numpy(), node_type)
+        return table
     if "id" not in table.columns:
         raise DataFormatError(f"node table needs an 'id' column; columns are {list(table.columns)}",
                               source=node_type)
@@ -196,11 +231,15 @@ def _node_table(table: pd.DataFrame, node_type: str) -> pd.DataFrame:
     names = np.where(pd.isna(names.to_numpy()), ids, names.astype(str).to_numpy())
     out = pd.DataFrame({"index": np.arange(len(table), dtype=np.int64), "id": ids,
                         "name": names.astype(str)})
-    duplicated = out["id"].duplicated().to_numpy()
+    _check_unique(ids, node_type)
+    return out
+
+
+def _check_unique(ids: np.ndarray, node_type: str) -> None:
+    duplicated = pd.Series(ids).duplicated().to_numpy()
     if duplicated.any():
         row = int(np.argmax(duplicated))
         raise DataFormatError(f"duplicate id {ids[row]!r}", source=node_type, row=row, column="id")
-    return out
 
 
 def close_matches(key: str, candidates: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:

@@ -151,3 +151,14 @@ def test_checksum_follows_the_content(tiny):
     assert MedGraph(featured, tiny.nodes, name=tiny.name).checksum != base
     renamed = {**tiny.nodes, "drug": tiny.nodes["drug"].assign(name=["a", "b", "c", "d"])}
     assert MedGraph(tiny.data, renamed, name=tiny.name).checksum != base
+
+
+def test_a_derived_graph_reuses_the_checked_tables_and_still_refuses_duplicates(tiny):
+    derived = MedGraph(tiny.data, tiny.nodes, name="again")
+    assert derived.nodes["drug"] is tiny.nodes["drug"]            # not rebuilt
+    assert derived.index_of("drug", "DB02") == 1 and set(derived.id_index) == set(tiny.nodes)
+    twice = tiny.nodes["drug"].assign(id=["DB01", "DB01", "DB03", "DB04"])
+    with pytest.raises(DataFormatError, match="duplicate id 'DB01'"):
+        MedGraph(tiny.data, {**tiny.nodes, "drug": twice})
+    unnamed = tiny.nodes["drug"].assign(name=["a", None, "c", "d"])  # rebuilt: name from id
+    assert MedGraph(tiny.data, {**tiny.nodes, "drug": unnamed}).name_of("drug", 1) == "DB02"
