@@ -34,8 +34,9 @@ def cpu_model() -> str:
 def environment() -> dict:
     """Versions of Python, graphmed and the numerical stack, the git commit if any (and
     ``git_dirty``: whether tracked files differ from it), the version of the package that
-    ships the default text model's weights, the GPU where CUDA has one, and the CPU: its model and the vector instruction set torch's kernels use (``cpu_capability``,
-    e.g. ``AVX512``). Scores are deterministic on one machine; kernels for other instruction
+    ships the default text model's weights, the GPU where CUDA has one, and the CPU: its
+    model and the vector instruction set torch's kernels use (``cpu_capability``, e.g.
+    ``AVX512``). Scores are deterministic on one machine; kernels for other instruction
     sets round differently, which moves trained models' scores in the third or fourth
     decimal, so a record says which ones computed it."""
     import numpy

@@ -106,9 +106,11 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
         matplotlib.use("Agg")
         save_figure(explanations[0].plot(top=args.paths), args.plot)
         print(f"\npath plot of {explanations[0].title} written to {args.plot}")
-    record = run_record("repurpose", args, dataset=dataset.name, data_checksum=dataset.checksum,
-                        model=model.name, config=model.config(), seed=model.seed,
-                        loaded_from=args.load)
+    record = None
+    if args.out or args.predictions:
+        record = run_record("repurpose", args, dataset=dataset.name,
+                            data_checksum=dataset.checksum, model=model.name,
+                            config=model.config(), seed=model.seed, loaded_from=args.load)
     if args.out:
         if explanations:
             top_path = {(e.drug["id"] if kind == "drug" else e.disease["id"]): e for e in explanations}
