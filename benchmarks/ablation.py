@@ -7,7 +7,10 @@
 Every variant changes one setting of the default GNN (relation-aware, 2 layers, residual,
 all shipped similarity views) and is scored alone and inside the GNN + Kronecker RLS
 ensemble, on the first ``--folds`` folds of protocol A (seed 0; every choice made on the
-validation part). Writes ``benchmarks/results/ablation_<dataset>.{json,md}``.
+validation part). Each fold's ensemble is seeded with the fold's index; every variant
+records the GNN's full settings and every fold the fitted ensemble's. ``--combine`` refuses
+files of other data, seeds, protocol or folds, and keeps each file's environment in its rows.
+Writes ``benchmarks/results/ablation_<dataset>.{json,md}``.
 """
 from __future__ import annotations
 
@@ -46,6 +49,10 @@ VARIANTS = {
     "views=+text": ("adds a disease view: cosine of name embeddings (MiniLM)",
                     {"text_views": ("disease",)}, None),
 }
+#: How each fold's model is seeded (recorded with the results).
+MODEL_SEED = "fold index"
+#: What the files ``--combine`` merges must share.
+SHARED = ("dataset", "data_checksum", "protocol", "seed", "folds")
 
 
 def run_variant(dataset, folds, settings: dict, views) -> dict:
@@ -55,15 +62,33 @@ def run_variant(dataset, folds, settings: dict, views) -> dict:
     for fold in folds:
         start = time.perf_counter()
         model = fit_fold(Ensemble([lambda: GNNLinkPredictor(**settings), KronRLS]), data, fold,
-                         seed=fold.index)
+                         seed=fold.index)  # MODEL_SEED
         pairs, labels = fold.test_pairs()
         gnn = model.members[0].score(pairs)
         ens = model.score(pairs)
         rows.append({"fold": fold.index, "gnn_auroc": auroc(labels, gnn), "gnn_aupr": aupr(labels, gnn),
                      "ens_auroc": auroc(labels, ens), "ens_aupr": aupr(labels, ens),
-                     "gnn_weight": float(model.weights[0]), "seconds": time.perf_counter() - start})
-    return {key: float(np.mean([r[key] for r in rows])) for key in rows[0] if key != "fold"} | {
-        "folds": rows}
+                     "gnn_weight": float(model.weights[0]), "seconds": time.perf_counter() - start,
+                     "model_seed": fold.index, "config": model.config()})
+    return {key: float(np.mean([r[key] for r in rows])) for key in rows[0]
+            if key not in ("fold", "model_seed", "config")} | {
+        "config": GNNLinkPredictor(**settings).config(), "folds": rows}
+
+
+def combine(records: list[dict]) -> dict:
+    """One record of the variants of ``records`` (parallel runs), each row keeping the
+    environment of its file; SystemExit if they differ in data, seeds, protocol or folds."""
+    for key in SHARED:
+        values = [r.get(key) for r in records]
+        if any(v != values[0] for v in values):
+            raise SystemExit(f"--combine: the files differ in {key} ({values}); refusing to merge")
+    results = {k: {**v, "environment": v.get("environment", r.get("environment"))}
+               for r in records for k, v in r["results"].items()}
+    merged = {k: v for k, v in records[0].items() if k != "environment"}
+    merged["results"] = {k: results[k] for k in VARIANTS if k in results}
+    merged["environments"] = [env for r in records
+                              for env in r.get("environments", [r.get("environment")])]
+    return merged
 
 
 TITLES = {"fdataset": "Fdataset", "cdataset": "Cdataset"}
@@ -102,10 +127,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     args.name = args.name or f"ablation_{args.dataset}"
     if args.combine:
-        records = [json.loads(path.read_text()) for path in args.combine]
-        merged = {**records[0], "results": {k: v for r in records for k, v in r["results"].items()}}
-        order = [k for k in VARIANTS if k in merged["results"]]
-        merged["results"] = {k: merged["results"][k] for k in order}
+        merged = combine([json.loads(path.read_text()) for path in args.combine])
         print(save_report(args.out / args.name, merged, render_record))
         return 0
     if args.threads:
@@ -116,8 +138,8 @@ def main(argv=None) -> int:
     folds = make_folds("A", dataset.associations, seed=0)[: args.folds]
     results = {}
     record = {"benchmark": "ablation", "dataset": args.dataset, "protocol": "A", "seed": 0,
-              "folds": args.folds, "data_checksum": dataset.checksum, "results": results,
-              "environment": environment()}
+              "model_seed": MODEL_SEED, "folds": args.folds, "data_checksum": dataset.checksum,
+              "results": results, "environment": environment()}
     for name in args.variants:
         what, settings, views = VARIANTS[name]
         results[name] = {"description": what, "settings": settings, "views": views,

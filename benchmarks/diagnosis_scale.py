@@ -11,7 +11,9 @@ scores are those of one 100-patient split whose patients each count ``N`` times,
 time and memory are those of ``N`` times the data. Each (copies, model) pair runs in a
 fresh process on one thread; reported: the graph's size, the fold's wall time (task,
 fit, thresholds on validation units, test predictions), the process's peak resident
-memory and the test macro AUROC. Writes ``benchmarks/results/diagnosis_scale.json`` and
+memory and the test macro AUROC; every row also records the fitted model's settings, and the
+record the sha256 of the decompressed demo tables and of the indications catalogue (as
+``benchmarks/diagnosis.py`` does). Writes ``benchmarks/results/diagnosis_scale.json`` and
 ``.md``. A benchmark, not a test.
 """
 from __future__ import annotations
@@ -48,6 +50,30 @@ def copied_fold(graph, tables, seed: int, index: int = 0):
     return PatientFold(fold.index, seed, part["train"], part["val"], part["test"])
 
 
+def checksums(sources: dict[str, str]) -> dict[str, str]:
+    """sha256 of every file read (of the decompressed content for .gz) and of the indications
+    catalogue, keyed as in ``benchmarks/diagnosis.py``."""
+    from graphmed.datasets.files import locate
+    from graphmed.datasets.indications import PHARMACOTHERAPYDB
+    from graphmed.io import sha256_file
+
+    files = {table: sha256_file(path, decompress=str(path).endswith(".gz"))
+             for table, path in sorted(sources.items())}
+    files["indications"] = sha256_file(locate(PHARMACOTHERAPYDB))
+    return files
+
+
+def hoist_checksums(rows: list[dict]) -> dict[str, str] | None:
+    """The rows' common ``checksums``, removed from them; ``None`` (each row keeping its
+    own) if the files changed between rows."""
+    files = [row["checksums"] for row in rows]
+    if not files or any(f != files[0] for f in files):
+        return None
+    for row in rows:
+        del row["checksums"]
+    return files[0]
+
+
 def run_one(replicas: int, model_name: str, seed: int, data_root: str | None,
             device: str = "cpu") -> dict:
     """Build the copied graph and fit ``model_name`` on one fold (in a fresh process)."""
@@ -64,7 +90,7 @@ def run_one(replicas: int, model_name: str, seed: int, data_root: str | None,
     from graphmed.models.diagnosis import make_diagnosis_model
     from graphmed.training.diagnosis import fit_diagnosis_fold
 
-    tables, _ = read_mimic4_tables()
+    tables, sources = read_mimic4_tables()
     start = time.perf_counter()
     graph = mimic4_from_tables(replicate_tables(tables, replicas)).build()
     graph = add_indication_categories(add_text_features(graph), load_indications())
@@ -77,7 +103,8 @@ def run_one(replicas: int, model_name: str, seed: int, data_root: str | None,
             "units": result.task.summary()["units"], "graph_s": round(graph_s, 1),
             "fold_s": round(result.seconds, 1),
             "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2),
-            "macro_auroc": round(float(result.metrics["macro_auroc"]), 4)}
+            "macro_auroc": round(float(result.metrics["macro_auroc"]), 4),
+            "config": model.config(), "checksums": checksums(sources)}
 
 
 def markdown(record: dict) -> str:
@@ -126,10 +153,12 @@ def main(argv: list[str] | None = None) -> int:
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
                 row = pool.submit(run_one, replicas, model_name, args.seed, data_root,
                                   args.device).result()
-            print(row, file=sys.stderr, flush=True)
+            print({k: v for k, v in row.items() if k != "checksums"}, file=sys.stderr,
+                  flush=True)
             rows.append(row)
+    files = hoist_checksums(rows)
     record = {"benchmark": "diagnosis_scale", "argv": list(argv if argv is not None else sys.argv[1:]),
-              "seed": args.seed, "rows": rows, "environment": environment(),
+              "seed": args.seed, "checksums": files, "rows": rows, "environment": environment(),
               "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
     print(save_report(Path(args.out), record, markdown))
     return 0

@@ -20,13 +20,18 @@ Two schemes, neither of which scores a test patient:
   carved out as its validation part. That part is as large as in ``benchmarks/diagnosis.py``
   (16 patients of the MIMIC-IV demo, where the half split gives 8), with 48 training
   patients instead of 64. Prints the macro AUROC per fold and its mean.
+
+With ``--out PATH.json`` the printed scores are also written there, with the model and its
+settings, seeds, folds, scheme, graph options, the graph's checksum and the environment.
 """
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import json
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -35,7 +40,9 @@ from graphmed.datasets.indications import load_indications
 from graphmed.ehr import add_text_features, load_mimic3, load_mimic4, load_synthea
 from graphmed.ehr.indications import add_indication_categories
 from graphmed.evaluation.multilabel import macro_auroc
+from graphmed.io import atomic_write_json, check_writable
 from graphmed.models.diagnosis import make_diagnosis_model
+from graphmed.results import environment
 from graphmed.tasks.diagnosis import PatientFold, build_diagnosis_task, patient_folds, unit_labels
 
 LOADERS = {"mimic4": lambda labs: load_mimic4(unit="admission", labs=labs),
@@ -112,11 +119,15 @@ def main(argv=None) -> int:
     parser.add_argument("--scheme", choices=("halves", "carve"), default="halves",
                         help="how validation patients are used (see the module docstring)")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", type=Path, metavar="PATH.json",
+                        help="also write the scores and what produced them to this JSON file")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     settings = json.loads(args.kw)
     if args.labs and args.dataset != "mimic4":
         parser.error("--labs: lab results are read for MIMIC-IV only")
+    if args.out is not None:
+        check_writable(args.out)
     graph = LOADERS[args.dataset](args.labs).build()
     if args.text:
         graph = add_text_features(graph)
@@ -127,12 +138,24 @@ def main(argv=None) -> int:
             f"indications={args.indications} labs={args.labs} seeds={args.seeds}")
     if args.scheme == "carve":
         scores = carve_scores(graph, args.model, settings, args.seeds, args.folds)
-        print(f"{head}: carve {np.nanmean(scores):.4f} "
-              f"per fold {json.dumps([round(s, 4) for s in scores])} "
+        result = {"carve": float(np.nanmean(scores)), "per_fold": [round(s, 4) for s in scores]}
+        print(f"{head}: carve {result['carve']:.4f} per fold {json.dumps(result['per_fold'])} "
               f"({time.perf_counter() - start:.0f} s)")
-        return 0
-    halves, pooled = half_split_scores(graph, args.model, settings, args.seeds, args.folds)
-    print(f"{head}: halves {halves:.4f} pooled {pooled:.4f} ({time.perf_counter() - start:.0f} s)")
+    else:
+        halves, pooled = half_split_scores(graph, args.model, settings, args.seeds, args.folds)
+        result = {"halves": halves, "pooled": pooled}
+        print(f"{head}: halves {halves:.4f} pooled {pooled:.4f} "
+              f"({time.perf_counter() - start:.0f} s)")
+    if args.out is not None:
+        atomic_write_json(args.out, {
+            "benchmark": "diagnosis_validation", "dataset": args.dataset, "model": args.model,
+            "settings": settings, "config": make_diagnosis_model(args.model, **settings).config(),
+            "seeds": args.seeds, "folds": args.folds, "scheme": args.scheme,
+            "text_features": args.text, "indications": args.indications, "labs": args.labs,
+            "threads": args.threads, "graph_checksum": graph.checksum, "scores": result,
+            "wall_time_s": round(time.perf_counter() - start, 1), "environment": environment(),
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")})
+        print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
 

@@ -5,7 +5,8 @@
 runs every (dataset, protocol, model) cell, prints a table per protocol with the
 published numbers under it, and writes ``benchmarks/results/drug_disease.json`` (one
 record per cell: config, seeds, metrics pooled and fold-mean ± std, wall time, peak
-memory, versions, data checksum) and ``drug_disease.md``.
+memory, versions, data checksum) and ``drug_disease.md``. ``--combine`` merges the records
+of parallel runs and refuses a (dataset, protocol, model) cell found twice.
 """
 from __future__ import annotations
 
@@ -58,6 +59,19 @@ def markdown(records: list[dict], seeds: list[int], n_folds: int) -> str:
     return "\n".join(lines)
 
 
+def combine(records: list[dict]) -> list[dict]:
+    """``records`` of parallel runs as one list; SystemExit if a (dataset, protocol, model)
+    cell is there twice."""
+    seen: set[tuple] = set()
+    for r in records:
+        cell = (r["dataset"], r["protocol"], r["model"])
+        if cell in seen:
+            raise SystemExit(f"--combine: dataset {cell[0]}, protocol {cell[1]}, model "
+                             f"{cell[2]} is in more than one record; refusing to merge")
+        seen.add(cell)
+    return records
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", help="data folder (default: $GRAPHMED_DATA)")
@@ -73,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="only merge these results files into one JSON and table")
     args = parser.parse_args(argv)
     if args.combine:
-        records = [r for path in args.combine for r in json.loads(path.read_text())]
+        records = combine([r for path in args.combine for r in json.loads(path.read_text())])
         seeds = sorted({s for r in records for s in r["seeds"]})
         table = markdown(records, seeds, records[0]["n_folds"])
         save_records(records, args.out / f"{args.name}.json")

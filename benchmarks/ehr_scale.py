@@ -225,10 +225,18 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def data_checksums(sources: dict[str, str]) -> dict[str, str]:
+    """sha256 of every file read, of the decompressed content for .gz (as
+    ``benchmarks/diagnosis.py`` hashes them, so one file has one checksum everywhere)."""
+    from graphmed.io import sha256_file
+
+    return {table: sha256_file(path, decompress=str(path).endswith(".gz"))
+            for table, path in sorted(sources.items())}
+
+
 def measure(rows: int, replicas: int | None, nx_rows: list[int], threads: int) -> dict:
     from graphmed.ehr.mimic import read_mimic4_tables
     from graphmed.ehr.replicate import id_offsets, replicate_tables
-    from graphmed.io import sha256_file
 
     loads = {"start": load_average()}
     with PeakRSS() as prep_memory:
@@ -240,7 +248,7 @@ def measure(rows: int, replicas: int | None, nx_rows: list[int], threads: int) -
         start = time.perf_counter()
         big = replicate_tables(tables, replicas)
         replicate_s = time.perf_counter() - start
-    checksums = {table: sha256_file(path) for table, path in sources.items()}
+    checksums = data_checksums(sources)
     preparation = {"read_demo_s": round(read_s, 3), "replicate_s": round(replicate_s, 3),
                    **prep_memory.record(), "rss_after_gb": round(rss_bytes() / GB, 3),
                    "table_rows": {k: len(v) for k, v in big.items()}}
@@ -283,7 +291,8 @@ def measure(rows: int, replicas: int | None, nx_rows: list[int], threads: int) -
                    "threads": threads, "edge_rows_per_copy": per_copy, "shared_edge_rows": shared,
                    "id_steps": id_offsets(tables)},
         "seed": None,  # nothing is random: the copies are deterministic
-        "data": {"name": "mimic4_demo", "sha256": checksums},
+        "data": {"name": "mimic4_demo", "sha256": checksums,
+                 "sha256_of": "decompressed content of .gz files"},
         "preparation": preparation,
         "graphmed": full,
         "networkx": networkx,

@@ -86,6 +86,8 @@ def measure(data_root: str | None, dataset_names: list[str], model_path: str | N
     return {
         "benchmark": "features_speed",
         "datasets": dataset_names,
+        "data_checksums": {name: d.checksum for name, d in zip(dataset_names, datasets)},
+        "seed": None,  # nothing is random: fixed texts and SMILES, deterministic encoders
         "text": {"model": runs[0]["model"], "model_identity": runs[0]["model_identity"],
                  "dim": runs[0]["dim"], "batch_size": batch_size, "max_length": runs[0]["max_length"],
                  "n_texts": len(texts), "n_unique_texts": len(set(texts)), "runs": runs},

@@ -14,7 +14,9 @@ view of diseases to the similarity graph / kernels. The SMILES rows read the mod
 pretrained there first with :func:`~graphmed.features.smiles_lm.pretrain_smiles_lm`'s
 defaults and seed 0 (about 25 minutes on one CPU thread), and its pretraining record goes
 into the results. Writes ``benchmarks/results/modalities.{json,md}`` with the learned
-modality weights.
+modality weights and every fold's fitted model settings. ``--combine`` refuses files of
+other data (checksums), seeds, protocol or folds, and keeps each file's environment in its
+rows.
 """
 from __future__ import annotations
 
@@ -40,6 +42,8 @@ TEXT_MORGAN = ("text", "morgan")
 SMILES_SEED = 0
 #: Folder of the SMILES Transformer the ``smiles`` rows read (set by :func:`prepare_smiles_model`).
 SMILES_MODEL: Path | None = None
+#: How each fold's model is seeded (by :func:`~graphmed.training.cross_validate`).
+MODEL_SEED = "seed * 1000 + fold index"
 
 
 def smiles_gnn(*modalities: str) -> GNNLinkPredictor:
@@ -122,7 +126,43 @@ def run(dataset, name: str, protocol: str, seeds: list[int]) -> dict:
             "ensemble_weights": (np.mean(ensemble_weights, axis=0).round(3).tolist()
                                  if ensemble_weights else None),
             "seconds_per_fold": (time.perf_counter() - start) / n_runs,
-            "peak_rss_mb": result.peak_rss_mb}
+            "peak_rss_mb": result.peak_rss_mb, "n_folds": result.n_folds,
+            "fold_configs": result.fold_configs}
+
+
+def combine(records: list[dict]) -> dict:
+    """One record of the rows of ``records`` (parallel runs), each row keeping the environment
+    of its file; SystemExit if they differ in protocol, seeds, folds or the checksum of a
+    data set they share, or read different SMILES Transformers."""
+    for key in ("protocol", "seeds"):
+        values = [r.get(key) for r in records]
+        if any(v != values[0] for v in values):
+            raise SystemExit(f"--combine: the files differ in {key} ({values}); refusing to merge")
+    folds = {row.get("n_folds") for r in records for rows in r["results"].values()
+             for row in rows.values()} - {None}
+    if len(folds) > 1:
+        raise SystemExit(f"--combine: the files differ in folds ({sorted(folds)}); "
+                         "refusing to merge")
+    checksums: dict[str, str] = {}
+    for r in records:
+        for name, checksum in r["data_checksums"].items():
+            if checksums.setdefault(name, checksum) != checksum:
+                raise SystemExit(f"--combine: the files differ in the checksum of {name}; "
+                                 "refusing to merge")
+    smiles = [r["smiles_model"] for r in records if r.get("smiles_model")]
+    if any(m["weights_sha256"] != smiles[0]["weights_sha256"] for m in smiles):
+        raise SystemExit("--combine: the files read different SMILES Transformers")
+    merged = {k: v for k, v in records[0].items() if k != "environment"}
+    merged["results"], merged["data_checksums"] = {}, checksums
+    for dataset in dict.fromkeys(d for r in records for d in r["results"]):
+        rows = {k: {**v, "environment": v.get("environment", r.get("environment"))}
+                for r in records for k, v in r["results"].get(dataset, {}).items()}
+        merged["results"][dataset] = {k: rows[k] for k in VARIANTS if k in rows}
+    merged["environments"] = [env for r in records
+                              for env in r.get("environments", [r.get("environment")])]
+    if smiles:
+        merged["smiles_model"] = smiles[0]
+    return merged
 
 
 def _metric(r: dict, which: str, metric: str) -> tuple[float, float]:
@@ -195,18 +235,7 @@ def main(argv=None) -> int:
                         help="only merge results files of parallel runs")
     args = parser.parse_args(argv)
     if args.combine:
-        records = [json.loads(path.read_text()) for path in args.combine]
-        merged = {**records[0], "results": {}}
-        for dataset in dict.fromkeys(d for r in records for d in r["results"]):
-            rows = {k: v for r in records for k, v in r["results"].get(dataset, {}).items()}
-            merged["results"][dataset] = {k: rows[k] for k in VARIANTS if k in rows}
-        merged["data_checksums"] = {k: v for r in records for k, v in r["data_checksums"].items()}
-        smiles = [r["smiles_model"] for r in records if r.get("smiles_model")]
-        if smiles:
-            if any(m["weights_sha256"] != smiles[0]["weights_sha256"] for m in smiles):
-                parser.error("the records read different SMILES Transformers")
-            merged["smiles_model"] = smiles[0]
-        record = merged
+        record = combine([json.loads(path.read_text()) for path in args.combine])
     else:
         unknown = [v for v in args.variants if v not in VARIANTS]
         if unknown:
@@ -216,7 +245,8 @@ def main(argv=None) -> int:
 
             torch.set_num_threads(args.threads)
         record = {"benchmark": "modalities", "protocol": args.protocol, "seeds": args.seeds,
-                  "results": {}, "data_checksums": {}, "environment": environment()}
+                  "model_seed": MODEL_SEED, "results": {}, "data_checksums": {},
+                  "environment": environment()}
         if any("smiles" in v for v in args.variants):
             record["smiles_model"] = prepare_smiles_model(args.smiles_model, args.data_root)
         for name in args.datasets:

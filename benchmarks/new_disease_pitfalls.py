@@ -26,7 +26,8 @@ The column ``unseen-drug positives`` is the mean rank quantile (1 = top) of the 
 associations whose drug has no training association: near .4 for honest models (they
 have nothing to go on), far higher for the artefact. graphmed's models take neither path
 (GIP is always computed from training labels; no model reads degrees as features).
-Writes ``benchmarks/results/new_disease_pitfalls.{json,md}``.
+Each fold's model is seeded with ``seed * 1000 + fold index``; every row records each fold's
+fitted model settings. Writes ``benchmarks/results/new_disease_pitfalls.{json,md}``.
 """
 from __future__ import annotations
 
@@ -52,6 +53,8 @@ from graphmed.splits import make_folds
 from graphmed.training.cross_validation import fit_fold
 
 RESULTS = Path(__file__).resolve().parent / "results"
+#: How each fold's model is seeded (recorded with the results).
+MODEL_SEED = "seed * 1000 + fold index"
 
 
 class FullLabelGIPKronRLS(KronRLS):
@@ -160,17 +163,20 @@ def unseen_drug_quantiles(fold, scores: np.ndarray, associations: np.ndarray) ->
 
 def run(dataset, name: str, seeds: list[int]) -> dict:
     honest, what, factory = VARIANTS[name]
-    evaluator, quantiles = Evaluator(("auroc", "aupr")), []
+    evaluator, quantiles, configs = Evaluator(("auroc", "aupr")), [], []
     start = time.perf_counter()
     for seed in seeds:
         for fold in make_folds("new-disease", dataset.associations, seed=seed):
-            fitted = fit_fold(factory(dataset), dataset, fold, seed=seed * 1000 + fold.index)
+            model_seed = seed * 1000 + fold.index  # MODEL_SEED
+            fitted = fit_fold(factory(dataset), dataset, fold, seed=model_seed)
+            configs.append({"seed": seed, "fold": fold.index, "model_seed": model_seed,
+                            **fitted.config()})
             pairs, labels = fold.test_pairs()
             evaluator.add(seed, fold.index, labels, fitted.score(pairs), groups=pairs[:, 1])
             quantiles += unseen_drug_quantiles(fold, fitted.score_matrix(), dataset.associations)
     return {"honest": honest, "description": what, "metrics": evaluator.summarize().to_dict(),
             "unseen_drug_positive_quantile": float(np.mean(quantiles)) if quantiles else None,
-            "n_unseen_drug_positives": len(quantiles),
+            "n_unseen_drug_positives": len(quantiles), "fold_configs": configs,
             "seconds": time.perf_counter() - start}
 
 
@@ -207,7 +213,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     record = {"benchmark": "new_disease_pitfalls", "protocol": "new-disease", "seeds": args.seeds,
-              "results": {}, "data_checksums": {}, "environment": environment()}
+              "model_seed": MODEL_SEED, "results": {}, "data_checksums": {},
+              "environment": environment()}
     args.out.mkdir(parents=True, exist_ok=True)
     for name in args.datasets:
         dataset = load_dataset(name, args.data_root)

@@ -13,7 +13,8 @@ not have, and Kronecker RLS with drugs compared by graphmed's SMILES Transformer
 (:func:`~graphmed.repurpose.new_drug.smiles_lm_similarity`), alone and beside the Morgan
 view; its model is ``--smiles-model``, pretrained there with seed 0 when the folder holds
 none (default: a folder under graphmed's cache; about 25 minutes on one CPU thread).
-Diseases always have their shipped views and a text view of their names.
+Diseases always have their shipped views and a text view of their names. Every row records
+each fold's fitted model settings (models seeded with ``seed * 1000 + fold index``).
 Writes ``benchmarks/results/new_drug.{json,md}``.
 """
 from __future__ import annotations
@@ -33,6 +34,8 @@ from graphmed.results import environment, save_report
 from graphmed.training import cross_validate
 
 RESULTS = Path(__file__).resolve().parent / "results"
+#: How each fold's model is seeded (by :func:`~graphmed.training.cross_validate`).
+MODEL_SEED = "seed * 1000 + fold index"
 
 #: row -> (what it is, which drug views, factory)
 ROWS = {
@@ -65,7 +68,9 @@ def run(name: str, data_root, seeds: list[int], smiles_model) -> dict:
         start = time.perf_counter()
         result = cross_validate(swap_roles(views[which]), factory, protocol="new-disease",
                                 seeds=seeds, progress=False)
-        out["rows"][row] = {"description": what, "metrics": result.summary.to_dict(),
+        out["rows"][row] = {"description": what, "drug_views": which,
+                            "metrics": result.summary.to_dict(),
+                            "fold_configs": result.fold_configs,
                             "seconds": round(time.perf_counter() - start, 1)}
         metrics = out["rows"][row]["metrics"]["metrics"]
         print(f"{name:9s} {row:30s} AUROC {metrics['auroc']['fold_mean']:.4f}  "
@@ -101,7 +106,7 @@ def main(argv=None) -> int:
     seeds = list(range(args.seeds))
     smiles_model = pretrained_smiles_lm(args.smiles_model, seed=0, data_root=args.data_root,
                                         num_threads=1)
-    record = {"benchmark": "new-drug", "seeds": seeds,
+    record = {"benchmark": "new-drug", "seeds": seeds, "model_seed": MODEL_SEED,
               "datasets": {name: run(name, args.data_root, seeds, smiles_model)
                            for name in args.datasets},
               "smiles_model": describe_smiles_lm(smiles_model), "environment": environment()}

@@ -29,9 +29,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from graphmed.datasets.planetoid import load_planetoid
+from graphmed.datasets.files import locate
+from graphmed.datasets.planetoid import PLANETOID_FILES, load_planetoid
 from graphmed.evaluation.oversmoothing import dirichlet_energy, layerwise, mad
-from graphmed.io import atomic_write_bytes
+from graphmed.io import atomic_write_bytes, sha256_file
 from graphmed.nn import GNNStack
 from graphmed.results import environment, save_report
 from graphmed.seed import seed_everything
@@ -64,6 +65,12 @@ PUBLISHED = {
 #: The published row each measured stack is printed beside, and the colour of both.
 COUNTERPART = {"GCN": "GCN", "GCNII": "GCNII", "ResGCN+JK": "JKNet (DropEdge)"}
 COLOURS = {"GCN": "C0", "GCNII": "C1", "ResGCN+JK": "C2", "JKNet (DropEdge)": "C2"}
+
+
+def planetoid_checksums(name: str, root=None) -> dict[str, str]:
+    """sha256 of each ``ind.<name>.*`` file :func:`load_planetoid` reads, by file name."""
+    return {Path(file.path).name: sha256_file(locate(file, root, download=False))
+            for file in PLANETOID_FILES[name].values()}
 
 
 def normalize_features(x: torch.Tensor) -> torch.Tensor:
@@ -297,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
 
     data = load_planetoid("cora", args.data_root)
+    data_checksums = planetoid_checksums("cora", args.data_root)
     x = normalize_features(data.x)
     seeds = list(range(args.seeds))
     print(f"Cora: {data.num_nodes} nodes, {data.edge_index.size(1)} directed edges; budget "
@@ -316,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
                       flush=True)
     result = {
         "benchmark": "oversmoothing", "dataset": "cora", "split": "public (140 / 500 / 1,000)",
+        "data_checksums": data_checksums,
         "selection": "best validation accuracy (ties: lower validation loss); stop when "
                      "neither validation accuracy nor loss improved for `patience` epochs",
         "budget": {"max_epochs": args.epochs, "patience": args.patience},

@@ -68,3 +68,45 @@ def test_schemes_score_validation_patients_the_model_never_learned_from(script, 
             assert len(task.fold.val) == len(fold.val)
             assert np.array_equal(np.sort(np.concatenate([task.fold.train, task.fold.val])),
                                   np.sort(fold.train))
+
+
+class _Loaded:
+    def __init__(self, graph):
+        self.graph = graph
+
+    def build(self):
+        return self.graph
+
+
+@pytest.mark.parametrize("scheme", ["carve", "halves"])
+def test_out_writes_the_printed_scores_with_what_produced_them(script, monkeypatch, tmp_path,
+                                                               capsys, scheme):
+    import json
+
+    graph = toy_graph(n_patients=25)
+    monkeypatch.setitem(script.LOADERS, "mimic4", lambda labs: _Loaded(graph))
+    out = tmp_path / "scores.json"
+    assert script.main(["mimic4", "logistic-bag-of-codes", "--kw", '{"max_iter": 50}',
+                        "--seeds", "0", "1", "--folds", "0", "2", "--scheme", scheme,
+                        "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    record = json.loads(out.read_text())
+    assert (record["model"], record["settings"], record["scheme"]) == (
+        "logistic-bag-of-codes", {"max_iter": 50}, scheme)
+    assert record["config"]["max_iter"] == 50 and record["config"]["cs"]
+    assert (record["seeds"], record["folds"]) == ([0, 1], [0, 2])
+    assert (record["text_features"], record["indications"], record["labs"]) == (False,) * 3
+    assert record["graph_checksum"] == graph.checksum and record["environment"]["graphmed"]
+    scores = record["scores"]
+    if scheme == "carve":
+        assert len(scores["per_fold"]) == 4 and f"carve {scores['carve']:.4f}" in printed
+    else:
+        assert f"halves {scores['halves']:.4f} pooled {scores['pooled']:.4f}" in printed
+
+
+def test_out_is_checked_before_any_work(script, monkeypatch, tmp_path):
+    from graphmed.errors import OutputPathError
+
+    monkeypatch.setitem(script.LOADERS, "mimic4", lambda labs: pytest.fail("loaded the data"))
+    with pytest.raises(OutputPathError):
+        script.main(["mimic4", "label-prior", "--out", str(tmp_path)])  # a folder
