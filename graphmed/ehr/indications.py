@@ -137,7 +137,7 @@ def add_indication_categories(graph: MedGraph, indications: pd.DataFrame, encode
     per_key = per_key.groupby(pairs["key"].to_numpy()).sum()
 
     node_keys = drug_match_key(graph.nodes[drug_type]["name"].astype("string"))
-    out = per_key.reindex(node_keys.to_numpy()).fillna(0.0).to_numpy(dtype=np.float32)
+    out = np.array(per_key.reindex(node_keys.to_numpy()).fillna(0.0), dtype=np.float32)
     logger.info("%d of %d %s nodes have known indications", int((out.sum(1) > 0).sum()),
                 out.shape[0], drug_type)
     data = copy.copy(graph.data)

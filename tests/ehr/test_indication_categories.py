@@ -125,3 +125,8 @@ def test_mimic4_drugs_get_indications(mimic4_graph, data_root):
                           ("lisinopril", "IX")):
         assert values[graph.index_of("drug", drug)].argmax() == graph.index_of(
             "diagnosis_category", chapter), drug
+
+
+def test_no_warning_from_torch_on_the_values(recwarn):
+    add_indication_categories(_graph(), INDICATIONS, HashingTextEncoder(), neighbours=2)
+    assert not [w for w in recwarn if "not writable" in str(w.message)]
