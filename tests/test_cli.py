@@ -76,6 +76,23 @@ def test_unknown_dataset(data_root, capsys):
     assert "unknown dataset 'nodataset'" in err and "fdataset" in err
 
 
+@pytest.mark.parametrize("command", [
+    ["benchmark", "ogbl-ddi"],
+    ["repurpose", "--dataset", "ogbl_ddi", "--drug", "simvastatin"],
+    ["repurpose", "--dataset", "fdataset", "--disease", "x", "--confirm-with", "ogbl-ddi"],
+    ["repurpose", "--dataset", "OGBL-DDI", "--new-disease", "asthma"],
+])
+def test_the_interaction_graph_is_not_taken_for_drug_disease_data(command, tmp_path, capsys,
+                                                                  monkeypatch):
+    import graphmed.datasets
+
+    monkeypatch.setattr(graphmed.datasets, "load_dataset", None)  # refused before any read
+    assert main([*command, "--data-root", str(tmp_path), "--no-progress"]) == 2
+    err = _one_line_error(capsys)
+    assert "is a graph of drug-drug interactions, not drug-disease data" in err
+    assert "graphmed interactions --drug NAME" in err
+
+
 def test_unknown_model(data_root, capsys):
     assert main(["benchmark", "fdataset", "--model", "gcn9", "--data-root", str(data_root)]) == 2
     assert "unknown model 'gcn9'" in _one_line_error(capsys)

@@ -136,6 +136,19 @@ def print_table(table, formats: dict[str, str]) -> None:
         print(table.to_string(index=False, formatters={k: f.format for k, f in formats.items()}))
 
 
+def load_drug_disease(name: str, data_root: str | None, option: str = "--dataset"):
+    """The drug–disease data set ``name`` (a registered name or a table's path); a graph
+    benchmark of another kind (ogbl-ddi) is refused before anything is read."""
+    from graphmed.datasets import is_graph_benchmark, load_dataset
+
+    if is_graph_benchmark(name):
+        raise GraphmedError(f"{option} {name}: ogbl-ddi is a graph of drug-drug interactions, "
+                            "not drug-disease data; `graphmed interactions --drug NAME` ranks a "
+                            "drug's likely partners and `python benchmarks/ogbl_ddi.py` runs "
+                            "its benchmark")
+    return load_dataset(name, data_root)
+
+
 def check_out(*paths: str | None) -> None:
     """Fail now, before any fitting, if a table or its record (:func:`record_path`) could
     not be written to one of ``paths`` (``None`` entries are skipped): see

@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from graphmed.cli.common import (add_common_options, add_set_option, at_least, build_model,
-                                 check_files, model_settings)
+                                 check_files, load_drug_disease, model_settings)
 
 
 def _cmd_datasets(args: argparse.Namespace) -> int:
@@ -37,7 +37,6 @@ def _where(root: Path, needed) -> str:
 
 
 def _cmd_benchmark(args: argparse.Namespace) -> int:
-    from graphmed.datasets import load_dataset
     from graphmed.evaluation.published import published_rows
     from graphmed.models import DEFAULT_MODEL, make_model
     from graphmed.results import make_record, save_records
@@ -47,7 +46,7 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     model_name = args.model or DEFAULT_MODEL
     settings = model_settings(args.settings)
     model_config = build_model(make_model, model_name, settings).config()  # checked before reading
-    dataset = load_dataset(args.dataset, args.data_root)
+    dataset = load_drug_disease(args.dataset, args.data_root, "benchmark")
     seeds = list(range(args.seed, args.seed + args.seeds))
     result = cross_validate(dataset, lambda: make_model(model_name, **settings),
                             protocol=args.protocol, seeds=seeds,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 
 from graphmed.cli.common import (add_common_options, add_set_option, at_least, build_model,
-                                 check_files, check_image, check_out, fraction, model_settings,
-                                 print_table, record_path, run_record, save_figure, table_file,
-                                 write_out)
+                                 check_files, check_image, check_out, fraction, load_drug_disease,
+                                 model_settings, print_table, record_path, run_record,
+                                 save_figure, table_file, write_out)
 from graphmed.errors import GraphmedError
 
 
@@ -15,7 +15,7 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     import numpy as np
     from tqdm.auto import tqdm
 
-    from graphmed.datasets import list_datasets, load_dataset
+    from graphmed.datasets import list_datasets
     from graphmed.models import DEFAULT_MODEL, make_model
     from graphmed.repurpose import (PathExplainer, RepurposingModel, explain_candidates,
                                     fit_for_repurposing, mark_known_in, rank_candidates, resolve)
@@ -42,7 +42,8 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
         scorer = build_model(make_model, name, model_settings(args.settings))
     progress = not args.no_progress
     steps = tqdm(total=4 if args.explain else 3, desc="repurpose", disable=not progress, leave=False)
-    other = load_dataset(args.confirm_with, args.data_root) if args.confirm_with else None
+    other = (load_drug_disease(args.confirm_with, args.data_root, "--confirm-with")
+             if args.confirm_with else None)
     saved = None
     if args.load:
         steps.set_description(f"loading {args.load}")
@@ -51,7 +52,7 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
     if args.dataset is None and saved.dataset_name not in list_datasets():
         raise GraphmedError(f"the saved model was fitted on {saved.dataset_name!r}, a table of "
                             "your own: give it with --dataset PATH")
-    dataset = load_dataset(args.dataset or saved.dataset_name, args.data_root)
+    dataset = load_drug_disease(args.dataset or saved.dataset_name, args.data_root)
     steps.update()
     if saved is not None:
         saved.check_dataset(dataset, source=args.load)
@@ -138,7 +139,6 @@ def _cmd_repurpose(args: argparse.Namespace) -> int:
 def _repurpose_outside(args: argparse.Namespace) -> int:
     """``graphmed repurpose --new-disease TEXT`` / ``--new-drug SMILES``: candidates for an
     entity the data set does not hold."""
-    from graphmed.datasets import load_dataset
     from graphmed.repurpose import rank_for_new_disease, rank_for_new_drug
     from graphmed.threads import cpu_threads
 
@@ -160,7 +160,7 @@ def _repurpose_outside(args: argparse.Namespace) -> int:
     if args.dataset is None:
         raise GraphmedError("--dataset is needed")
     check_out(args.out)
-    dataset = load_dataset(args.dataset, args.data_root)
+    dataset = load_drug_disease(args.dataset, args.data_root)
     with cpu_threads(args.threads):
         if flag == "--new-disease":
             table = rank_for_new_disease(dataset, args.new_disease, model=args.model or "multimodal",

@@ -66,6 +66,16 @@ def _graph_benchmarks() -> dict[str, Callable]:
     return {"ogblddi": load_ogbl_ddi}
 
 
+def _key(name) -> str:
+    return str(name).strip().lower().replace("-", "").replace("_", "")
+
+
+def is_graph_benchmark(name) -> bool:
+    """Whether ``name`` names a graph benchmark :func:`load_dataset` accepts that is not
+    drug–disease data (``"ogbl-ddi"``)."""
+    return isinstance(name, (str, os.PathLike)) and _key(name) in _graph_benchmarks()
+
+
 def dataset_info(name: str) -> DatasetInfo:
     registry = _registry()
     key = name.strip().lower().replace("-", "").replace("_", "")
@@ -89,10 +99,8 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, download: 
                                f"got {name!r}; see graphmed.datasets.list_datasets()")
     if is_association_table(name):
         return load_association_table(name)
-    graphs = _graph_benchmarks()
-    key = str(name).strip().lower().replace("-", "").replace("_", "")
-    if key in graphs:
-        return graphs[key](root, download=download, verify=verify)
+    if is_graph_benchmark(name):
+        return _graph_benchmarks()[_key(name)](root, download=download, verify=verify)
     try:
         info = dataset_info(str(name))
     except UnknownNameError:
