@@ -391,7 +391,9 @@ def test_diagnose_joins_known_indications_when_the_catalogue_is_there(data_root,
 @pytest.mark.parametrize("args, message", [
     (["synthea", "--unit", "admission"], "--unit for synthea must be encounter or patient"),
     (["mimic4", "--model", "nomodel"], "unknown diagnosis model 'nomodel'"),
-    (["mimic4", "--model", "label-prior"], "every admission of 'mimic4_demo' has a diagnosis"),
+    (["mimic4", "--model", "label-prior"], "every admission of 'mimic4_demo' has a diagnosis, "
+                                           "so none is left to predict"),
+    (["synthea", "--model", "label-prior"], "from the command line, --units "),
     (["mimic4", "--units", "123", "--model", "label-prior"], "unknown admission id '123'"),
     (["synthea", "--labs"], "--labs: abnormal lab results are read from MIMIC tables only"),
     (["mimic3", "--labs"], "the MIMIC-III demo ships no lab results"),

@@ -96,8 +96,11 @@ def query_unit_indices(graph: MedGraph, query_units=None) -> np.ndarray:
     if query_units is None:
         query = undiagnosed_units(graph)
         if query.size == 0:
-            raise DataFormatError(f"every {unit} of {graph.name!r} has a diagnosis; name the "
-                                  f"{unit}s to predict")
+            examples = " ".join(graph.nodes[unit]["id"].iloc[:2])
+            raise DataFormatError(f"every {unit} of {graph.name!r} has a diagnosis, so none is "
+                                  f"left to predict; name the {unit}s to predict (their own "
+                                  f"diagnoses are then hidden), e.g. query_units=[...] or, from "
+                                  f"the command line, --units {examples}")
         return query
     items = list(np.atleast_1d(np.asarray(query_units, dtype=object)))
     if not items:
