@@ -146,6 +146,10 @@ class CrossDatasetResult:
 
 
 def _score_matrix(scores, source: DrugDiseaseDataset) -> np.ndarray:
+    if isinstance(scores, (str, bytes)):
+        raise TypeError(f"scores must be a fitted model or a score matrix, got the name "
+                        f"{scores!r}; fit one first, e.g. "
+                        f"fit_for_repurposing(source, {scores!r}, seed=0)")
     matrix = np.asarray(scores.score_matrix() if hasattr(scores, "score_matrix") else scores,
                         dtype=np.float64)
     expected = (source.n_drugs, source.n_diseases)

@@ -93,6 +93,9 @@ def test_errors_name_the_problem():
     same = _dataset("same", ["a", "b", "c"], ["p", "q", "r"], [("a", "p")])
     with pytest.raises(DataFormatError, match="lists no pair of the 6 shared pairs"):
         cross_dataset_validation(np.zeros((4, 3)), SOURCE, same)
+    with pytest.raises(TypeError, match=r"got the name 'kronrls'; fit one first, e.g. "
+                                        r"fit_for_repurposing\(source, 'kronrls', seed=0\)"):
+        cross_dataset_validation("kronrls", SOURCE, TARGET)
 
 
 def test_takes_a_fitted_model_and_reads_only_source_labels():
