@@ -296,7 +296,7 @@ def main(argv=None) -> int:
     parser.add_argument("--data-root", help="folder holding mimic4_demo/ ... (else $GRAPHMED_DATA)")
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
     parser.add_argument("--models", nargs="+", choices=list(DIAGNOSIS_MODELS),
-                        help="default: every model (without --no-text: those reading no text)")
+                        help="default: every model (with --no-text: those reading no text)")
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0 .. N-1")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--min-count", type=int, default=DEFAULT_MIN_COUNT)
@@ -313,7 +313,8 @@ def main(argv=None) -> int:
     parser.add_argument("--first-hours", type=hours_type, metavar="H",
                         help="keep only the codes recorded within H hours of an admission's start")
     parser.add_argument("--out", default=str(RESULTS / "diagnosis"),
-                        help="output path without suffix (writes .json and .md)")
+                        help="output path without suffix (writes .json and .md; default: the "
+                             "committed results, which a run of fewer models or seeds replaces)")
     parser.add_argument("--update", action="store_true",
                         help="rerun only --datasets x --models and keep the other results of --out")
     parser.add_argument("--render", action="store_true",
@@ -367,6 +368,7 @@ def main(argv=None) -> int:
     if args.update and out.with_suffix(".json").exists():
         record = merge(json.loads(out.with_suffix(".json").read_text()), record)
     print(save_report(out, record, render))
+    print(f"results written to {out}.json and {out}.md", file=sys.stderr)
     return 0
 
 
