@@ -54,6 +54,8 @@ def test_benchmark_writes_results(data_root, tmp_path, capsys):
     assert "published (as reported, not rerun here" in printed.out
     assert "0.952 / 0.588  AdaDR (best published)  [AdaDR (Bioinformatics 2024), Table 2]" in printed.out
     assert "0.966 / 0.671" not in printed.out  # Cdataset's
+    assert "(this run: 3-fold cross-validation, each fold holding out 1/3 of the pairs; not " \
+           "comparable with the published 10-fold numbers)" in printed.out
     record = json.loads(out_file.read_text())
     assert record["dataset"] == "fdataset" and record["protocol"] == "A" and record["model"] == "knn"
     assert record["seeds"] == [0] and record["n_folds"] == 3

@@ -61,6 +61,10 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
         print("published (as reported, not rerun here; 10-fold cross-validation): AUROC / AUPR")
         for method, auroc, aupr, source in published:
             print(f"  {auroc:.3f} / {aupr:.3f}  {method}  [{source}]")
+        if result.n_folds != 10:
+            print(f"  (this run: {result.n_folds}-fold cross-validation, each fold holding out "
+                  f"1/{result.n_folds} of the pairs; not comparable with the published 10-fold "
+                  "numbers)")
     if args.out:
         save_records(record, args.out)
         print(f"results written to {args.out}")
