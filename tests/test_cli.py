@@ -595,6 +595,21 @@ def test_a_bad_model_setting_is_one_line_before_any_data_is_read(tmp_path, capsy
     assert f"--set for model '{command[3]}'" in err and message in err
 
 
+@pytest.mark.parametrize("command, message", [
+    (["benchmark", "fdataset", "--model", "multimodal"],  # the ensemble's GNN: was a traceback
+     "unknown setting 'hiden' (did you mean 'hidden'?); the GNN's settings: amp, decoder"),
+    (["benchmark", "fdataset", "--model", "kronrls"],
+     "unexpected keyword argument 'hiden'; its settings: lambdas, text_views, use_gip"),
+    (["diagnose", "mimic4", "--model", "trans4dd"],
+     "unexpected keyword argument 'hiden' (did you mean 'hidden'?); its settings: batch_units"),
+])
+def test_a_misspelt_setting_is_named_with_the_settings_the_model_takes(tmp_path, capsys,
+                                                                        command, message):
+    missing = str(tmp_path / "nothing here")
+    assert main([*command, "--set", "hiden=8", "--data-root", missing, "--no-progress"]) == 2
+    assert message in _one_line_error(capsys)
+
+
 @pytest.mark.parametrize("device, message", [
     ("garbage", "unknown device 'garbage'"), ("cpu:1", "the CPU takes no index"),
     pytest.param("cuda", "this machine has 0 CUDA device(s)",

@@ -87,6 +87,7 @@ def build_model(make, name: str, settings: dict):
 
     try:
         model = make(name, **settings)
+        model.config()  # an ensemble makes its members here: their settings are checked too
         if "device" in settings:  # the model takes it; does this machine have it?
             resolve_device(settings["device"])
         return model
@@ -95,7 +96,26 @@ def build_model(make, name: str, settings: dict):
     except (TypeError, ValueError) as exc:
         if not settings:
             raise
-        raise GraphmedError(f"--set for model {name!r}: {exc}") from None
+        raise GraphmedError(f"--set for model {name!r}: {exc}{_settings_hint(make, name, exc)}"
+                            ) from None
+
+
+def _settings_hint(make, name: str, exc: Exception) -> str:
+    """For Python's "unexpected keyword argument 'x'": the closest setting the model takes
+    and all of them (its constructor's keyword arguments); else nothing."""
+    import difflib
+    import inspect
+    import re
+
+    found = re.search(r"unexpected keyword argument '([^']+)'", str(exc))
+    if not found:
+        return ""
+    parameters = inspect.signature(type(make(name)).__init__).parameters.values()
+    known = sorted(p.name for p in parameters if p.name != "self"
+                   and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+    close = difflib.get_close_matches(found.group(1), known, n=1)
+    return ((f" (did you mean {close[0]!r}?)" if close else "")
+            + (f"; its settings: {', '.join(known)}" if known else ""))
 
 
 def table_file(text: str) -> str:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass, field
+import difflib
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -250,7 +251,12 @@ class GNNLinkPredictor(PairScorer):
         fit_overrides = {k: overrides.pop(k) for k in list(overrides) if hasattr(config.fit, k)}
         for key, value in overrides.items():
             if not hasattr(config, key):
-                raise TypeError(f"unknown setting {key!r}")
+                known = sorted({f.name for f in fields(config) if f.name != "fit"}
+                               | {f.name for f in fields(config.fit)})
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise TypeError(f"unknown setting {key!r}{hint}; the GNN's settings: "
+                                f"{', '.join(known)}")
             setattr(config, key, value)
         for key, value in fit_overrides.items():
             setattr(config.fit, key, value)
