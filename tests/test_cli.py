@@ -569,6 +569,14 @@ def test_diagnose_refuses_a_missing_gpu_before_reading(capsys):
     assert "--device" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("given, protocol", [("b", "B"), ("New-Disease", "new-disease")])
+def test_the_protocol_is_read_in_any_case(data_root, capsys, given, protocol):
+    assert main(["benchmark", "fdataset", "--protocol", given, "--model", "popularity",
+                 "--seeds", "1", "--folds", "2", "--data-root", str(data_root),
+                 "--no-progress"]) == 0
+    assert f"fdataset, protocol {protocol}, model popularity" in capsys.readouterr().out
+
+
 def test_benchmark_takes_model_settings(data_root, tmp_path, capsys):
     out_file = tmp_path / "k.json"
     assert main(["benchmark", "fdataset", "--model", "kronrls", "--set", "lambdas=[1, 2]",

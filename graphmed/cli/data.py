@@ -36,6 +36,14 @@ def _where(root: Path, needed) -> str:
     return f"found in {folder}" if not missing else f"missing {', '.join(missing)}"
 
 
+PROTOCOLS = ("A", "B", "new-disease")
+
+
+def _protocol(text: str) -> str:
+    """``--protocol`` in any case (``a``, ``New-Disease``)."""
+    return {p.lower(): p for p in PROTOCOLS}.get(text.strip().lower(), text)
+
+
 def _cmd_benchmark(args: argparse.Namespace) -> int:
     from graphmed.evaluation.published import published_rows
     from graphmed.models import DEFAULT_MODEL, make_model
@@ -81,9 +89,12 @@ def register(sub) -> None:
     bench.add_argument("dataset", help="data set name, e.g. fdataset, cdataset, or your own "
                        "association table (.csv / .tsv / .parquet with drug_id, disease_id "
                        "columns and optional drug_name, disease_name)")
-    bench.add_argument("--protocol", default="A", choices=["A", "B", "new-disease"],
-                       help="evaluation protocol (default A: all unknown pairs are negatives)")
-    bench.add_argument("--model", help="model name (default: the best model graphmed has)")
+    bench.add_argument("--protocol", default="A", choices=PROTOCOLS, type=_protocol,
+                       help="evaluation protocol, any case (default A: all unknown pairs are "
+                            "negatives)")
+    bench.add_argument("--model", help="model name, e.g. popularity, knn, kronrls, gnn, "
+                                       "gnn-kronrls, multimodal (the default, the best graphmed "
+                                       "has); an unknown name lists them all")
     bench.add_argument("--seeds", type=at_least(1), default=3, help="number of seeds (default 3)")
     bench.add_argument("--seed", type=at_least(0), default=0, help="first seed (default 0)")
     bench.add_argument("--folds", type=at_least(2), default=10, help="number of folds (default 10)")
