@@ -25,8 +25,10 @@ def test_datasets_found(data_root, capsys):
     for name in list_datasets():
         assert f"  {name} " in out
     status = [line.strip().split()[0] for line in out.splitlines()[2::2]]
-    assert status == ["found"] * (len(list_datasets()) + 1)  # and ogbl-ddi
-    assert "  ogbl-ddi  OGB drug-drug interactions" in out
+    assert status == ["found"] * (len(list_datasets()) + 5)  # ogbl-ddi, EHR, indications
+    assert "  ogbl-ddi     OGB drug-drug interactions" in out
+    for name in ("mimic4_demo", "mimic3_demo", "synthea_111", "indications"):
+        assert f"  {name} " in out
     assert out.splitlines()[-1].startswith("your own associations: give the path of a .csv")
 
 
@@ -36,8 +38,10 @@ def test_datasets_missing(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert f"data root: {tmp_path}" in out
     status = [line.strip().split()[0] for line in out.splitlines()[2::2]]
-    assert status == ["missing"] * (len(list_datasets()) + 1)
+    assert status == ["missing"] * (len(list_datasets()) + 5)
     assert "fdataset/Fdataset.mat" in out and "ogbl_ddi/mapping/nodeidx2drugid.csv.gz" in out
+    mimic4 = out.split("  mimic4_demo ")[1].splitlines()[1]  # the line of its missing files
+    assert "mimic4_demo/hosp/patients.csv.gz" in mimic4 and "labevents" not in mimic4
     assert list(tmp_path.iterdir()) == []  # listing downloads nothing
 
 

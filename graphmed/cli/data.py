@@ -21,12 +21,33 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
     rows.append(("ogbl-ddi", _where(root, ddi_files),
                  "OGB drug-drug interactions: 4,267 DrugBank drugs, official split "
                  "(graphmed interactions; benchmarks/ogbl_ddi.py)"))
+    rows += _ehr_rows(root)
     width = max(len(r[0]) for r in rows)
     for name, where, description in rows:
         print(f"  {name:<{width}}  {description}\n  {'':<{width}}  {where}")
     print("your own associations: give the path of a .csv / .tsv / .parquet (drug_id, disease_id, "
           "optional drug_name, disease_name) wherever a data set name is taken")
     return 0
+
+
+def _ehr_rows(root: Path) -> list[tuple[str, str, str]]:
+    """The EHR exports ``graphmed diagnose`` reads from the data root, and the catalogue of
+    indications it joins to MIMIC drugs."""
+    from graphmed.datasets.indications import PHARMACOTHERAPYDB
+    from graphmed.ehr.files import MIMIC3_DEMO_FILES, MIMIC4_DEMO_FILES, SYNTHEA_111_FILES
+
+    labs = ("hosp/labevents", "hosp/d_labitems")  # read only with --labs
+    return [
+        ("mimic4_demo", _where(root, [f for k, f in MIMIC4_DEMO_FILES.items() if k not in labs]),
+         "MIMIC-IV demo, 100 patients (graphmed diagnose mimic4; --labs reads "
+         "hosp/labevents too)"),
+        ("mimic3_demo", _where(root, list(MIMIC3_DEMO_FILES.values())),
+         "MIMIC-III demo, 100 patients (graphmed diagnose mimic3)"),
+        ("synthea_111", _where(root, list(SYNTHEA_111_FILES.values())),
+         "Synthea export, 111 synthetic patients (graphmed diagnose synthea)"),
+        ("indications", _where(root, [PHARMACOTHERAPYDB]),
+         "PharmacotherapyDB drug indications, joined to MIMIC drugs by diagnose"),
+    ]
 
 
 def _where(root: Path, needed) -> str:
