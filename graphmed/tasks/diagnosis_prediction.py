@@ -141,14 +141,19 @@ class DiagnosisPredictions:
 
 #: Drugs named per (unit, category) in ``indicated_by``.
 EVIDENCE_DRUGS = 3
+#: A drug is named for a category when at least this much of its known indications falls
+#: in it (1 = one indication whose nearest codes are all in the category): a disease that
+#: lands mostly elsewhere ("COPD": .8 respiratory, .2 circulatory) is not evidence there.
+EVIDENCE_MIN_SHARE = 0.5
 DRUG = "drug"
 
 
 def _indicated_by(graph: MedGraph, task: DiagnosisTask, units: np.ndarray,
                   order: np.ndarray) -> list[str] | None:
     """For each (unit, category) of ``order (len(units), keep)``, row by row: the names of
-    the unit's drugs with known indications in the category, joined by ``"; "``; ``None``
-    when the graph's drugs carry no indications."""
+    the unit's drugs with known indications in the category (a share of at least
+    :data:`EVIDENCE_MIN_SHARE`), largest share first, joined by ``"; "``; ``None`` when the
+    graph's drugs carry no indications."""
     from graphmed.ehr.indications import INDICATION_ATTR
 
     if DRUG not in task.data.node_types or task.data[DRUG].get(INDICATION_ATTR) is None:
@@ -171,7 +176,7 @@ def _indicated_by(graph: MedGraph, task: DiagnosisTask, units: np.ndarray,
     slot = np.full((n, per_drug.shape[1]), -1, dtype=np.int64)
     slot[np.arange(n)[:, None], order] = np.arange(keep)
     position = slot[unit, per_drug.indices[entry]]
-    chosen = (position >= 0) & (share > 0)
+    chosen = (position >= 0) & (share >= EVIDENCE_MIN_SHARE)
     cell = (unit * keep + position)[chosen]
     drug, share, pair = drug[chosen], share[chosen], pair[chosen]
     # per (unit, slot): the drugs by share, largest first, ties in the unit's row order

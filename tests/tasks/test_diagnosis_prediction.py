@@ -10,6 +10,7 @@ from graphmed.evaluation.multilabel import macro_auroc
 from graphmed.tasks import (predict_diagnoses, prediction_table, prediction_task,
                             undiagnosed_units, unit_labels)
 from graphmed.tasks.diagnosis import revealing_edge_types
+from graphmed.tasks.diagnosis_prediction import EVIDENCE_MIN_SHARE
 
 UNCODED = 40  # admissions whose diagnoses are dropped from the tables
 
@@ -217,8 +218,9 @@ def test_the_table_names_the_drugs_indicated_for_each_category(graphs, data_root
         named = [d for d in row.indicated_by.split("; ") if d]
         unit, category = unit_index[row.unit_id], category_index[row.category]
         shares = per_drug[[drug_index[d] for d in named], category]
-        assert len(named) <= 3 and (shares > 0).all() and (np.diff(shares) <= 0).all()
+        assert len(named) <= 3 and (shares >= EVIDENCE_MIN_SHARE).all()
+        assert (np.diff(shares) <= 0).all()
         assert all(bag[unit, drug_index[d]] == 1 for d in named)   # the unit's own drugs
         given = np.flatnonzero(bag[unit] > 0)
         if len(named) < 3:   # every drug of the unit indicated for the category is named
-            assert (per_drug[given, category] > 0).sum() == len(named)
+            assert (per_drug[given, category] >= EVIDENCE_MIN_SHARE).sum() == len(named)
