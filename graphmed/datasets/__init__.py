@@ -78,7 +78,7 @@ def is_graph_benchmark(name) -> bool:
 
 def dataset_info(name: str) -> DatasetInfo:
     registry = _registry()
-    key = name.strip().lower().replace("-", "").replace("_", "")
+    key = _key(name)
     aliases = {info.name.replace("_", ""): info.name for info in registry.values()}
     aliases.update({"f": "fdataset", "c": "cdataset", "b": "bdataset", "k": "kdataset"})
     if key not in aliases or aliases[key] not in registry:
