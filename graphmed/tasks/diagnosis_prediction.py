@@ -48,8 +48,9 @@ def prediction_task(graph: MedGraph, query_units=None, *, val_fraction: float = 
 
     Args:
         graph: an EHR graph (:mod:`graphmed.ehr`).
-        query_units: unit ids (strings, as in ``graph.nodes[unit]["id"]``) or indices
-            (integers) to predict; ``None``: :func:`undiagnosed_units`. A query unit that has
+        query_units: ids of the units to predict, as in ``graph.nodes[unit]["id"]``
+            (integers are read as ids too: ``20626031`` is admission "20626031", as
+            :meth:`MedGraph.index_of` reads it); ``None``: :func:`undiagnosed_units`. A query unit that has
             diagnoses in ``graph`` is treated as if it had none.
         val_fraction: share of the other diagnosed patients kept for validation.
         seed: seed of the training / validation split.
@@ -85,11 +86,11 @@ def prediction_task(graph: MedGraph, query_units=None, *, val_fraction: float = 
 
 def query_unit_indices(graph: MedGraph, query_units=None) -> np.ndarray:
     """``(n,)`` sorted unique indices of the units to predict: ``query_units`` (ids as in
-    ``graph.nodes[unit]["id"]``, or integer indices) or, for ``None``, the units without any
-    diagnosis. Cheap, so callers can check a query before slow work on the graph.
+    ``graph.nodes[unit]["id"]``; integers are ids too) or, for ``None``, the units without
+    any diagnosis. Cheap, so callers can check a query before slow work on the graph.
 
     Raises:
-        DataFormatError: no query unit, or an index out of range.
+        DataFormatError: no query unit.
         UnknownNameError: an id that is not a unit of ``graph``.
     """
     unit = unit_type(graph)
@@ -105,15 +106,7 @@ def query_unit_indices(graph: MedGraph, query_units=None) -> np.ndarray:
     items = list(np.atleast_1d(np.asarray(query_units, dtype=object)))
     if not items:
         raise DataFormatError(f"no {unit} to predict (query_units is empty)")
-    if all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in items):
-        query = np.asarray(items, dtype=np.int64)
-        n = graph.num_nodes(unit)
-        bad = query[(query < 0) | (query >= n)]
-        if bad.size:
-            raise DataFormatError(f"{unit} index {int(bad[0])} out of range [0, {n})")
-    else:
-        query = graph.indices_of(unit, [str(i) for i in items])
-    return np.unique(query)
+    return np.unique(graph.indices_of(unit, [str(i) for i in items]))
 
 
 @dataclass

@@ -165,14 +165,25 @@ def test_trans4dd_diagnoses_uncoded_admissions(graphs):
     assert result.seed == 0 and result.model is model and len(model.history.scores) == 15
 
 
+def test_integer_ids_are_ids(graphs, uncoded_ids):
+    """MIMIC's hadm_id is an integer: 20626031 names admission "20626031", as index_of reads
+    it, whatever its row."""
+    _, partial = graphs
+    as_text = prediction_task(partial, [str(i) for i in uncoded_ids], seed=0)
+    as_int = prediction_task(partial, [int(i) for i in uncoded_ids], seed=0)
+    assert np.array_equal(as_int.test_units, as_text.test_units)
+    assert np.array_equal(as_int.test_units,
+                          np.sort([partial.index_of("admission", int(i)) for i in uncoded_ids]))
+
+
 def test_bad_queries_are_named(graphs):
     full, partial = graphs
     with pytest.raises(DataFormatError, match="every admission .* has a diagnosis"):
         prediction_task(full)
     with pytest.raises(UnknownNameError, match="no-such-admission"):
         prediction_task(partial, ["no-such-admission"])
-    with pytest.raises(DataFormatError, match="out of range"):
-        prediction_task(partial, [10_000])
+    with pytest.raises(UnknownNameError, match="unknown admission id '10000'"):
+        prediction_task(partial, [10_000])  # an integer is an id, never a row index
     with pytest.raises(DataFormatError, match="empty"):
         prediction_task(partial, [])
     with pytest.raises(ValueError, match="val_fraction"):
