@@ -241,6 +241,11 @@ class GNNLinkPredictor(PairScorer):
     The graph holds top-k similarity edges and training associations only; the loss is
     a class-balanced binary cross-entropy over all training pairs; the epoch is chosen
     on the validation pairs. Runs on CPU or GPU (``fit.device``).
+
+    Settings go flat (``GNNLinkPredictor(layers=4, residual="initial", epochs=100)``), each
+    on top of :class:`GNNConfig`'s defaults, whose ``fit`` is not :class:`FitConfig`'s
+    (400 epochs, lr .01, weight decay 1e-5, patience 20, chosen by validation AUPR);
+    ``fit=FitConfig(...)`` replaces every training setting.
     """
 
     name = "gnn"
@@ -294,15 +299,9 @@ class GNNLinkPredictor(PairScorer):
         # the data as fit saw it: associations reduced to the training pairs
         self.fitted_on = {"seed": seed, "dataset": data.name,
                           "training_data_checksum": data.checksum}
-        if c.text_views:
-            data = with_text_similarity(data, c.text_views)
-        self.task = build_link_task(data, part, top_k=c.top_k, use_gip=c.use_gip,
-                                    features=c.features, pos_weight=c.pos_weight)
-        dims = None
-        if c.modalities:
-            modalities = drug_disease_modalities(data, c.modalities, smiles_model=c.smiles_model)
-            self.task = self.task.with_modalities(modalities)
-            dims = {name: feats.dim for name, feats in modalities.items()}
+        self.task = self.task_for(data, part)
+        dims = {name: values.size(1) for name, (values, _) in self.task.modalities.items()} \
+            if c.modalities else None
         self.net = LinkPredictionNet(c, self.task.x.size(1), self.task.n_drugs, dims)
         self.fit_result = fit_link_model(self.net, self.task, c.fit, progress=self.progress)
         self._scores = self.predict_task(self.task)
@@ -310,6 +309,25 @@ class GNNLinkPredictor(PairScorer):
         self.net.eval()
         self.modality_weights = self.net.modality_weights(self.task.to(device))
         return self
+
+    def task_for(self, data: DrugDiseaseDataset, part: TrainPart) -> LinkTask:
+        """The graph and inputs this model's settings build from ``data`` and ``part`` (what
+        :meth:`fit` trains on; for a loaded model, what :meth:`predict_task` scores)."""
+        c = self.settings
+        if c.text_views:
+            data = with_text_similarity(data, c.text_views)
+        task = build_link_task(data, part, top_k=c.top_k, use_gip=c.use_gip,
+                               features=c.features, pos_weight=c.pos_weight)
+        if c.modalities:
+            task = task.with_modalities(drug_disease_modalities(data, c.modalities,
+                                                                smiles_model=c.smiles_model))
+        return task
+
+    def score_matrix(self) -> np.ndarray:
+        if self._scores is None and self.net is not None:  # loaded: weights, no graph
+            raise RuntimeError("a loaded GNN has no graph to score: "
+                               "model.predict_task(model.task_for(data, part)) scores one")
+        return super().score_matrix()
 
     def node_modality_weights(self) -> pd.DataFrame | None:
         """Attention fusion's weight of each modality at each node of the fitted graph: one row
@@ -336,6 +354,10 @@ class GNNLinkPredictor(PairScorer):
         """Logits ``(n_drugs, n_diseases)`` of every pair on ``task``'s graph (sigmoid: probability)."""
         if self.net is None:
             raise RuntimeError("call fit() before scoring")
+        if task.x.size(1) != self.net.in_channels or task.n_drugs != self.net.n_drugs:
+            raise DataFormatError(f"the model reads {self.net.n_drugs} drugs with inputs of width "
+                                  f"{self.net.in_channels}, the task has {task.n_drugs} and "
+                                  f"{task.x.size(1)}: build it with task_for() on the model's data")
         device = next(self.net.parameters()).device
         self.net.eval()
         return self.net(task.to(device)).float().cpu().numpy().astype(np.float64)

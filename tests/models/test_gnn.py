@@ -246,3 +246,16 @@ def test_late_fusion_never_reads_a_missing_modality(fdataset, fold):
 def test_disease_dropout_must_be_a_number():
     with pytest.raises(ValueError, match=r"disease_dropout must be in \[0, 1\), got 'a'"):
         GNNLinkPredictor(disease_dropout="a")
+
+
+def test_a_loaded_model_scores_the_task_its_settings_build(tmp_path, fdataset, fold, cdataset):
+    model = fit_fold(small_model(top_k=5), fdataset, fold, seed=0)
+    model.save(tmp_path / "gnn.npz")
+    loaded = GNNLinkPredictor.load(tmp_path / "gnn.npz")
+    with pytest.raises(RuntimeError, match=r"model.predict_task\(model.task_for\(data, part\)\)"):
+        loaded.score(np.array([[0, 0]]))
+    task = loaded.task_for(fold.training_dataset(fdataset), fold.train_part())
+    assert np.allclose(loaded.predict_task(task), model.score_matrix())
+    other = make_folds("A", cdataset.associations, seed=0)[0]
+    with pytest.raises(DataFormatError, match="the model reads 593 drugs with inputs of width"):
+        loaded.predict_task(loaded.task_for(other.training_dataset(cdataset), other.train_part()))

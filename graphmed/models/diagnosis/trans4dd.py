@@ -122,7 +122,8 @@ class Trans4DD(TorchDiagnosisModel):
             :data:`POS_WEIGHTS` (:func:`category_pos_weight`); ``"none"`` (default) weighs
             every label alike.
         train: optimiser and early-stopping settings (default: :class:`TrainConfig` with
-            ``weight_decay=1e-3``).
+            ``weight_decay=1e-3``); a ``TrainConfig`` given here replaces them all, so keep
+            that weight decay with ``TrainConfig(epochs=..., weight_decay=1e-3)``.
     """
 
     name = "trans4dd"
