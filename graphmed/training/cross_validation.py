@@ -79,6 +79,12 @@ def cross_validate(dataset: DrugDiseaseDataset, model: str | ModelFactory | None
 
         name = model
         factory: ModelFactory = lambda: make_model(name)  # noqa: E731
+    elif isinstance(model, PairScorer):
+        raise TypeError(f"model must be a name or a factory that makes a fresh model for each "
+                        f"fold, e.g. lambda: {type(model).__name__}(...); got a "
+                        f"{type(model).__name__} object")
+    elif not callable(model):
+        raise TypeError(f"model must be a model name or a factory, got {model!r}")
     else:
         factory = model
     threads = check_threads(threads)

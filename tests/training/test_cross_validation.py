@@ -165,3 +165,11 @@ def test_fits_on_the_requested_threads():
             cross_validate(DATA, "knn", seeds=[0], n_folds=2, progress=False, threads=0)
     finally:
         torch.set_num_threads(previous)
+
+
+def test_a_model_object_instead_of_a_factory_is_named():
+    with pytest.raises(TypeError, match=r"e.g. lambda: SimilarityKNN\(...\); got a SimilarityKNN "
+                                        "object"):
+        cross_validate(_dataset(), SimilarityKNN(), seeds=[0], n_folds=2, progress=False)
+    with pytest.raises(TypeError, match="model must be a model name or a factory, got 3"):
+        cross_validate(_dataset(), 3, seeds=[0], n_folds=2, progress=False)
