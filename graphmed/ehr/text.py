@@ -9,6 +9,7 @@ fixed size: no model, no download, with a warning saying so).
 from __future__ import annotations
 
 import copy
+import difflib
 import logging
 import warnings
 from typing import Iterable, Sequence
@@ -18,6 +19,7 @@ import pandas as pd
 import torch
 
 from graphmed.checks import check_settings
+from graphmed.errors import UnknownNameError
 from graphmed.graph.medgraph import MedGraph
 
 logger = logging.getLogger(__name__)
@@ -78,28 +80,34 @@ def node_texts(graph: MedGraph, node_type: str) -> list[str | None]:
 
 
 def add_text_features(graph: MedGraph, encoder=None, *,
-                      node_types: Iterable[str] = TEXT_NODE_TYPES, attr: str = "x") -> MedGraph:
+                      node_types: Iterable[str] | None = None, attr: str = "x") -> MedGraph:
     """A copy of ``graph`` whose ``data[node_type][attr]`` holds the embeddings of node names.
 
     Args:
-        graph: e.g. ``load_mimic4().build()``; node types it lacks are skipped.
+        graph: e.g. ``load_mimic4().build()``.
         encoder: has ``encode(texts) -> ModalityFeatures``; :func:`default_text_encoder` if
             ``None``.
-        node_types: which node types to embed.
+        node_types: which node types to embed; each must be in the graph. ``None``: those of
+            :data:`TEXT_NODE_TYPES` the graph has.
         attr: where to store the ``(n, dim)`` float32 embeddings (a node whose name is
             unknown gets zeros); appended to an existing ``attr`` along the feature axis.
 
     Returns:
         A new :class:`MedGraph` sharing the other tensors with ``graph``.
     """
+    if node_types is None:
+        node_types = [t for t in TEXT_NODE_TYPES if t in graph.nodes]
+    else:
+        node_types = [node_types] if isinstance(node_types, str) else list(node_types)
+        for node_type in node_types:
+            if node_type not in graph.nodes:
+                close = difflib.get_close_matches(str(node_type), list(graph.nodes), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise UnknownNameError(f"the graph has no {node_type!r} nodes{hint} (node types: "
+                                       f"{', '.join(graph.nodes)})")
     encoder = default_text_encoder() if encoder is None else encoder
     data = copy.copy(graph.data)
-    if isinstance(node_types, str):
-        node_types = [node_types]
     for node_type in node_types:
-        if node_type not in graph.nodes:
-            logger.info("no %r nodes; no text features for them", node_type)
-            continue
         features = encoder.encode(node_texts(graph, node_type))
         values = torch.from_numpy(np.array(features.values, dtype=np.float32, copy=True))
         store = data[node_type]

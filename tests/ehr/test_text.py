@@ -5,6 +5,7 @@ import torch
 
 from graphmed.ehr import (GraphSchema, HashingTextEncoder, NodeTable, add_text_features,
                           build_hetero_graph, default_text_encoder, node_texts)
+from graphmed.errors import UnknownNameError
 
 
 def small_graph():
@@ -28,8 +29,11 @@ def test_node_texts_skip_codes_without_titles():
 
 def test_hashing_fallback_features():
     g = small_graph()
+    with pytest.raises(UnknownNameError, match="the graph has no 'drugs' nodes; did you mean "
+                                               "'drug'"):
+        add_text_features(g, HashingTextEncoder(dim=64), node_types=("diagnosis", "drugs"))
     out = add_text_features(g, HashingTextEncoder(dim=64), node_types=("diagnosis", "drug",
-                                                                       "patient", "absent"))
+                                                                       "patient"))
     x = out.data["diagnosis"].x
     assert x.shape == (3, 64) and x.dtype == torch.float32
     assert torch.allclose(x.norm(dim=1), torch.tensor([1.0, 0.0, 1.0]))
