@@ -34,10 +34,11 @@ def _check_graph(graph, what: str) -> None:
     raise TypeError(f"{what} takes a MedGraph{hint}, got {type(graph).__name__}")
 
 
-def to_networkx(graph: MedGraph):
-    """A ``networkx.MultiDiGraph`` of ``graph`` (see :meth:`MedGraph.to_networkx`)."""
+def to_networkx(graph: MedGraph, *, reverse: bool = True):
+    """A ``networkx.MultiDiGraph`` of ``graph`` (see :meth:`MedGraph.to_networkx`;
+    ``reverse=False`` leaves out the mirrored edge types)."""
     _check_graph(graph, "to_networkx")
-    return graph.to_networkx()
+    return graph.to_networkx(reverse=reverse)
 
 
 def _optional(module: str, purpose: str, install: str):

@@ -113,12 +113,15 @@ class MedGraph:
     def name_of(self, node_type: str, index: int) -> str:
         return str(self._row(node_type, index)["name"])
 
-    def to_networkx(self):
+    def to_networkx(self, *, reverse: bool = True):
         """A ``networkx.MultiDiGraph``.
 
         Nodes are ``(node_type, index)`` with attributes ``id``, ``name`` and ``type``; each
-        edge has key and attribute ``relation`` (the relation name) and ``weight``
-        (``edge_weight`` where the edge type has one, else 1.0).
+        edge has key and attribute ``relation`` (the relation name), ``weight``
+        (``edge_weight`` where the edge type has one, else 1.0) and ``time`` where the edge
+        type has times. ``reverse=False`` leaves out an edge type that only mirrors one
+        already exported (the reverse edges message passing needs, e.g. ``rev_prescribed``
+        or ``treated_by``), so that degrees count each record once.
         """
         import networkx as nx
 
@@ -126,14 +129,23 @@ class MedGraph:
         for nt, table in self.nodes.items():
             attrs = ({"id": i, "name": n, "type": nt} for i, n in zip(table["id"], table["name"]))
             graph.add_nodes_from(zip(zip(repeat(nt), range(len(table))), attrs))
+        exported: dict[tuple[str, str], list[torch.Tensor]] = {}
         for edge_type in self.data.edge_types:
             src, rel, dst = edge_type
             store = self.data[edge_type]
-            source, target = store.edge_index.cpu().numpy().tolist()
-            weight = store.get("edge_weight")
+            index = store.edge_index.cpu()
+            if not reverse and any(_same_pairs(index.flip(0), done)
+                                   for done in exported.get((dst, src), [])):
+                continue
+            exported.setdefault((src, dst), []).append(index)
+            source, target = index.numpy().tolist()
+            weight, time = store.get("edge_weight"), store.get("time")
             weights = repeat(1.0) if weight is None else weight.detach().cpu().double().tolist()
-            graph.add_edges_from(zip(zip(repeat(src), source), zip(repeat(dst), target), repeat(rel),
-                                     ({"relation": rel, "weight": w} for w in weights)))
+            attrs = ({"relation": rel, "weight": w} for w in weights)
+            if time is not None:
+                attrs = ({**a, "time": t} for a, t in zip(attrs, time.cpu().tolist()))
+            graph.add_edges_from(zip(zip(repeat(src), source), zip(repeat(dst), target),
+                                     repeat(rel), attrs))
         return graph
 
     @property
@@ -185,6 +197,14 @@ class MedGraph:
         if not 0 <= index < len(table):
             raise IndexError(f"{node_type} index {index} out of range [0, {len(table)})")
         return table.iloc[int(index)]
+
+
+def _same_pairs(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Whether two ``(2, m)`` edge indices hold the same pairs (in any order)."""
+    if a.shape != b.shape:
+        return False
+    n = int(max(a.max(), b.max())) + 1 if a.numel() else 1
+    return torch.equal(torch.sort(a[0] * n + a[1]).values, torch.sort(b[0] * n + b[1]).values)
 
 
 class _IdIndex(Mapping):

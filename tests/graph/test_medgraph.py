@@ -106,6 +106,9 @@ def test_to_networkx(tiny):
     assert graph.has_edge(("disease", 1), ("drug", 0), key="treated_by")
     chem = graph.edges[("drug", 0), ("drug", 1), "similar_chem"]
     assert chem["relation"] == "similar_chem" and chem["weight"] == pytest.approx(0.9)
+    once = tiny.to_networkx(reverse=False)
+    relations = {r for *_, r in once.edges(keys=True)}
+    assert "treated_by" not in relations and {"treats", "similar_chem"} <= relations
 
 
 def test_to_networkx_on_fdataset(fdataset):
@@ -162,3 +165,22 @@ def test_a_derived_graph_reuses_the_checked_tables_and_still_refuses_duplicates(
         MedGraph(tiny.data, {**tiny.nodes, "drug": twice})
     unnamed = tiny.nodes["drug"].assign(name=["a", None, "c", "d"])  # rebuilt: name from id
     assert MedGraph(tiny.data, {**tiny.nodes, "drug": unnamed}).name_of("drug", 1) == "DB02"
+
+
+def test_networkx_without_mirrored_edges_and_with_times():
+    from graphmed.ehr import EdgeTable, GraphSchema, NodeTable, build_hetero_graph
+
+    rx = pd.DataFrame({"hadm": [1, 1, 2], "drug": ["a", "b", "a"],
+                       "at": pd.to_datetime(["2020-01-01", "2020-01-02", "2020-01-03"])})
+    schema = GraphSchema(
+        nodes=[NodeTable("admission", pd.DataFrame({"hadm": [1, 2]}), id="hadm"),
+               NodeTable("drug", pd.DataFrame({"drug": ["a", "b"]}), id="drug")],
+        edges=[EdgeTable(("admission", "prescribed", "drug"), rx, source="hadm", target="drug",
+                         time="at")])
+    graph = build_hetero_graph(schema)
+    both = graph.to_networkx()
+    assert both.number_of_edges() == 6                      # with rev_prescribed
+    once = graph.to_networkx(reverse=False)
+    assert once.number_of_edges() == 3 and once.in_degree(("drug", 0)) == 2
+    times = sorted(t for *_, t in once.edges(data="time"))
+    assert len(times) == 3 and times[0] < times[1] < times[2]
