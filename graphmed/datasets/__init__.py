@@ -107,6 +107,9 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, download: 
         if Path(name).is_dir():
             raise UnknownNameError(f"{str(name)!r} is a folder; give a data set name or the path "
                                    "of an association table file (.csv, .tsv, .parquet)") from None
+        if Path(name).is_file():
+            raise UnknownNameError(f"cannot read {str(name)!r} as an association table: save it "
+                                   "as .csv, .tsv or .parquet (optionally .gz)") from None
         raise
     return info.loader(root, download=download, verify=verify)
 

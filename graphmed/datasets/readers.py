@@ -115,8 +115,15 @@ def require_columns(table: pd.DataFrame, required: Iterable[str], path: Path) ->
     the file, the first missing column and the columns there are)."""
     missing = [col for col in required if col not in table.columns]
     if missing:
-        raise DataFormatError(f"missing columns {missing}; columns are {list(table.columns)}",
-                              source=path, column=missing[0])
+        hint = ""
+        if len(table.columns) == 1:  # the whole header read as one name: another separator?
+            found = [s for s in (";", "\t", ",", "|") if s in str(table.columns[0])]
+            if found:
+                hint = (f" (the header is one column: are the columns separated by "
+                        f"{found[0]!r}? load_association_table(path, sep=...) reads other "
+                        "separators)")
+        raise DataFormatError(f"missing columns {missing}; columns are {list(table.columns)}"
+                              f"{hint}", source=path, column=missing[0])
     return table
 
 

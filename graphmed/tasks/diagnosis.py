@@ -67,8 +67,9 @@ def unit_type(graph: MedGraph) -> str:
     for src, rel, dst in check_graph(graph).data.edge_types:
         if dst == DIAGNOSIS and rel == "diagnosed_with":
             return src
-    raise ValueError(f"graph {graph.name!r} has no '<unit> -diagnosed_with-> diagnosis' edges; "
-                     "build it with graphmed.ehr")
+    raise ValueError(f"graph {graph.name!r} has no '<unit> -diagnosed_with-> diagnosis' edges "
+                     "(the relation graphmed.ehr's loaders build from diagnosis tables; a graph "
+                     "of your own needs it, named so, from the units to their diagnosis codes)")
 
 
 def unit_patients(graph: MedGraph, unit: str | None = None) -> np.ndarray:

@@ -43,6 +43,13 @@ def test_a_folder_given_as_a_data_set_is_named(tmp_path):
         load_dataset(tmp_path)
 
 
+def test_a_file_of_another_format_is_named(tmp_path):
+    (tmp_path / "pairs.xlsx").write_bytes(b"PK")
+    with pytest.raises(UnknownNameError, match="cannot read .*pairs.xlsx' as an association "
+                                               "table: save it as .csv, .tsv or .parquet"):
+        load_dataset(tmp_path / "pairs.xlsx")
+
+
 def test_a_name_that_is_not_text_is_refused():
     from graphmed.datasets import load_interactions
 

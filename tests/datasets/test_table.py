@@ -50,6 +50,14 @@ def test_tab_separated_gzipped_ids_only(tmp_path, pairs, fdataset):
     assert data.drugs["name"].isna().all()
 
 
+def test_a_table_with_another_separator_is_named(tmp_path):
+    path = tmp_path / "semicolons.csv"
+    path.write_text("drug_id;disease_id\nd1;x\nd2;y\nd1;y\n")
+    with pytest.raises(DataFormatError, match="are the columns separated by ';'"):
+        load_association_table(path)
+    assert load_association_table(path, sep=";").n_associations == 3
+
+
 def test_other_id_columns(tmp_path, pairs, fdataset):
     path = tmp_path / "renamed.csv"
     pairs.rename(columns={"drug_id": "drugbank", "disease_id": "omim"}).to_csv(path, index=False)
