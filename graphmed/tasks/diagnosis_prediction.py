@@ -254,9 +254,10 @@ def predict_diagnoses(graph: MedGraph, model="trans4dd", query_units=None, *,
     # graphmed.models.diagnosis imports graphmed.tasks: imported here, not at the top
     from graphmed.models.diagnosis import make_diagnosis_model
 
+    model = make_diagnosis_model(model) if isinstance(model, str) else model  # a bad name first
     seed = resolve_seed(seed)
     task = prediction_task(graph, query_units, val_fraction=val_fraction, seed=seed)
-    fitted = (make_diagnosis_model(model) if isinstance(model, str) else model).fit(task, seed=seed)
+    fitted = model.fit(task, seed=seed)
     scores = fitted.predict(task, task.test_units)
     val_scores = fitted.predict(task, task.val_units)
     validation = macro_auroc(task.val_labels, val_scores)

@@ -178,6 +178,8 @@ def test_integer_ids_are_ids(graphs, uncoded_ids):
 
 def test_bad_queries_are_named(graphs):
     full, partial = graphs
+    with pytest.raises(UnknownNameError, match="unknown diagnosis model 'logistic'"):
+        predict_diagnoses(full, "logistic")  # before the query (every unit of full is coded)
     with pytest.raises(DataFormatError, match="every admission .* has a diagnosis"):
         prediction_task(full)
     with pytest.raises(UnknownNameError, match="no-such-admission"):
