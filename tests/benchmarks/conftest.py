@@ -25,3 +25,20 @@ def benchmark_script():
         return loaded[name]
 
     return load
+
+
+@pytest.fixture()
+def fit_fold_seeds(monkeypatch):
+    """``record(script)``: a list that fills with the seed of every ``fit_fold`` call the
+    benchmark ``script`` makes from then on (the call itself is made as before)."""
+    def record(script: ModuleType) -> list[int]:
+        seeds, fit_fold = [], script.fit_fold
+
+        def recording_fit_fold(model, dataset, fold, *, seed):
+            seeds.append(seed)
+            return fit_fold(model, dataset, fold, seed=seed)
+
+        monkeypatch.setattr(script, "fit_fold", recording_fit_fold)
+        return seeds
+
+    return record

@@ -16,14 +16,8 @@ def script(benchmark_script):
     return benchmark_script("ablation")
 
 
-def test_a_variant_records_its_full_config_and_each_folds_seed(script, fdataset, monkeypatch):
-    seeds, fit_fold = [], script.fit_fold
-
-    def recording_fit_fold(model, dataset, fold, *, seed):
-        seeds.append(seed)
-        return fit_fold(model, dataset, fold, seed=seed)
-
-    monkeypatch.setattr(script, "fit_fold", recording_fit_fold)
+def test_a_variant_records_its_full_config_and_each_folds_seed(script, fdataset, fit_fold_seeds):
+    seeds = fit_fold_seeds(script)
     folds = make_folds("A", fdataset.associations, seed=0)[2:3]
     out = script.run_variant(fdataset, folds, {"epochs": 1, "hidden": 8, "encoder": "gcn"}, None)
     assert out["config"] == GNNLinkPredictor(epochs=1, hidden=8, encoder="gcn").config()

@@ -14,14 +14,9 @@ def script(benchmark_script):
     return benchmark_script("new_disease_pitfalls")
 
 
-def test_a_row_records_each_folds_settings_and_model_seed(script, fdataset, monkeypatch):
-    seeds, fit_fold = [], script.fit_fold
-
-    def recording_fit_fold(model, dataset, fold, *, seed):
-        seeds.append(seed)
-        return fit_fold(model, dataset, fold, seed=seed)
-
-    monkeypatch.setattr(script, "fit_fold", recording_fit_fold)
+def test_a_row_records_each_folds_settings_and_model_seed(script, fdataset,
+                                                          monkeypatch, fit_fold_seeds):
+    seeds = fit_fold_seeds(script)
     monkeypatch.setattr(script, "make_folds", functools.partial(make_folds, n_folds=2))
     row = script.run(fdataset, "kronrls, GIP from all labels", [0, 4])
     configs = row["fold_configs"]

@@ -12,14 +12,8 @@ def script(benchmark_script):
     return benchmark_script("oversmoothing_fdataset")
 
 
-def test_fold_rows_record_the_full_settings_and_the_model_seed(script, fdataset, monkeypatch):
-    seeds, fit_fold = [], script.fit_fold
-
-    def recording_fit_fold(model, dataset, fold, *, seed):
-        seeds.append(seed)
-        return fit_fold(model, dataset, fold, seed=seed)
-
-    monkeypatch.setattr(script, "fit_fold", recording_fit_fold)
+def test_fold_rows_record_the_full_settings_and_the_model_seed(script, fdataset, fit_fold_seeds):
+    seeds = fit_fold_seeds(script)
     folds = make_folds("A", fdataset.associations, seed=0)[1:2]
     out = script.run(fdataset, folds, "initial", 2, epochs=1, hidden=8)
     assert out["settings"] == script.STACKS["initial"]
