@@ -365,8 +365,8 @@ class GNNLinkPredictor(PairScorer):
     def config(self) -> dict:
         out = {"name": self.name, **self.settings.to_dict()}
         if self.fit_result is not None:
-            out["best_epoch"] = self.fit_result.best_epoch
-            out["best_validation"] = round(self.fit_result.best_score, 6)
+            out.update(best_epoch=self.fit_result.best_epoch, trained_on=self.fit_result.device,
+                       best_validation=round(self.fit_result.best_score, 6))
         if self.modality_weights is not None:
             out["modality_weights"] = self.modality_weights
         return out

@@ -65,7 +65,8 @@ class FitConfig:
 @dataclass
 class FitResult:
     """What training did: best epoch and validation score, history, time; ``diverged_at``:
-    the epoch where the loss or the scores stopped being finite (training stopped there)."""
+    the epoch where the loss or the scores stopped being finite (training stopped there);
+    ``device``: where it trained (``"cuda:0"`` for ``device="auto"`` on a GPU machine)."""
 
     best_epoch: int
     best_score: float
@@ -73,6 +74,7 @@ class FitResult:
     seconds: float
     history: list[dict] = field(default_factory=list)
     diverged_at: int | None = None
+    device: str = "cpu"
 
 
 def _selection_value(scores: dict[str, float], selection: str) -> float:
@@ -137,4 +139,5 @@ def fit_link_model(module: torch.nn.Module, task: LinkTask, config: FitConfig, *
     else:
         best_epoch = epoch
     return FitResult(best_epoch=best_epoch, best_score=best_score, epochs_run=epoch,
-                     seconds=time.perf_counter() - start, history=history, diverged_at=diverged_at)
+                     seconds=time.perf_counter() - start, history=history, diverged_at=diverged_at,
+                     device=str(device))

@@ -51,6 +51,7 @@ def test_save_load_round_trip(tmp_path, fdataset, fold):
     assert loaded.settings == model.settings
     _, config = load_checkpoint(path)
     assert config["seed"] == 0 and config["dataset"] == "fdataset"
+    assert model.config()["trained_on"] == "cpu"  # where it trained
     assert config["training_data_checksum"] == fold.training_dataset(fdataset).checksum
     assert np.allclose(loaded.predict_task(model.task), model.score_matrix())
 
