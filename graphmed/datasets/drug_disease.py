@@ -357,3 +357,26 @@ def validate(dataset: DrugDiseaseDataset) -> None:
                 r, c = map(int, nonfinite[0])
                 raise DataFormatError(f"{label} similarity {view!r} has {len(nonfinite)} NaN/inf "
                                       "values", source=vsrc, row=r, column=c)
+            _warn_unlike_a_similarity(matrix, f"{label} similarity {view!r}")
+
+
+def _warn_unlike_a_similarity(matrix: np.ndarray, what: str, tolerance: float = 1e-6) -> None:
+    """Warn where a matrix given as a similarity looks like something else (the models read
+    similarities in [0, 1], symmetric, 1 on the diagonal): a distance matrix (0 on the
+    diagonal), or values outside [0, 1], or an asymmetric one."""
+    import warnings
+
+    problems = []
+    if n := matrix.shape[0]:
+        diagonal = np.diag(matrix)
+        if np.abs(diagonal - 1.0).max() > tolerance:
+            problems.append(f"its diagonal runs from {diagonal.min():.3g} to {diagonal.max():.3g}, "
+                            "not 1 (a distance matrix?)")
+        low, high = float(matrix.min()), float(matrix.max())
+        if low < -tolerance or high > 1.0 + tolerance:
+            problems.append(f"its values run from {low:.3g} to {high:.3g}, outside [0, 1]")
+        if n > 1 and np.abs(matrix - matrix.T).max() > tolerance:
+            problems.append("it is not symmetric")
+    if problems:
+        warnings.warn(f"{what}: {'; '.join(problems)}; the models read similarities in [0, 1], "
+                      "symmetric, 1 on the diagonal", stacklevel=3)

@@ -104,6 +104,19 @@ def test_from_tables_aligns_similarity_dataframe_by_id():
     pd.testing.assert_index_equal(before.index, pd.Index(["d2", "d1"]))  # caller's frame intact
 
 
+def test_a_matrix_unlike_a_similarity_is_warned_about(recwarn):
+    DrugDiseaseDataset.from_tables("t", PAIRS, drug_similarities={"chem": np.eye(2)})
+    assert not recwarn.list                              # a similarity: nothing to say
+    distance = np.array([[0.0, 2.5], [2.5, 0.0]])
+    with pytest.warns(UserWarning, match=r"drug similarity 'dist': its diagonal runs from 0 to 0, "
+                                         r"not 1 \(a distance matrix\?\); its values run from 0 "
+                                         r"to 2.5, outside \[0, 1\]"):
+        DrugDiseaseDataset.from_tables("t", PAIRS, drug_similarities={"dist": distance})
+    with pytest.warns(UserWarning, match="disease similarity 'p': it is not symmetric"):
+        DrugDiseaseDataset.from_tables("t", PAIRS, disease_similarities={
+            "p": np.array([[1.0, 0.2], [0.7, 1.0]])})
+
+
 def test_from_tables_similarity_missing_id():
     sim = pd.DataFrame(np.eye(2), index=["d1", "zz"], columns=["d1", "d2"])
     with pytest.raises(DataFormatError, match="drug id 'd2' is missing from the index") as info:
