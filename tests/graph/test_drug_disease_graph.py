@@ -34,7 +34,9 @@ def _random_dataset(n_drugs=12, n_viruses=7, seed=0, kind="disease") -> DrugDise
 
     def sim(n):
         a = rng.random((n, n))
-        return (a + a.T) / 2
+        a = (a + a.T) / 2
+        np.fill_diagonal(a, 1.0)  # a similarity: each entity is like itself
+        return a
 
     return DrugDiseaseDataset.from_tables(
         "random", table, drugs=drugs, diseases=others,

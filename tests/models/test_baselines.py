@@ -93,10 +93,17 @@ def test_kron_rls_closed_form_matches_direct_solve():
         np.testing.assert_allclose(pred, direct.reshape(5, 4), atol=1e-8)
 
 
+def _similarity(a: np.ndarray) -> np.ndarray:
+    """A random square matrix made a similarity: symmetric, 1 on the diagonal."""
+    a = (a + a.T) / 2
+    np.fill_diagonal(a, 1.0)
+    return a
+
+
 def _random_problem(seed: int = 0, n_drugs: int = 30, n_diseases: int = 20):
     rng = np.random.default_rng(seed)
     labels = rng.random((n_drugs, n_diseases)) < 0.15
-    sim = lambda n: (lambda a: (a + a.T) / 2)(rng.random((n, n)))  # noqa: E731
+    sim = lambda n: _similarity(rng.random((n, n)))  # noqa: E731
     return labels, _dataset(labels, {"chem": sim(n_drugs)}, {"pheno": sim(n_diseases)})
 
 

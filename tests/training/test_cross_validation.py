@@ -13,9 +13,16 @@ from graphmed.splits import make_folds
 from graphmed.training import cross_validate, fit_fold
 
 
+def _similarity(a: np.ndarray) -> np.ndarray:
+    """A random square matrix made a similarity: symmetric, 1 on the diagonal."""
+    a = (a + a.T) / 2
+    np.fill_diagonal(a, 1.0)
+    return a
+
+
 def _dataset(seed: int = 0, n_drugs: int = 40, n_diseases: int = 25) -> DrugDiseaseDataset:
     rng = np.random.default_rng(seed)
-    sim = lambda n: (lambda a: (a + a.T) / 2)(rng.random((n, n)))  # noqa: E731
+    sim = lambda n: _similarity(rng.random((n, n)))  # noqa: E731
     return DrugDiseaseDataset(
         "synthetic", rng.random((n_drugs, n_diseases)) < 0.12,
         pd.DataFrame({"id": [f"d{i}" for i in range(n_drugs)]}),
