@@ -52,6 +52,7 @@ from graphmed.cli.common import hours as hours_type
 from graphmed.datasets.files import locate
 from graphmed.datasets.indications import PHARMACOTHERAPYDB, load_indications
 from graphmed.ehr import add_text_features, first_hours, load_mimic3, load_mimic4, load_synthea
+from graphmed.ehr.files import source_checksums
 from graphmed.ehr.indications import add_indication_categories
 from graphmed.evaluation.multilabel import MULTILABEL_METRICS, MultiLabelEvaluator
 from graphmed.io import atomic_write_text, sha256_file
@@ -85,8 +86,7 @@ LABELS = {"macro_auroc": "macro AUROC", "micro_auroc": "micro AUROC", "macro_f1"
 
 def checksums(ehr) -> dict[str, str]:
     """sha256 of every file the loader read (of the decompressed content for .gz)."""
-    return {table: sha256_file(path, decompress=str(path).endswith(".gz"))
-            for table, path in sorted(ehr.sources.items())}
+    return source_checksums(ehr.sources)
 
 
 def run_dataset(name: str, models: list[str], seeds: list[int], n_folds: int, min_count: int,

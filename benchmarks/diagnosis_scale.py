@@ -50,28 +50,18 @@ def copied_fold(graph, tables, seed: int, index: int = 0):
     return PatientFold(fold.index, seed, part["train"], part["val"], part["test"])
 
 
-def checksums(sources: dict[str, str]) -> dict[str, str]:
-    """sha256 of every file read (of the decompressed content for .gz) and of the indications
-    catalogue, keyed as in ``benchmarks/diagnosis.py``."""
+def checksums(data_root: str | None = None) -> dict[str, str]:
+    """sha256 of the demo tables every run reads (of the decompressed content for .gz) and
+    of the indications catalogue, keyed as in ``benchmarks/diagnosis.py``."""
     from graphmed.datasets.files import locate
     from graphmed.datasets.indications import PHARMACOTHERAPYDB
+    from graphmed.ehr.files import source_checksums
+    from graphmed.ehr.mimic import read_mimic4_tables
     from graphmed.io import sha256_file
 
-    files = {table: sha256_file(path, decompress=str(path).endswith(".gz"))
-             for table, path in sorted(sources.items())}
-    files["indications"] = sha256_file(locate(PHARMACOTHERAPYDB))
-    return files
-
-
-def hoist_checksums(rows: list[dict]) -> dict[str, str] | None:
-    """The rows' common ``checksums``, removed from them; ``None`` (each row keeping its
-    own) if the files changed between rows."""
-    files = [row["checksums"] for row in rows]
-    if not files or any(f != files[0] for f in files):
-        return None
-    for row in rows:
-        del row["checksums"]
-    return files[0]
+    _, sources = read_mimic4_tables(data_root=data_root)
+    return {**source_checksums(sources),
+            "indications": sha256_file(locate(PHARMACOTHERAPYDB, data_root))}
 
 
 def run_one(replicas: int, model_name: str, seed: int, data_root: str | None,
@@ -90,7 +80,7 @@ def run_one(replicas: int, model_name: str, seed: int, data_root: str | None,
     from graphmed.models.diagnosis import make_diagnosis_model
     from graphmed.training.diagnosis import fit_diagnosis_fold
 
-    tables, sources = read_mimic4_tables()
+    tables, _ = read_mimic4_tables()
     start = time.perf_counter()
     graph = mimic4_from_tables(replicate_tables(tables, replicas)).build()
     graph = add_indication_categories(add_text_features(graph), load_indications())
@@ -104,7 +94,7 @@ def run_one(replicas: int, model_name: str, seed: int, data_root: str | None,
             "fold_s": round(result.seconds, 1),
             "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2),
             "macro_auroc": round(float(result.metrics["macro_auroc"]), 4),
-            "config": model.config(), "checksums": checksums(sources)}
+            "config": model.config()}
 
 
 def markdown(record: dict) -> str:
@@ -153,10 +143,9 @@ def main(argv: list[str] | None = None) -> int:
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
                 row = pool.submit(run_one, replicas, model_name, args.seed, data_root,
                                   args.device).result()
-            print({k: v for k, v in row.items() if k != "checksums"}, file=sys.stderr,
-                  flush=True)
+            print(row, file=sys.stderr, flush=True)
             rows.append(row)
-    files = hoist_checksums(rows)
+    files = checksums(data_root)
     record = {"benchmark": "diagnosis_scale", "argv": list(argv if argv is not None else sys.argv[1:]),
               "seed": args.seed, "checksums": files, "rows": rows, "environment": environment(),
               "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}

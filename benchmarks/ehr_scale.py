@@ -225,16 +225,8 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def data_checksums(sources: dict[str, str]) -> dict[str, str]:
-    """sha256 of every file read, of the decompressed content for .gz (as
-    ``benchmarks/diagnosis.py`` hashes them, so one file has one checksum everywhere)."""
-    from graphmed.io import sha256_file
-
-    return {table: sha256_file(path, decompress=str(path).endswith(".gz"))
-            for table, path in sorted(sources.items())}
-
-
 def measure(rows: int, replicas: int | None, nx_rows: list[int], threads: int) -> dict:
+    from graphmed.ehr.files import source_checksums
     from graphmed.ehr.mimic import read_mimic4_tables
     from graphmed.ehr.replicate import id_offsets, replicate_tables
 
@@ -248,7 +240,7 @@ def measure(rows: int, replicas: int | None, nx_rows: list[int], threads: int) -
         start = time.perf_counter()
         big = replicate_tables(tables, replicas)
         replicate_s = time.perf_counter() - start
-    checksums = data_checksums(sources)
+    checksums = source_checksums(sources)
     preparation = {"read_demo_s": round(read_s, 3), "replicate_s": round(replicate_s, 3),
                    **prep_memory.record(), "rss_after_gb": round(rss_bytes() / GB, 3),
                    "table_rows": {k: len(v) for k, v in big.items()}}

@@ -76,6 +76,14 @@ SYNTHEA_111_FILES = _demo("synthea_111", None, {
 })
 
 
+def source_checksums(sources: Mapping[str, str | os.PathLike]) -> dict[str, str]:
+    """``table -> sha256`` of every file in ``sources`` (e.g. ``EHRData.sources``), of the
+    decompressed content for ``.gz`` files (as the registered checksums are), so that one
+    table has one checksum whether stored gzipped or not."""
+    return {table: sha256_file(path, decompress=str(path).endswith(".gz"))
+            for table, path in sorted(sources.items())}
+
+
 def table_paths(tables: list[str], name: str, registered: Mapping[str, DataFile],
                 root: str | os.PathLike | None = None, *, verify: bool = True,
                 download: bool = True, page: str | None = None,
