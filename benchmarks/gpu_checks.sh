@@ -14,7 +14,8 @@
 #          with their full 200-epoch recipes for $SEEDS seeds (the committed CPU rows ran 30
 #          of them), each model and seed in a process of its own, side by side (training
 #          state in DDI_RUNS, default /tmp/graphmed_ddi_runs: a stopped run continues there);
-#          DDI_CAP="gcn=50 sage=50" shortens them.
+#          DDI_CAP="gcn=50 sage=50" shortens them; DDI_MODELS="gcn sage graphmed" trains
+#          graphmed's own learnable-embedding model the same way.
 # On a GPU machine that has PyTorch but not graphmed's other dependencies (no installed
 # graphmed, nothing to download), build the kit here first, `python benchmarks/device_kit.py`,
 # and send .device_kit/ with the repository: this script then installs its wheels into
@@ -55,7 +56,7 @@ if [ "${DRY_RUN:-0}" = 1 ]; then
 else
   $py -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'no CUDA device')" \
     || exit 1
-  device=cuda; folds=10; ddi_spectral="spectral spectral-plain"; ddi_trained="gcn sage"
+  device=cuda; folds=10; ddi_spectral="spectral spectral-plain"; ddi_trained=${DDI_MODELS:-gcn sage}
   ddi_cap=${DDI_CAP:-}
   ddi_extra=""
 fi
