@@ -28,6 +28,17 @@ def normalized_adjacency(edge_index: Tensor, edge_weight: Tensor | None, num_nod
                                    check_invariants=False).coalesce()
 
 
+def propagate(adjacency: Tensor, dense: Tensor) -> Tensor:
+    """``adjacency @ dense`` ``(N, C)`` in the adjacency's precision, autocast or not.
+
+    CUDA has no sparse product in bfloat16: under autocast the dense side (a linear layer's
+    bfloat16 output) is cast up to the adjacency's float32 and the product runs outside
+    autocast; the float32 result joins the next autocast operation as any input does.
+    """
+    with torch.autocast(dense.device.type, enabled=False):
+        return torch.sparse.mm(adjacency, dense.to(adjacency.dtype))
+
+
 class RelationalStack(torch.nn.Module):
     r"""Graph convolution with one weight matrix per relation, summed, plus residuals.
 
@@ -116,7 +127,7 @@ class RelationalStack(torch.nn.Module):
         for layer in range(self.num_layers):
             dropped = F.dropout(inputs, self.dropout, self.training)
             lins = self.lins[layer * self.num_relations:(layer + 1) * self.num_relations]
-            z = sum(F.relu(torch.sparse.mm(adj, lin(dropped))) for adj, lin in zip(adjacency, lins))
+            z = sum(F.relu(propagate(adj, lin(dropped))) for adj, lin in zip(adjacency, lins))
             h = z + h if self.residual == "residual" else z
             layers.append(h)
             inputs = h
@@ -149,7 +160,7 @@ class RelationalStack(torch.nn.Module):
             lins = self.lins[layer * self.num_relations:(layer + 1) * self.num_relations]
             out = 0
             for adj, lin in zip(adjacency, lins):
-                support = (1 - self.alpha) * torch.sparse.mm(adj, dropped) + self.alpha * h0
+                support = (1 - self.alpha) * propagate(adj, dropped) + self.alpha * h0
                 out = out + (1 - beta) * support + beta * lin(support)
             h = F.relu(out / self.num_relations)
             layers.append(h)

@@ -29,6 +29,17 @@ def test_every_encoder_trains_and_scores(fdataset, fold, encoder):
     assert model.config()["best_epoch"] > 0
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("encoder", ["relational", "gcn", "gcnii", "gat", "gcngat", "transformer"])
+@pytest.mark.parametrize("residual", [None, "initial"])
+def test_every_encoder_trains_on_cuda_in_mixed_precision(fdataset, fold, encoder, residual):
+    model = fit_fold(small_model(encoder=encoder, layers=2, residual=residual, device="cuda",
+                                 amp=True, epochs=20), fdataset, fold, seed=0)
+    assert model.config()["trained_on"].startswith("cuda")
+    scores = model.score_matrix()
+    assert np.isfinite(scores).all() and scores.std() > 0
+
+
 def test_learns_better_than_chance(fdataset, fold):
     from graphmed.evaluation import auroc
 
