@@ -254,16 +254,33 @@ def run_spectral(ddi, name: str, evaluate, device: torch.device) -> dict:
             "cuda_max_allocated_mb": None, "params": 0}
 
 
-def merge_earlier(result: dict, path: Path) -> None:
+def parse_merge(value: str) -> tuple[Path, tuple[str, ...] | None]:
+    """``FILE`` or ``FILE=MODEL,MODEL``: an earlier results file and, optionally, which of its
+    models to take."""
+    path, sep, names = value.rpartition("=") if "=" in value else (value, "", "")
+    models = tuple(n.strip() for n in names.split(",") if n.strip()) if sep else None
+    if sep and not models:
+        raise argparse.ArgumentTypeError(f"{value!r}: name the models after '=', e.g. "
+                                         f"{path}=gcn,sage")
+    return Path(path), models
+
+
+def merge_earlier(result: dict, path: Path, only: tuple[str, ...] | None = None) -> None:
     """Add to ``result`` the models of an earlier results file that are not in it yet (not
     run now, nor taken from a file merged before: the first file that has a model gives it),
     with their records, settings and epochs, and say in ``result["merged_from"]`` which run
-    each of them comes from (the earlier file's own provenance when it was itself merged)."""
+    each of them comes from (the earlier file's own provenance when it was itself merged).
+    ``only``: take these of its models and no others."""
     earlier = json.loads(Path(path).read_text())
     if earlier.get("data_checksum") != result["data_checksum"]:
         raise SystemExit(f"--merge {path}: data checksum {earlier.get('data_checksum')} differs "
                          f"from this run's {result['data_checksum']}")
-    kept = [name for name in earlier["models"] if name not in result["models"]]
+    missing = [name for name in only or () if name not in earlier["models"]]
+    if missing:
+        raise SystemExit(f"--merge {path}: no model {', '.join(missing)} in it (it has "
+                         f"{', '.join(earlier['models'])})")
+    kept = [name for name in earlier["models"]
+            if name not in result["models"] and (only is None or name in only)]
     own = {"argv": earlier["argv"], "created": earlier["created"],
            "device_name": earlier["device_name"], "threads": earlier["threads"],
            "environment": earlier.get("environment")}
@@ -448,10 +465,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="save each trained run's state in DIR every epoch and continue "
                              "stopped runs from there when started again with the same "
                              "arguments (finished runs are read, not rerun)")
-    parser.add_argument("--merge", type=Path, nargs="+", default=[], metavar="JSON",
+    parser.add_argument("--merge", type=parse_merge, nargs="+", default=[], metavar="JSON",
                         help="earlier ogbl_ddi.json files whose models not run now are kept in "
                              "the results, the first file that has a model giving it (same data "
-                             "checksum required)")
+                             "checksum required); FILE=gcn,sage takes only those models of it")
     parser.add_argument("--status", action="store_true",
                         help="with --checkpoint-dir: print how far each kept run has got, "
                              "and train nothing")
@@ -538,8 +555,8 @@ def main(argv: list[str] | None = None) -> int:
         "target_test_hits@20": TARGET, "records": records, "environment": environment(),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
-    for path in args.merge:
-        merge_earlier(result, path)
+    for path, only in args.merge:
+        merge_earlier(result, path, only)
     result["summary"] = summarise(result["records"], result["models"])
     args.out.mkdir(parents=True, exist_ok=True)
     print(save_report(args.out / "ogbl_ddi", result, markdown))

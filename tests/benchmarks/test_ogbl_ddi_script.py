@@ -94,3 +94,31 @@ def test_seeds_run_apart_are_read_into_one_result(script, tmp_path, monkeypatch)
     assert [r["seed"] for r in whole["records"]] == [0, 1]
     with pytest.raises(SystemExit):
         script.main(common + ["--only-seeds", "-1"])
+
+
+def _results_file(path, models, checksum="c", source="run"):
+    path.write_text(json.dumps({
+        "data_checksum": checksum, "models": models, "argv": [source], "created": source,
+        "device_name": source, "threads": 1, "environment": {"git_commit": source},
+        "records": [{"model": m, "source": source} for m in models],
+        "model_seeds": {m: [0] for m in models}, "settings": {m: {} for m in models},
+        "epochs": {m: 1 for m in models}, "recipe_epochs": {m: 1 for m in models}}))
+    return path
+
+
+def test_merge_takes_the_named_models_of_a_file(script, tmp_path):
+    gpu = _results_file(tmp_path / "gpu.json", ["gcn", "sage", "graphmed"], source="gpu")
+    cpu = _results_file(tmp_path / "cpu.json", ["graphmed", "gcn"], source="cpu")
+    result = {"data_checksum": "c", "models": ["spectral"], "records": [], "model_seeds": {},
+              "settings": {}, "epochs": {}, "recipe_epochs": {}}
+    for value in (f"{gpu}=gcn,sage", str(cpu)):
+        script.merge_earlier(result, *script.parse_merge(value))
+    assert result["models"] == ["graphmed", "gcn", "sage", "spectral"]
+    assert {r["model"]: r["source"] for r in result["records"]} == \
+        {"gcn": "gpu", "sage": "gpu", "graphmed": "cpu"}
+    assert [m["models"] for m in result["merged_from"]] == [["gcn", "sage"], ["graphmed"]]
+    with pytest.raises(SystemExit, match="no model spectral in it"):
+        script.merge_earlier(result, *script.parse_merge(f"{gpu}=spectral"))
+    with pytest.raises(SystemExit, match="data checksum"):
+        script.merge_earlier({**result, "data_checksum": "other"}, gpu)
+    assert script.parse_merge("results/ogbl_ddi.json") == (tmp_path.__class__("results/ogbl_ddi.json"), None)
