@@ -9,7 +9,8 @@ all shipped similarity views) and is scored alone and inside the GNN + Kronecker
 ensemble, on the first ``--folds`` folds of protocol A (seed 0; every choice made on the
 validation part). Each fold's ensemble is seeded with the fold's index; every variant
 records the GNN's full settings and every fold the fitted ensemble's. ``--combine`` refuses
-files of other data, seeds, protocol or folds, and keeps each file's environment in its rows.
+files of other data, seeds, protocol or folds and a variant found in two files, and keeps each
+file's environment in its rows.
 Writes ``benchmarks/results/ablation_<dataset>.{json,md}``.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -82,6 +84,10 @@ def combine(records: list[dict]) -> dict:
         values = [r.get(key) for r in records]
         if any(v != values[0] for v in values):
             raise SystemExit(f"--combine: the files differ in {key} ({values}); refusing to merge")
+    twice = [k for k, n in Counter(k for r in records for k in r["results"]).items() if n > 1]
+    if twice:
+        raise SystemExit(f"--combine: variant(s) {', '.join(twice)} found in more than one "
+                         "file; refusing to choose between them")
     results = {k: {**v, "environment": v.get("environment", r.get("environment"))}
                for r in records for k, v in r["results"].items()}
     merged = {k: v for k, v in records[0].items() if k != "environment"}

@@ -15,8 +15,8 @@ pretrained there first with :func:`~graphmed.features.smiles_lm.pretrain_smiles_
 defaults and seed 0 (about 25 minutes on one CPU thread), and its pretraining record goes
 into the results. Writes ``benchmarks/results/modalities.{json,md}`` with the learned
 modality weights and every fold's fitted model settings. ``--combine`` refuses files of
-other data (checksums), seeds, protocol or folds, and keeps each file's environment in its
-rows.
+other data (checksums), seeds, protocol or folds and a row found in two files, and keeps
+each file's environment in its rows.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -133,7 +134,7 @@ def run(dataset, name: str, protocol: str, seeds: list[int]) -> dict:
 def combine(records: list[dict]) -> dict:
     """One record of the rows of ``records`` (parallel runs), each row keeping the environment
     of its file; SystemExit if they differ in protocol, seeds, folds or the checksum of a
-    data set they share, or read different SMILES Transformers."""
+    data set they share, read different SMILES Transformers or hold the same row."""
     for key in ("protocol", "seeds"):
         values = [r.get(key) for r in records]
         if any(v != values[0] for v in values):
@@ -152,6 +153,12 @@ def combine(records: list[dict]) -> dict:
     smiles = [r["smiles_model"] for r in records if r.get("smiles_model")]
     if any(m["weights_sha256"] != smiles[0]["weights_sha256"] for m in smiles):
         raise SystemExit("--combine: the files read different SMILES Transformers")
+    twice = [f"{d}/{k}" for (d, k), n in Counter((d, k) for r in records for d, rows in
+                                                  r["results"].items() for k in rows).items()
+             if n > 1]
+    if twice:
+        raise SystemExit(f"--combine: row(s) {', '.join(twice)} found in more than one file; "
+                         "refusing to choose between them")
     merged = {k: v for k, v in records[0].items() if k != "environment"}
     merged["results"], merged["data_checksums"] = {}, checksums
     for dataset in dict.fromkeys(d for r in records for d in r["results"]):

@@ -69,3 +69,11 @@ def test_combine_refuses_files_of_other_data_seeds_protocol_or_folds(script, tmp
     with pytest.raises(SystemExit, match=f"the files differ in {next(iter(change))}"):
         script.main(["--combine", a, b, "--out", str(tmp_path)])
     assert not (tmp_path / "ablation_fdataset.json").exists()
+
+
+def test_combine_refuses_a_variant_found_in_two_files(script, tmp_path):
+    a = _write(tmp_path, "a.json", _record(["default", "views=chemical"], "one"))
+    b = _write(tmp_path, "b.json", _record(["views=chemical"], "two"))
+    with pytest.raises(SystemExit, match="variant.s. views=chemical found in more than one file"):
+        script.main(["--combine", a, b, "--out", str(tmp_path)])
+    assert not (tmp_path / "ablation_fdataset.json").exists()

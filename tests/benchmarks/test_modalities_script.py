@@ -65,3 +65,9 @@ def test_combine_refuses_rows_of_other_folds(script):
     other["results"]["fdataset"]["kronrls"]["n_folds"] = 5
     with pytest.raises(SystemExit, match=r"differ in folds \(\[5, 10\]\)"):
         script.combine([_record({"fdataset": ["gnn"]}, "one"), other])
+
+
+def test_combine_refuses_a_row_found_in_two_files(script):
+    with pytest.raises(SystemExit, match="row.s. fdataset/gnn found in more than one file"):
+        script.combine([_record({"fdataset": ["gnn", "kronrls"]}, "one"),
+                        _record({"fdataset": ["gnn"], "cdataset": ["gnn"]}, "two")])
