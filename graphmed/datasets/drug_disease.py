@@ -131,7 +131,8 @@ class DrugDiseaseDataset:
             associations: one row per known pair, ids in ``drug_col`` and ``disease_col``.
             drugs / diseases: optional tables with an ``id`` column (and optional ``name``,
                 ``smiles``) that fix the entity order and may list entities without any
-                association. Without them, entities are the sorted ids in ``associations``.
+                association. Without them, entities are the ids in ``associations``, sorted
+                (a column of numbers in numeric order: 2 before 10; other ids as text).
             drug_similarities / disease_similarities: view name -> square matrix; a
                 DataFrame whose index and columns are ids is aligned by id, an array
                 must already be in entity order.
@@ -148,9 +149,9 @@ class DrugDiseaseDataset:
             row = int(np.flatnonzero(null)[0])
             col = drug_col if pd.isna(pairs.iloc[row][drug_col]) else disease_col
             raise DataFormatError("missing id", source="associations", row=row, column=col)
-        pairs = pairs.astype(str)
         drugs = _entity_table(drugs, pairs[drug_col], "drugs", with_smiles=True)
         diseases = _entity_table(diseases, pairs[disease_col], "diseases", with_smiles=False)
+        pairs = pairs.astype(str)
         _check_ids(drugs["id"], "drugs")
         _check_ids(diseases["id"], "diseases")
         drug_index = pd.Index(drugs["id"])
@@ -176,8 +177,10 @@ class DrugDiseaseDataset:
 
 def _entity_table(table: pd.DataFrame | None, used_ids: pd.Series, label: str,
                   with_smiles: bool) -> pd.DataFrame:
-    if table is None:
-        table = pd.DataFrame({"id": sorted(used_ids.unique())})
+    if table is None:  # numbers in numeric order (2 before 10), other ids as text
+        ids = used_ids.unique()
+        numeric = pd.api.types.is_numeric_dtype(used_ids) and not pd.api.types.is_bool_dtype(used_ids)
+        table = pd.DataFrame({"id": sorted(ids) if numeric else sorted(map(str, ids))})
     elif "id" not in table.columns:
         raise DataFormatError(f"needs an 'id' column; columns are {list(table.columns)}",
                               source=label, column="id")

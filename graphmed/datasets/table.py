@@ -126,6 +126,15 @@ def read_pair_table(path: str | os.PathLike, id_columns: tuple[str, str], *,
     return table
 
 
+def _id_order(ids: pd.Series) -> pd.Series:
+    """Sort key of an id column read as text: ids that are all whole numbers in numeric
+    order (2 before 10), as :meth:`DrugDiseaseDataset.from_tables` orders a column of numbers."""
+    text = ids.astype(str)
+    if text.str.fullmatch(r"\d{1,18}").all():
+        return text.astype("int64")
+    return text
+
+
 def load_association_table(path: str | os.PathLike, *, drug_col: str = "drug_id",
                            disease_col: str = "disease_id", sep: str | None = None,
                            disease_kind: str = "disease") -> DrugDiseaseDataset:
@@ -144,9 +153,10 @@ def load_association_table(path: str | os.PathLike, *, drug_col: str = "drug_id"
     """
     path = Path(path).expanduser()
     table = read_pair_table(path, (drug_col, disease_col), sep=sep)
-    drugs = _entities(table, "drug", drug_col, path, sep).sort_values("id", ignore_index=True)
-    diseases = _entities(table, "disease", disease_col, path, sep).sort_values("id",
-                                                                               ignore_index=True)
+    drugs = _entities(table, "drug", drug_col, path, sep).sort_values(
+        "id", ignore_index=True, key=_id_order)
+    diseases = _entities(table, "disease", disease_col, path, sep).sort_values(
+        "id", ignore_index=True, key=_id_order)
     try:
         data = DrugDiseaseDataset.from_tables(
             path.name.split(".")[0], table, drugs=drugs, diseases=diseases, drug_col=drug_col,

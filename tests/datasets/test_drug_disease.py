@@ -48,6 +48,18 @@ def test_from_tables_integer_ids():
     assert data.drugs["id"].tolist() == ["1", "0"] and data.associations[:, 0].tolist() == [1, 1]
 
 
+def test_from_tables_orders_integer_ids_as_numbers():
+    # ids 1..12 with similarity arrays in that order: text order (1, 10, 11, 12, 2, ...) would
+    # pair each drug with another drug's row of the matrix
+    pairs = pd.DataFrame({"drug_id": [10, 2, 1, 12], "disease_id": [3, 3, 20, 20]})
+    data = DrugDiseaseDataset.from_tables("t", pairs)
+    assert data.drugs["id"].tolist() == ["1", "2", "10", "12"]
+    assert data.diseases["id"].tolist() == ["3", "20"]
+    assert data.associations.tolist() == [[False, True], [True, False], [True, False], [False, True]]
+    text = DrugDiseaseDataset.from_tables("t", pairs.astype(str))  # ids as text stay text
+    assert text.drugs["id"].tolist() == ["1", "10", "12", "2"]
+
+
 def test_from_tables_unknown_id():
     drugs = pd.DataFrame({"id": ["d2"]})
     with pytest.raises(DataFormatError, match="'d1' is not in the drugs table") as info:

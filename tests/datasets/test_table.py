@@ -140,3 +140,12 @@ def test_parquet(tmp_path, pairs, fdataset):
     with pytest.raises(DataFormatError, match="Parquet") as info:
         load_association_table(broken)
     assert info.value.source == str(broken)
+
+
+def test_whole_number_ids_are_ordered_as_numbers(tmp_path):
+    path = tmp_path / "pairs.csv"
+    path.write_text("drug_id,disease_id\n10,C1\n2,C1\n1,C2\n")
+    data = load_association_table(path)
+    assert data.drugs["id"].tolist() == ["1", "2", "10"]
+    assert data.diseases["id"].tolist() == ["C1", "C2"]
+    assert data.associations.tolist() == [[False, True], [True, False], [True, False]]
