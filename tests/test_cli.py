@@ -613,7 +613,7 @@ def test_a_bad_model_setting_is_one_line_before_any_data_is_read(tmp_path, capsy
     (["benchmark", "fdataset", "--model", "kronrls"],
      "unexpected keyword argument 'hiden'; its settings: lambdas, text_views, use_gip"),
     (["diagnose", "mimic4", "--model", "trans4dd"],
-     "unexpected keyword argument 'hiden' (did you mean 'hidden'?); its settings: batch_units"),
+     "Trans4DD: unknown setting 'hiden' (did you mean 'hidden'?); its settings: batch_units"),
 ])
 def test_a_misspelt_setting_is_named_with_the_settings_the_model_takes(tmp_path, capsys,
                                                                         command, message):

@@ -13,8 +13,9 @@ from graphmed.ehr import HashingTextEncoder, add_text_features
 from graphmed.errors import UnknownNameError
 from graphmed.graph import MedGraph
 from graphmed.evaluation import macro_auroc
-from graphmed.models.diagnosis import (DIAGNOSIS_MODELS, BagOfCodesLogistic, HeteroGraphClassifier,
-                                       LabelPrior, TrainConfig, Trans4DD, make_diagnosis_model)
+from graphmed.models.diagnosis import (DIAGNOSIS_MODELS, BagOfCodesLogistic, BagOfCodesMLP,
+                                       HeteroGraphClassifier, LabelPrior, TrainConfig, Trans4DD,
+                                       make_diagnosis_model)
 from graphmed.models.diagnosis.inputs import indication_codes
 from graphmed.models.diagnosis.logistic import INDICATION_SETTINGS
 from graphmed.models.diagnosis.trans4dd import TEXT_LOGISTIC_SETTINGS
@@ -577,3 +578,18 @@ def test_progress_bars_when_asked_and_the_same_results(task, capsys):
     np.testing.assert_array_equal(quiet, shown)
     small("logistic-bag-of-codes").fit(task)
     assert capsys.readouterr().err == ""                    # off by default
+
+
+def test_training_settings_by_name_on_top_of_each_models_defaults():
+    model = Trans4DD(epochs=7, lr=0.01)
+    assert (model.train_config.epochs, model.train_config.lr) == (7, 0.01)
+    assert model.train_config.weight_decay == 1e-3  # Trans4DD's own default is kept
+    given = Trans4DD(train=TrainConfig(epochs=5), patience=3).train_config
+    assert (given.epochs, given.patience, given.weight_decay) == (5, 3, 1e-4)  # train replaces all
+    assert make_diagnosis_model("hgt", epochs=3, device="cpu").train_config.epochs == 3
+    assert BagOfCodesMLP(min_epochs=0).train_config.min_epochs == 0
+    with pytest.raises(TypeError, match="BagOfCodesMLP: unknown setting 'epohcs' .did you mean "
+                                        "'epochs'.*its settings: .*dropout.*lr"):
+        BagOfCodesMLP(epohcs=3)
+    with pytest.raises(ValueError, match="epochs must be"):
+        Trans4DD(epochs=0)

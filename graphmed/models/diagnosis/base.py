@@ -8,10 +8,12 @@ model makes (epoch, regularisation) looks at the validation units only.
 from __future__ import annotations
 
 import copy
+import difflib
+import inspect
 import math
 import time
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 import torch
@@ -150,14 +152,31 @@ class TorchDiagnosisModel(DiagnosisModel):
     (one training step's loss) and ``_logits(task, units, generator)`` (eval mode).
     """
 
-    def __init__(self, train: TrainConfig | None = None):
-        self.train_config = train or TrainConfig()
+    def __init__(self, train: TrainConfig | None = None, *, default: TrainConfig | None = None,
+                 **training):
+        """``train`` replaces every training setting of ``default`` (the subclass's, else
+        :class:`TrainConfig`'s); ``training`` (``epochs=100``, ``lr=...``: fields of
+        :class:`TrainConfig`) changes some on top of either."""
+        known = [f.name for f in fields(TrainConfig)]
+        for key in training:
+            if key not in known:
+                raise TypeError(self._unknown_setting(key, known))
+        config = train or default or TrainConfig()
+        self.train_config = replace(config, **training) if training else config
         self.module: torch.nn.Module | None = None
         self.history = FitHistory()
         self.seed = 0
         self.device = torch.device("cpu")
 
     has_network = True
+
+    def _unknown_setting(self, key: str, training: list[str]) -> str:
+        own = [p.name for p in inspect.signature(type(self).__init__).parameters.values()
+               if p.name != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        known = sorted(set(own) | set(training))
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"{type(self).__name__}: unknown setting {key!r}{hint}; its settings: {', '.join(known)}"
 
     def use_device(self, device: str | torch.device) -> "TorchDiagnosisModel":
         """Train and predict on ``device`` from the next :meth:`fit` on (the model's other

@@ -55,8 +55,8 @@ class HeteroGraphClassifier(TorchDiagnosisModel):
 
     def __init__(self, encoder: str = "gcn", hidden: int = 64, layers: int = 2, heads: int = 2,
                  dropout: float = 0.3, target_fraction: float = 0.5, unit_features: bool = True,
-                 train: TrainConfig | None = None):
-        super().__init__(train)
+                 train: TrainConfig | None = None, **training):
+        super().__init__(train, **training)
         if encoder not in self.ENCODERS:
             raise ValueError(f"encoder must be one of {self.ENCODERS}, got {encoder!r}")
         check_settings("HeteroGraphClassifier",

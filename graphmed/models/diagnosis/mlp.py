@@ -15,8 +15,8 @@ class BagOfCodesMLP(TorchDiagnosisModel):
     name = "mlp-bag-of-codes"
 
     def __init__(self, hidden: int = 64, layers: int = 1, dropout: float = 0.5,
-                 train: TrainConfig | None = None):
-        super().__init__(train)
+                 train: TrainConfig | None = None, **training):
+        super().__init__(train, **training)
         check_settings("BagOfCodesMLP", at_least={"hidden": (hidden, 1), "layers": (layers, 0)},
                        fractions={"dropout": dropout})
         self.hidden, self.layers, self.dropout = int(hidden), int(layers), float(dropout)

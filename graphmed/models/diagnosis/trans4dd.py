@@ -124,6 +124,8 @@ class Trans4DD(TorchDiagnosisModel):
         train: optimiser and early-stopping settings (default: :class:`TrainConfig` with
             ``weight_decay=1e-3``); a ``TrainConfig`` given here replaces them all, so keep
             that weight decay with ``TrainConfig(epochs=..., weight_decay=1e-3)``.
+        **training: some of those settings by name on top of the default (or of ``train``):
+            ``Trans4DD(epochs=100, lr=1e-2)`` keeps the weight decay of 1e-3.
     """
 
     name = "trans4dd"
@@ -138,8 +140,8 @@ class Trans4DD(TorchDiagnosisModel):
                  members: int = 3, blend: str = "probability", batch_units: int | None = None,
                  pos_weight: str = "none", logistic_settings: dict | None = None,
                  indications: bool | None = None, indication_init: float = 1.0,
-                 stack: bool = False, train: TrainConfig | None = None):
-        super().__init__(train or TrainConfig(weight_decay=1e-3))
+                 stack: bool = False, train: TrainConfig | None = None, **training):
+        super().__init__(train, default=TrainConfig(weight_decay=1e-3), **training)
         batches = {} if batch_units is None else {"batch_units (or None)": (batch_units, 1)}
         check_settings("Trans4DD", at_least={"members": (members, 1), **batches},
                        fractions={"logistic_weight": logistic_weight})
