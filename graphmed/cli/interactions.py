@@ -35,7 +35,8 @@ def _cmd_interactions(args: argparse.Namespace) -> int:
     else:
         steps.set_description("choosing the setting on validation pairs, then fitting")
         with cpu_threads(args.threads):
-            model = fit_interactions(graph, seed=args.seed, val_fraction=args.val_fraction)
+            model = fit_interactions(graph, seed=args.seed, val_fraction=args.val_fraction,
+                                     progress=not args.no_progress)
         if args.save:
             model.save(args.save)
     steps.update()

@@ -40,6 +40,7 @@ from typing import Callable
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from graphmed.checks import check_settings
 from graphmed.device import resolve_device
@@ -149,8 +150,8 @@ class SpectralLinkModel:
         return list(itertools.product(self.normalizations, self.degree_exponents, self.thresholds))
 
     def fit(self, edges, num_nodes: int, valid_pos=None, valid_neg=None, *,
-            metric: Callable[[torch.Tensor, torch.Tensor], float] | None = None
-            ) -> "SpectralLinkModel":
+            metric: Callable[[torch.Tensor, torch.Tensor], float] | None = None,
+            progress: bool = False) -> "SpectralLinkModel":
         """Decompose the normalised adjacency of ``edges`` and choose ``(a, b, τ)``.
 
         Args:
@@ -160,6 +161,7 @@ class SpectralLinkModel:
                 there is more than one candidate.
             metric: ``metric(pos_scores, neg_scores) -> float``, higher is better
                 (default: Hits@``k``).
+            progress: a bar over the eigendecompositions and the candidates scored.
         """
         check_settings("SpectralLinkModel.fit", at_least={"num_nodes": (num_nodes, 2)})
         num_nodes = int(num_nodes)
@@ -188,9 +190,14 @@ class SpectralLinkModel:
 
         selection, order = {}, {c: i for i, c in enumerate(candidates)}
         best, best_decomposition = candidates[0], None
+        per_decomposition = 1 + (len(self.thresholds) * len(self.degree_exponents) if several else 0)
+        bar = tqdm(total=len(self.normalizations) * per_decomposition, desc="spectral model",
+                   unit="step", disable=not progress, leave=False)
         for a in self.normalizations:
             start = time.perf_counter()
+            bar.set_description(f"spectral model: eigendecomposition (a {a:g})")
             decomposition = self._decompose(edges, a)
+            bar.update()
             self.timings["eigendecomposition_s"] += time.perf_counter() - start
             if self.keep_decomposition:
                 self._decompositions[a] = decomposition
@@ -204,7 +211,11 @@ class SpectralLinkModel:
                 # the highest value; among equal ones the first candidate
                 if best_decomposition is None or (selection[c], -order[c]) > (selection[best], -order[best]):
                     best, best_decomposition = c, decomposition
+                bar.set_description("spectral model: scoring candidates")
+                bar.set_postfix(best=f"{selection[best]:.3f}")
+                bar.update()
             self.timings["selection_s"] += time.perf_counter() - start
+        bar.close()
         self.selection = {c: selection[c] for c in candidates} if several else {}
         self._use(best_decomposition, *best)
         return self

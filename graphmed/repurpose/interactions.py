@@ -148,7 +148,8 @@ def validation_split(graph: InteractionGraph, *, seed: int, val_fraction: float 
 
 def fit_interactions(graph: InteractionGraph, *, seed: int | None = None,
                      val_fraction: float = 0.1,
-                     selector: SpectralLinkModel | None = None) -> InteractionModel:
+                     selector: SpectralLinkModel | None = None,
+                     progress: bool = False) -> InteractionModel:
     """Choose the spectral setting on validation pairs, then fit on every known interaction.
 
     Args:
@@ -157,6 +158,7 @@ def fit_interactions(graph: InteractionGraph, *, seed: int | None = None,
             drawn and logged).
         val_fraction: share of interactions held out for the choice (no official split).
         selector: the candidate settings (default: :class:`SpectralLinkModel`'s grid).
+        progress: bars over the choice and the final fit.
     """
     selector = selector or SpectralLinkModel()
     if graph.split is not None:
@@ -167,7 +169,8 @@ def fit_interactions(graph: InteractionGraph, *, seed: int | None = None,
     else:
         seed = resolve_seed(seed)
         split = validation_split(graph, seed=seed, val_fraction=val_fraction)
-    selector.fit(split["train"], graph.n_drugs, split["valid_pos"], split["valid_neg"])
+    selector.fit(split["train"], graph.n_drugs, split["valid_pos"], split["valid_neg"],
+                 progress=progress)
     setting = (selector.normalization, selector.degree_exponent, selector.tau)
     hits = selector.selection.get(setting)
     if hits is None:  # a single candidate is not swept: score the validation pairs with it
@@ -176,7 +179,7 @@ def fit_interactions(graph: InteractionGraph, *, seed: int | None = None,
     final = SpectralLinkModel(thresholds=(setting[2],), normalizations=(setting[0],),
                               degree_exponents=(setting[1],), k=selector.k,
                               max_rank=selector.max_rank, device=selector.device)
-    final.fit(graph.edges, graph.n_drugs)
+    final.fit(graph.edges, graph.n_drugs, progress=progress)
     logger.info("%s: spectral setting a=%g b=%g tau=%g chosen on validation (Hits@%d %.3f), "
                 "fitted on %d interactions", graph.name, *setting, selector.k, hits,
                 graph.n_interactions)

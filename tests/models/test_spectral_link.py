@@ -117,6 +117,19 @@ def test_candidates_are_chosen_on_validation_pairs_only():
     assert all(model.selection[(a, b, huge)] == 0.0 for a in (0.0, 0.5) for b in (0.0, 0.5))
 
 
+def test_progress_counts_decompositions_and_candidates(capsys):
+    n, edges = 50, planted_partition()
+    valid_neg = torch.from_numpy(np.random.default_rng(3).integers(0, n, (200, 2)))
+    quiet = SpectralLinkModel(thresholds=(0.1, 0.3), normalizations=(0.0, 0.5),
+                              degree_exponents=(0.0, 0.5)).fit(edges[:-40], n, edges[-40:], valid_neg)
+    loud = SpectralLinkModel(thresholds=(0.1, 0.3), normalizations=(0.0, 0.5),
+                             degree_exponents=(0.0, 0.5)).fit(edges[:-40], n, edges[-40:], valid_neg,
+                                                              progress=True)
+    err = capsys.readouterr().err
+    assert "spectral model" in err and "10/10" in err  # 2 decompositions + 2 x 4 candidates
+    assert loud.selection == quiet.selection  # the bar changes nothing
+
+
 def test_default_metric_is_hits_at_k_and_use_candidate_restores_each_setting():
     n, edges = 50, random_graph(50, 0.25, seed=4)
     train, valid = edges[:-30], edges[-30:]
