@@ -68,7 +68,7 @@ for step in $steps; do
     tests)
       $py -m pytest -q -o addopts="-ra" tests/models/test_spectral_link.py tests/nn/test_gnn_stack.py \
         tests/models/test_diagnosis_models.py tests/test_cli.py tests/training/test_resume.py \
-        tests/nn/test_relational_stack.py tests/models/test_gnn.py \
+        tests/nn/test_relational_stack.py tests/models/test_gnn.py tests/training/test_cross_validation.py \
         -k "cuda or gpu" 2>&1 \
         | tee "$out/cuda_tests.log"
       status=$?

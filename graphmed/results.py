@@ -36,7 +36,8 @@ def environment() -> dict:
     ``git_dirty``: whether tracked files differ from it), the version of the package that
     ships the default text model's weights, the GPU where CUDA has one, and the CPU: its
     model and the vector instruction set torch's kernels use (``cpu_capability``, e.g.
-    ``AVX512``). Scores are deterministic on one machine; kernels for other instruction
+    ``AVX512``). Scores computed on a CPU are deterministic on one machine (on a GPU they
+    are not: parallel sums add in varying order); kernels for other instruction
     sets round differently, which moves trained models' scores in the third or fourth
     decimal, so a record says which ones computed it."""
     import numpy
@@ -87,6 +88,7 @@ def make_record(dataset: DrugDiseaseDataset, model_name: str, model_config: dict
         "fold_configs": result.fold_configs,
         "wall_time_s": round(result.wall_time_s, 3),
         "peak_rss_mb": round(result.peak_rss_mb, 1),
+        "peak_cuda_mb": None if result.peak_cuda_mb is None else round(result.peak_cuda_mb, 1),
         "threads": result.threads,
         "environment": environment(),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),

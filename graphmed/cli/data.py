@@ -83,7 +83,8 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
                             threads=args.threads)
     record = make_record(dataset, model_name, model_config, result)
     print(f"{dataset.name}, protocol {result.protocol}, model {model_name}, seeds {seeds}, "
-          f"{result.wall_time_s:.1f} s, peak {result.peak_rss_mb:.0f} MB")
+          f"{result.wall_time_s:.1f} s, peak {result.peak_rss_mb:.0f} MB"
+          + ("" if result.peak_cuda_mb is None else f", GPU peak {result.peak_cuda_mb:.0f} MB"))
     print(result.summary.to_markdown())
     published = published_rows(result.protocol, dataset.name)
     if published:

@@ -168,10 +168,12 @@ class GNNStack(torch.nn.Module):
         h0, layers = h, [h]
         for i, conv in enumerate(self.convs):
             h_in = self._dropout(h)
-            if self.conv == "gcn":
-                h = conv(h_in, edge_index)
-            elif self.conv == "gcnii":
-                h = conv(h_in, h0, edge_index)
+            if self.conv in ("gcn", "gcnii"):
+                # sparse products in float32 outside autocast: bfloat16 ones are missing on
+                # CPUs and older GPUs (and inexact where they exist)
+                with torch.autocast(h_in.device.type, enabled=False):
+                    h = (conv(h_in.float(), edge_index) if self.conv == "gcn"
+                         else conv(h_in.float(), h0.float(), edge_index))
             elif self.conv == "gat":
                 h = conv(h_in, edge_index,
                          edge_attr=None if edge_weight is None else edge_weight.view(-1, 1))

@@ -28,7 +28,8 @@ class CrossValidationResult:
     Attributes:
         summary: pooled and fold-mean metrics over folds and seeds.
         fold_configs: the fitted model's config per (seed, fold), e.g. chosen hyperparameters.
-        wall_time_s: total wall time; peak_rss_mb: peak resident memory of the process.
+        wall_time_s: total wall time; peak_rss_mb: peak resident memory of the process;
+            peak_cuda_mb: most GPU memory torch allocated (``None`` where CUDA was not used).
         predictions: per (seed, fold): test pairs ``(n, 2)``, labels ``(n,)``, scores ``(n,)``.
         threads: CPU threads models were fitted with (None: the process's setting).
     """
@@ -43,6 +44,7 @@ class CrossValidationResult:
     peak_rss_mb: float
     predictions: list[dict] = field(default_factory=list, repr=False)
     threads: int | None = DEFAULT_THREADS
+    peak_cuda_mb: float | None = None
 
 
 def fit_fold(model: PairScorer, dataset: DrugDiseaseDataset, fold: Fold, *, seed: int,
@@ -118,4 +120,4 @@ def cross_validate(dataset: DrugDiseaseDataset, model: str | ModelFactory | None
                                  val_fraction=val_fraction, summary=evaluator.summarize(),
                                  fold_configs=configs, wall_time_s=time.perf_counter() - start,
                                  peak_rss_mb=memory.peak_mb, predictions=predictions,
-                                 threads=threads)
+                                 threads=threads, peak_cuda_mb=memory.cuda_peak_mb)

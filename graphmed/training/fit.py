@@ -30,7 +30,8 @@ class FitConfig:
         patience: evaluations without improvement before stopping.
         selection: validation metric to maximise: ``"auroc"``, ``"aupr"`` or ``"auroc+aupr"``.
         device: ``"cpu"``, ``"cuda"`` or ``"auto"`` (CUDA when available).
-        amp: bfloat16 autocast on CUDA (ignored on CPU).
+        amp: bfloat16 autocast for the training steps on CUDA (ignored on CPU); validation
+            scores, which choose the epoch, are computed in float32 like the final scores.
     """
 
     epochs: int = 400
@@ -112,7 +113,7 @@ def fit_link_model(module: torch.nn.Module, task: LinkTask, config: FitConfig, *
         if epoch % config.eval_every and epoch != config.epochs:
             continue
         module.eval()
-        with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
+        with torch.no_grad():  # in full precision, as the model's scores are given later
             logits = module(task)
         loss_value = loss.item()
         if not (math.isfinite(loss_value) and is_finite(logits)):

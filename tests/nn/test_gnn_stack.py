@@ -177,6 +177,22 @@ def test_bad_arguments(graph):
         build("gcn")(graph["x"], graph["edge_index"], torch.ones(3))
 
 
+@pytest.mark.parametrize("conv", CONVS)
+def test_every_conv_trains_under_bfloat16_autocast(graph, conv):
+    # training on a GPU runs under bfloat16 autocast; CPU autocast has no bfloat16 sparse
+    # product either, so the GCN convolutions must leave autocast for theirs
+    torch.manual_seed(0)
+    model = build(conv, "initial" if conv == "gcnii" else "residual")
+    expected = model(graph["x"], graph["edge_index"], **inputs(conv, graph))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = model(graph["x"], graph["edge_index"], **inputs(conv, graph))
+    out.float().pow(2).sum().backward()
+    assert torch.isfinite(out).all()
+    assert torch.allclose(out.float(), expected, atol=0.05 * expected.abs().max().item())
+    assert all(p.grad is not None and torch.isfinite(p.grad).all()
+               for p in model.convs.parameters() if p.requires_grad)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 @pytest.mark.parametrize("conv", CONVS)
 def test_runs_on_cuda(graph, conv):

@@ -6,6 +6,7 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from graphmed.datasets import DrugDiseaseDataset
 from graphmed.models import PairScorer, SimilarityKNN
@@ -112,6 +113,17 @@ def test_configs_metrics_and_resources():
     for config in result.fold_configs:
         assert config["name"] == "kronrls" and config["best_lambda"] in config["lambdas"]
     assert result.wall_time_s > 0 and result.peak_rss_mb > 10
+    if not torch.cuda.is_initialized():  # no GPU memory to report where CUDA was not used
+        assert result.peak_cuda_mb is None
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_gpu_memory_is_recorded_on_cuda():
+    from graphmed.models import GNNLinkPredictor
+
+    result = cross_validate(DATA, lambda: GNNLinkPredictor(hidden=8, epochs=5, device="cuda"),
+                            seeds=[0], n_folds=2, progress=False)
+    assert result.peak_cuda_mb is not None and result.peak_cuda_mb > 0
 
 
 def test_fit_fold_seed_and_parts():
