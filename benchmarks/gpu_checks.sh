@@ -5,14 +5,15 @@
 #   STEPS="tests speed" bash benchmarks/gpu_checks.sh      # some of the steps
 # Steps (STEPS, default all three; each runs even when an earlier one failed, and the
 # script exits non-zero if any did):
-#   tests  the CUDA-only tests (skipped on a CPU; the diagnosis models' were written
-#          without a GPU);
+#   tests  every test that runs on a GPU (`-k "cuda or gpu"`: the CUDA-only tests and the
+#          GPU runs of the tests parametrised over devices; skipped on a CPU);
 #   speed  protocol A, 10 folds, one seed, the default model on Fdataset: wall time and peak
 #          memory on the GPU, beside the CPU record in
 #          benchmarks/results/speed_fdataset_protocol_a.json;
 #   ddi    ogbl-ddi: the spectral models on the GPU, and OGB's GCN and GraphSAGE examples
-#          with their full 200-epoch recipes for $SEEDS seeds (the committed CPU rows ran 30
-#          of them), each model and seed in a process of its own, side by side (training
+#          with their full 200-epoch recipes for $SEEDS seeds (the committed rows: 3 seeds on
+#          an H200, benchmarks/results/ogbl_ddi_gpu.md), each model and seed in a process of
+#          its own, side by side (training
 #          state in DDI_RUNS, default /tmp/graphmed_ddi_runs: a stopped run continues there);
 #          DDI_CAP="gcn=50 sage=50" shortens them; DDI_MODELS="gcn sage graphmed" trains
 #          graphmed's own learnable-embedding model the same way.
@@ -66,9 +67,7 @@ failed=0
 for step in $steps; do
   case $step in
     tests)
-      $py -m pytest -q -o addopts="-ra" tests/models/test_spectral_link.py tests/nn/test_gnn_stack.py \
-        tests/models/test_diagnosis_models.py tests/test_cli.py tests/training/test_resume.py \
-        tests/nn/test_relational_stack.py tests/models/test_gnn.py tests/training/test_cross_validation.py \
+      $py -m pytest -q -o addopts="-ra" tests \
         -k "cuda or gpu" 2>&1 \
         | tee "$out/cuda_tests.log"
       status=$?

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -36,6 +37,14 @@ def cdataset(data_root):
     from graphmed.datasets import load_dataset
 
     return load_dataset("cdataset", data_root)
+
+
+@pytest.fixture(params=["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs a CUDA device"))])
+def device(request) -> str:
+    """Each device a model can run on: a test taking it runs on the CPU everywhere and on a
+    GPU where there is one (``-k cuda`` selects the GPU runs)."""
+    return request.param
 
 
 @pytest.fixture(autouse=True, scope="session")

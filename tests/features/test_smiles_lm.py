@@ -251,3 +251,13 @@ def test_an_interrupted_save_leaves_no_model_and_other_files_stay(tmp_path, corp
     assert not (tmp_path / "new").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no staging folder left
     assert read_pretraining_record(first.path)["seed"] == 0
+
+
+def test_pretraining_and_encoding_on_each_device(tmp_path, corpus_sample, device):
+    result = pretrain_smiles_lm(tmp_path / "lm", corpus_sample[:48], seed=2,
+                                **{**TINY, "device": device})
+    assert np.isfinite(result.losses).all()
+    encoded = SmilesEncoder(tmp_path / "lm", device=device, use_cache=False).encode(
+        ["CCO", "not a molecule", "c1ccccc1O"], on_invalid="mask")
+    assert encoded.mask.tolist() == [True, False, True]
+    assert np.isfinite(encoded.values).all() and encoded.values.shape[0] == 3

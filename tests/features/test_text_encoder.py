@@ -155,3 +155,16 @@ def test_device_and_max_length_are_checked_when_made(minilm):
         TextEncoder(minilm.model_path, max_length=513, use_cache=False)
     longest = TextEncoder(minilm.model_path, max_length=512, use_cache=False, num_threads=1)
     assert longest.encode(["aspirin " * 1000]).values.shape == (1, 384)  # cut at 512 tokens
+
+
+def test_encodings_on_each_device_agree(minilm, device):
+    from graphmed.features import TextEncoder
+
+    texts = ["type 2 diabetes mellitus", "metformin", "", "migraine with aura"]
+    on_device = TextEncoder(minilm.model_path, device=device, use_cache=False,
+                            num_threads=1).encode(texts)
+    reference = copy.copy(minilm)
+    reference.use_cache = False
+    expected = reference.encode(texts)
+    assert on_device.mask.tolist() == expected.mask.tolist() == [True, True, False, True]
+    np.testing.assert_allclose(on_device.values, expected.values, atol=1e-4)

@@ -420,3 +420,17 @@ def test_a_checkpoint_of_other_settings_or_data_is_refused(tmp_path):
     path.write_bytes(b"not a checkpoint")
     with pytest.raises(DataFormatError, match="not a graphmed checkpoint"):
         fit_link_model(split, 60, checkpoint=path, **settings)
+
+
+@pytest.mark.parametrize("recipe", ["gcn", "graphmed"])
+def test_fit_and_checkpoint_on_each_device(tmp_path, recipe, device):
+    split = _split(_graph()[0])
+    settings = {**DDI_RECIPES[recipe], "embedding_dim": 8, "hidden": 8, "epochs": 4,
+                "eval_every": 2, "seed": 5, "device": device}
+    if settings["batch_size"] is not None:
+        settings["batch_size"] = 100
+    first = fit_link_model(split, 60, checkpoint=tmp_path / "run.npz", **settings)
+    assert first.epochs_run == 4 and first.model.embedding.weight.device.type == device
+    assert 0 <= first.test_at_best["hits@20"] <= 1
+    again = fit_link_model(split, 60, checkpoint=tmp_path / "run.npz", **settings)  # read back
+    assert again.history == first.history and again.resumed_at == [4]

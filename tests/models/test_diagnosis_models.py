@@ -593,3 +593,13 @@ def test_training_settings_by_name_on_top_of_each_models_defaults():
         BagOfCodesMLP(epohcs=3)
     with pytest.raises(ValueError, match="epochs must be"):
         Trans4DD(epochs=0)
+
+
+def test_trans4dd_with_every_optional_part_trains_on_each_device(indication_task, device):
+    model = Trans4DD(hidden=16, sizes=(4, 4), eval_samples=1, members=2, label_context=True,
+                     stack=True, batch_units=8, epochs=6, patience=3, device=device)
+    model.fit(indication_task, seed=1)
+    assert all(p.device.type == device for p in model.module.parameters())
+    scores = model.predict(indication_task, indication_task.test_units)
+    assert scores.shape == (indication_task.test_units.size, indication_task.num_categories)
+    assert np.isfinite(scores).all() and ((scores >= 0) & (scores <= 1)).all()

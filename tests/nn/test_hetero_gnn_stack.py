@@ -150,3 +150,30 @@ def test_bad_settings_and_inputs_are_named():
         model({**x, "b": torch.randn(2, 4)}, edges)
     with pytest.raises(ValueError, match=r"is nan: edge_weight_dict"):
         model(x, edges, {("a", "to", "b"): torch.tensor([1.0, float("nan"), 1.0])})
+
+
+@pytest.mark.parametrize("conv", BIPARTITE_CONVS)  # gcn: relations within one type, below
+def test_trains_under_bfloat16_autocast_on_each_device(data, conv, device):
+    torch.manual_seed(0)
+    model = build(data, conv, residual="residual").to(device)
+    x = {t: v.to(device) for t, v in data.x_dict.items()}
+    edges = {k: v.to(device) for k, v in data.edge_index_dict.items()}
+    expected = model(x, edges)
+    with torch.autocast(device, dtype=torch.bfloat16):
+        out = model(x, edges)
+    sum(o.float().pow(2).sum() for o in out.values()).backward()
+    for t in out:
+        assert torch.isfinite(out[t]).all()
+        assert torch.allclose(out[t].float(), expected[t], atol=0.05 * expected[t].abs().max().item() + 1e-3)
+
+
+def test_gcn_trains_under_bfloat16_autocast_on_each_device(data, device):
+    torch.manual_seed(0)
+    model = HeteroGNNStack((["drug"], [SIMILAR]), 5, HIDDEN, LAYERS, OUT, conv="gcn").to(device)
+    x, edges = {"drug": data["drug"].x.to(device)}, {SIMILAR: data[SIMILAR].edge_index.to(device)}
+    expected = model(x, edges)["drug"]
+    with torch.autocast(device, dtype=torch.bfloat16):
+        out = model(x, edges)["drug"]
+    out.float().pow(2).sum().backward()
+    assert torch.isfinite(out).all()
+    assert torch.allclose(out.float(), expected, atol=0.05 * expected.abs().max().item() + 1e-3)
