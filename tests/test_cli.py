@@ -622,6 +622,14 @@ def test_a_misspelt_setting_is_named_with_the_settings_the_model_takes(tmp_path,
     assert message in _one_line_error(capsys)
 
 
+def test_diagnose_takes_the_device_from_device_not_set(tmp_path, capsys):
+    # --set device=... would have been overwritten by --device's default, cpu
+    missing = str(tmp_path / "nothing here")
+    assert main(["diagnose", "mimic4", "--model", "trans4dd", "--set", "device=cpu",
+                 "--data-root", missing, "--no-progress"]) == 2
+    assert "--set device=cpu: give the device as --device cpu" in _one_line_error(capsys)
+
+
 @pytest.mark.parametrize("device, message", [
     ("garbage", "unknown device 'garbage'"), ("cpu:1", "the CPU takes no index"),
     pytest.param("cuda", "this machine has 0 CUDA device(s)",

@@ -27,7 +27,11 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
 
     check_out(args.out)
     # an unknown model name or setting fails before loading
-    model = build_model(make_diagnosis_model, args.model, model_settings(args.settings))
+    settings = model_settings(args.settings)
+    if "device" in settings:  # one place says where: --device (checked against this machine)
+        raise GraphmedError(f"--set device={settings['device']}: give the device as --device "
+                            f"{settings['device']}")
+    model = build_model(make_diagnosis_model, args.model, settings)
     if args.device != "cpu" and not model.has_network:
         raise GraphmedError(f"--device {args.device}: {args.model} has no network and runs on "
                             "the CPU")
