@@ -172,8 +172,9 @@ class GNNStack(torch.nn.Module):
                 # sparse products in float32 outside autocast: bfloat16 ones are missing on
                 # CPUs and older GPUs (and inexact where they exist)
                 with torch.autocast(h_in.device.type, enabled=False):
-                    h = (conv(h_in.float(), edge_index) if self.conv == "gcn"
-                         else conv(h_in.float(), h0.float(), edge_index))
+                    dtype = edge_index.dtype  # the adjacency's: float32 or wider
+                    h = (conv(h_in.to(dtype), edge_index) if self.conv == "gcn"
+                         else conv(h_in.to(dtype), h0.to(dtype), edge_index))
             elif self.conv == "gat":
                 h = conv(h_in, edge_index,
                          edge_attr=None if edge_weight is None else edge_weight.view(-1, 1))
@@ -199,8 +200,9 @@ class GNNStack(torch.nn.Module):
         """``D^-1/2 (A + I) D^-1/2`` as a transposed sparse CSR matrix ``(N, N)``, built once
         so that every layer's propagation is one sparse-dense product."""
         n = x.size(0)
+        dtype = torch.promote_types(x.dtype, torch.float32)  # products run in float32 or wider
         edge_index, edge_weight = gcn_norm(edge_index, edge_weight, n, add_self_loops=True,
-                                           dtype=x.dtype)
+                                           dtype=dtype)
         with warnings.catch_warnings(), torch.sparse.check_sparse_tensor_invariants(enable=False):
             warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
             return to_torch_csr_tensor(edge_index.flip(0), edge_weight, size=(n, n))

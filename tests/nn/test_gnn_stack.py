@@ -177,6 +177,13 @@ def test_bad_arguments(graph):
         build("gcn")(graph["x"], graph["edge_index"], torch.ones(3))
 
 
+@pytest.mark.parametrize("conv", ["gcn", "gcnii"])
+def test_the_gcn_convs_keep_double_precision(graph, conv):
+    model = build(conv, "initial" if conv == "gcnii" else "residual").double()
+    out = model(graph["x"].double(), graph["edge_index"], graph["edge_weight"].double())
+    assert out.dtype == torch.float64  # for gradcheck, say
+
+
 @pytest.mark.parametrize("conv", CONVS)
 def test_every_conv_trains_under_bfloat16_autocast(graph, conv):
     # training on a GPU runs under bfloat16 autocast; CPU autocast has no bfloat16 sparse
