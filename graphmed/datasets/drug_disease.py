@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
@@ -9,6 +10,9 @@ import numpy as np
 import pandas as pd
 
 from graphmed.errors import DataFormatError
+
+#: An id that is a whole number (ordered numerically by :func:`sorted_ids`).
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,7 +136,7 @@ class DrugDiseaseDataset:
             drugs / diseases: optional tables with an ``id`` column (and optional ``name``,
                 ``smiles``) that fix the entity order and may list entities without any
                 association. Without them, entities are the ids in ``associations``, sorted
-                (a column of numbers in numeric order: 2 before 10; other ids as text).
+                by :func:`sorted_ids` (whole numbers in numeric order: 2 before 10).
             drug_similarities / disease_similarities: view name -> square matrix; a
                 DataFrame whose index and columns are ids is aligned by id, an array
                 must already be in entity order.
@@ -177,14 +181,22 @@ class DrugDiseaseDataset:
 
 def _entity_table(table: pd.DataFrame | None, used_ids: pd.Series, label: str,
                   with_smiles: bool) -> pd.DataFrame:
-    if table is None:  # numbers in numeric order (2 before 10), other ids as text
-        ids = used_ids.unique()
-        numeric = pd.api.types.is_numeric_dtype(used_ids) and not pd.api.types.is_bool_dtype(used_ids)
-        table = pd.DataFrame({"id": sorted(ids) if numeric else sorted(map(str, ids))})
+    if table is None:
+        table = pd.DataFrame({"id": sorted_ids(used_ids.astype(str).unique())})
     elif "id" not in table.columns:
         raise DataFormatError(f"needs an 'id' column; columns are {list(table.columns)}",
                               source=label, column="id")
     return entity_columns(table, ["id", "name"] + (["smiles"] if with_smiles else []))
+
+
+def sorted_ids(ids) -> list[str]:
+    """``ids`` (text) in the order graphmed gives entities: whole numbers numerically when
+    every id is one (2 before 10; "05" just before "5"), else as text. Depends on the set of ids
+    only, not on their order."""
+    ids = [str(i) for i in ids]
+    if ids and all(WHOLE_NUMBER.fullmatch(i) for i in ids):
+        return sorted(ids, key=lambda i: (int(i), i))
+    return sorted(ids)
 
 
 def entity_columns(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

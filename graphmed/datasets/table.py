@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from graphmed.datasets.drug_disease import DrugDiseaseDataset
+from graphmed.datasets.drug_disease import DrugDiseaseDataset, sorted_ids
 from graphmed.datasets.readers import file_line, read_table, require_columns
 from graphmed.errors import DataFormatError, MissingDependencyError
 
@@ -126,13 +126,12 @@ def read_pair_table(path: str | os.PathLike, id_columns: tuple[str, str], *,
     return table
 
 
-def _id_order(ids: pd.Series) -> pd.Series:
-    """Sort key of an id column read as text: ids that are all whole numbers in numeric
-    order (2 before 10), as :meth:`DrugDiseaseDataset.from_tables` orders a column of numbers."""
-    text = ids.astype(str)
-    if text.str.fullmatch(r"\d{1,18}").all():
-        return text.astype("int64")
-    return text
+def _in_id_order(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its rows in :func:`~graphmed.datasets.drug_disease.sorted_ids` order of
+    its ``id`` column (unique ids), as ``DrugDiseaseDataset.from_tables`` orders entities."""
+    position = {i: k for k, i in enumerate(table["id"].astype(str))}
+    order = [position[i] for i in sorted_ids(position)]
+    return table.iloc[order].reset_index(drop=True)
 
 
 def load_association_table(path: str | os.PathLike, *, drug_col: str = "drug_id",
@@ -153,10 +152,8 @@ def load_association_table(path: str | os.PathLike, *, drug_col: str = "drug_id"
     """
     path = Path(path).expanduser()
     table = read_pair_table(path, (drug_col, disease_col), sep=sep)
-    drugs = _entities(table, "drug", drug_col, path, sep).sort_values(
-        "id", ignore_index=True, key=_id_order)
-    diseases = _entities(table, "disease", disease_col, path, sep).sort_values(
-        "id", ignore_index=True, key=_id_order)
+    drugs = _in_id_order(_entities(table, "drug", drug_col, path, sep))
+    diseases = _in_id_order(_entities(table, "disease", disease_col, path, sep))
     try:
         data = DrugDiseaseDataset.from_tables(
             path.name.split(".")[0], table, drugs=drugs, diseases=diseases, drug_col=drug_col,

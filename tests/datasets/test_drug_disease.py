@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphmed.datasets.drug_disease import DrugDiseaseDataset, plural
+from graphmed.datasets.drug_disease import DrugDiseaseDataset, plural, sorted_ids
 from graphmed.errors import DataFormatError
 
 PAIRS = pd.DataFrame({"drug_id": ["d2", "d1", "d2"], "disease_id": ["x", "y", "y"]})
@@ -56,8 +56,24 @@ def test_from_tables_orders_integer_ids_as_numbers():
     assert data.drugs["id"].tolist() == ["1", "2", "10", "12"]
     assert data.diseases["id"].tolist() == ["3", "20"]
     assert data.associations.tolist() == [[False, True], [True, False], [True, False], [False, True]]
-    text = DrugDiseaseDataset.from_tables("t", pairs.astype(str))  # ids as text stay text
-    assert text.drugs["id"].tolist() == ["1", "10", "12", "2"]
+    as_text = DrugDiseaseDataset.from_tables("t", pairs.astype(str))  # as read_csv(dtype=str)
+    assert as_text.drugs["id"].tolist() == ["1", "2", "10", "12"]
+    assert np.array_equal(as_text.associations, data.associations)
+
+
+def test_sorted_ids_depend_on_the_set_only():
+    assert sorted_ids(["10", "2", "-1", "05", "5"]) == ["-1", "2", "05", "5", "10"]
+    assert sorted_ids(["5", "05"]) == sorted_ids(["05", "5"]) == ["05", "5"]
+    assert sorted_ids(["b", "10", "2"]) == ["10", "2", "b"]  # not all numbers: as text
+    assert sorted_ids(["1.5", "10"]) == ["1.5", "10"]
+    assert sorted_ids([str(10 ** 30), "7"]) == ["7", str(10 ** 30)]
+
+
+def test_from_tables_dates_as_ids():
+    pairs = pd.DataFrame({"drug_id": pd.to_datetime(["2020-01-02", "2020-01-01"]),
+                          "disease_id": ["a", "b"]})
+    data = DrugDiseaseDataset.from_tables("t", pairs)
+    assert data.drugs["id"].tolist() == ["2020-01-01", "2020-01-02"]
 
 
 def test_from_tables_unknown_id():

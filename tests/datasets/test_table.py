@@ -149,3 +149,6 @@ def test_whole_number_ids_are_ordered_as_numbers(tmp_path):
     assert data.drugs["id"].tolist() == ["1", "2", "10"]
     assert data.diseases["id"].tolist() == ["C1", "C2"]
     assert data.associations.tolist() == [[False, True], [True, False], [True, False]]
+    for rows in ("5,C1\n05,C1\n", "05,C1\n5,C1\n"):  # the order of the rows does not matter
+        path.write_text("drug_id,disease_id\n" + rows)
+        assert load_association_table(path).drugs["id"].tolist() == ["05", "5"]
