@@ -257,8 +257,10 @@ def run_spectral(ddi, name: str, evaluate, device: torch.device) -> dict:
 def parse_merge(value: str) -> tuple[Path, tuple[str, ...] | None]:
     """``FILE`` or ``FILE=MODEL,MODEL``: an earlier results file and, optionally, which of its
     models to take."""
-    path, sep, names = value.rpartition("=") if "=" in value else (value, "", "")
-    models = tuple(n.strip() for n in names.split(",") if n.strip()) if sep else None
+    path, sep, names = value.rpartition("=")
+    if not sep or Path(value).exists() or "/" in names or os.sep in names:
+        return Path(value), None  # a path that holds '=' (run=1/ogbl_ddi.json) is a path
+    models = tuple(n.strip() for n in names.split(",") if n.strip())
     if sep and not models:
         raise argparse.ArgumentTypeError(f"{value!r}: name the models after '=', e.g. "
                                          f"{path}=gcn,sage")

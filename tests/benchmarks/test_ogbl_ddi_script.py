@@ -122,3 +122,7 @@ def test_merge_takes_the_named_models_of_a_file(script, tmp_path):
     with pytest.raises(SystemExit, match="data checksum"):
         script.merge_earlier({**result, "data_checksum": "other"}, gpu)
     assert script.parse_merge("results/ogbl_ddi.json") == (tmp_path.__class__("results/ogbl_ddi.json"), None)
+    assert script.parse_merge("runs/seed=0/ogbl_ddi.json")[1] is None  # '=' inside a path
+    odd = tmp_path / "a=b"
+    odd.write_text("{}")
+    assert script.parse_merge(str(odd)) == (odd, None)  # an existing file is a file
