@@ -29,7 +29,8 @@ class CrossValidationResult:
         summary: pooled and fold-mean metrics over folds and seeds.
         fold_configs: the fitted model's config per (seed, fold), e.g. chosen hyperparameters.
         wall_time_s: total wall time; peak_rss_mb: peak resident memory of the process;
-            peak_cuda_mb: most GPU memory torch allocated (``None`` where CUDA was not used).
+            peak_cuda_mb: most GPU memory torch held over the run beyond what it held before
+            (``None`` where this process never used CUDA).
         predictions: per (seed, fold): test pairs ``(n, 2)``, labels ``(n,)``, scores ``(n,)``.
         threads: CPU threads models were fitted with (None: the process's setting).
     """

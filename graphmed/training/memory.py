@@ -8,8 +8,9 @@ import psutil
 
 class PeakMemory:
     """Context manager sampling the process RSS every ``interval`` seconds; where CUDA has
-    been initialised by the end, also the most memory torch allocated on the current GPU
-    over the block (``cuda_peak_mb``; ``None`` otherwise).
+    been initialised by the end, also the most GPU memory torch held over the block beyond
+    what it held at its start, summed over the GPUs (``cuda_peak_mb``; ``None`` otherwise:
+    a block that used no GPU after earlier GPU work gives 0).
 
     >>> with PeakMemory() as mem:       # doctest: +SKIP
     ...     work()
@@ -20,6 +21,7 @@ class PeakMemory:
         self.interval = interval
         self.peak_bytes = 0
         self.cuda_peak_bytes: int | None = None
+        self._cuda_at_start: dict[int, int] = {}
         self._process = psutil.Process()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -33,11 +35,13 @@ class PeakMemory:
 
     def __enter__(self) -> "PeakMemory":
         self.cuda_peak_bytes = None
-        self._cuda_reset = _cuda_in_use()
-        if self._cuda_reset:
+        self._cuda_at_start = {}
+        if _cuda_in_use():
             import torch
 
-            torch.cuda.reset_peak_memory_stats()
+            for index in range(torch.cuda.device_count()):
+                torch.cuda.reset_peak_memory_stats(index)
+                self._cuda_at_start[index] = torch.cuda.memory_allocated(index)
         self._sample()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -48,10 +52,12 @@ class PeakMemory:
         if self._thread is not None:
             self._thread.join()
         self._sample()
-        if _cuda_in_use():  # initialised inside the block: its peak counts from zero
+        if _cuda_in_use():  # initialised inside the block: its peaks count from zero
             import torch
 
-            self.cuda_peak_bytes = torch.cuda.max_memory_allocated()
+            self.cuda_peak_bytes = sum(
+                torch.cuda.max_memory_allocated(index) - self._cuda_at_start.get(index, 0)
+                for index in range(torch.cuda.device_count()))
 
     @property
     def peak_mb(self) -> float:
