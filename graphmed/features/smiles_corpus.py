@@ -3,17 +3,15 @@
 By default: a random subset of ``<data root>/smiles_corpus/corpus_all.tsv.gz`` (MOSES
 test sets + a ChEMBL v31 subset, see that folder's SOURCE.md) plus the drugs of the
 drug–disease data sets. Molecules are written as RDKit canonical SMILES without
-stereochemistry (the corpus has none), deduplicated; unparsable ones are dropped. Each source's canonical forms are cached on
-disk, keyed by its SMILES and the RDKit version (canonicalising the 500,000 corpus molecules
-takes minutes). Drug SMILES are unlabelled text here, so using them leaks no association.
+stereochemistry (the corpus has none), deduplicated; unparsable ones are dropped. Canonical forms are cached on disk per molecule
+and RDKit version (canonicalising the 500,000 corpus molecules takes minutes). Drug SMILES are unlabelled text here, so using them leaks no association.
 """
 from __future__ import annotations
 
-import gzip
-import hashlib
 import logging
 import os
 import zipfile
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -24,7 +22,6 @@ import pandas as pd
 from graphmed.checks import check_settings
 from graphmed.errors import DataFormatError, DataNotFoundError
 from graphmed.features.molecules import _rdkit, canonical_smiles
-from graphmed.io import atomic_write_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -86,42 +83,49 @@ def cached_canonical_smiles(smiles: Sequence[str], source: str,
                             cache_dir: str | Path | None = None,
                             use_cache: bool = True) -> list[str | None]:
     """:func:`~graphmed.features.molecules.canonical_smiles` of ``smiles`` (``None`` where
-    invalid), read from ``<cache>/smiles_canonical/<key>.txt.gz`` when an earlier call
-    wrote it; the key is the SHA-256 of the SMILES, in order, and of the RDKit version.
-    The file is plain text (one canonical SMILES per line, empty where invalid), written
-    atomically; one that does not match (another length, unreadable) is recomputed."""
+    invalid), each molecule looked up first in
+    ``<cache>/smiles_canonical/rdkit-<version>.sqlite`` (a table from a SMILES as given to
+    its canonical form; written in one transaction per call, so any subset of a corpus
+    reuses what earlier calls computed). A cache that cannot be read or written is
+    skipped with a warning: it costs time, not results."""
+    import sqlite3
+
     from graphmed.features.cache import default_cache_dir
 
     smiles = [str(s) for s in smiles]
-    if not use_cache:
+    if not use_cache or not smiles:
         return canonical_smiles(smiles, on_invalid="mask", source=source)[0]
     _rdkit("SMILES canonicalisation")  # a clear error where RDKit is missing
     import rdkit
 
-    digest = hashlib.sha256(f"canonical v1 rdkit {rdkit.__version__}\n".encode())
-    for value in smiles:
-        digest.update(value.encode("utf-8", "surrogatepass") + b"\n")
-    path = Path(cache_dir or default_cache_dir()) / "smiles_canonical" / f"{digest.hexdigest()}.txt.gz"
-    if path.is_file():
-        try:
-            lines = gzip.decompress(path.read_bytes()).decode("utf-8").split("\n")
-        except (OSError, EOFError, UnicodeDecodeError):
-            lines = []
-        if len(lines) == len(smiles):
-            invalid = sum(1 for line in lines if not line)
-            if invalid:
-                logger.info("%s: %d of %d SMILES invalid, dropped (canonical forms from %s)",
-                            source, invalid, len(smiles), path)
-            return [line or None for line in lines]
-        logger.warning("canonical SMILES cache %s does not match its %d SMILES; recomputing",
-                       path, len(smiles))
-    canonical = canonical_smiles(smiles, on_invalid="mask", source=source)[0]
+    folder = Path(cache_dir or default_cache_dir()) / "smiles_canonical"
+    path = folder / f"rdkit-{rdkit.__version__}.sqlite"
+    unique = list(dict.fromkeys(smiles))
+    found: dict[str, str | None] = {}
     try:
-        atomic_write_bytes(path, gzip.compress("\n".join(c or "" for c in canonical).encode(),
-                                               compresslevel=6))
-    except OSError as exc:  # a read-only cache costs time, not results
-        logger.warning("canonical SMILES not cached at %s: %s", path, exc)
-    return canonical
+        folder.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(path, timeout=60)) as db:
+            db.execute("CREATE TABLE IF NOT EXISTS canonical (smiles TEXT PRIMARY KEY, "
+                       "canonical TEXT) WITHOUT ROWID")
+            for start in range(0, len(unique), 500):
+                chunk = unique[start:start + 500]
+                found.update(db.execute("SELECT smiles, canonical FROM canonical WHERE smiles "
+                                        f"IN ({','.join('?' * len(chunk))})", chunk))
+            missing = [s for s in unique if s not in found]
+            if missing:
+                computed = canonical_smiles(missing, on_invalid="mask", source=source)[0]
+                found.update(zip(missing, computed))
+                with db:  # one transaction: all of them or none
+                    db.executemany("INSERT OR REPLACE INTO canonical VALUES (?, ?)",
+                                   zip(missing, computed))
+    except sqlite3.Error as exc:
+        logger.warning("canonical SMILES cache %s not used (%s)", path, exc)
+        return canonical_smiles(smiles, on_invalid="mask", source=source)[0]
+    invalid = sum(found[s] is None for s in unique)
+    if invalid and not missing:
+        logger.info("%s: %d of %d distinct SMILES invalid, dropped (known to %s)", source,
+                    invalid, len(unique), path)
+    return [found[s] for s in smiles]
 
 
 def load_smiles_corpus(corpus: str | Path | Sequence[str] | None = None, *,

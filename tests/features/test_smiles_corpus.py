@@ -1,45 +1,50 @@
-"""Canonical SMILES of a corpus source are cached on disk, keyed by content."""
+"""Canonical SMILES of a corpus are cached on disk per molecule."""
 from __future__ import annotations
 
-import gzip
 import logging
 
 import pytest
 
 pytest.importorskip("rdkit")
 
+import graphmed.features.smiles_corpus as corpus_module  # noqa: E402
 from graphmed.features.smiles_corpus import cached_canonical_smiles, load_smiles_corpus  # noqa: E402
 
-SMILES = ["OCC", "c1ccccc1", "not a molecule", "C(C)O"]
+SMILES = ["OCC", "c1ccccc1", "not a molecule", "C(C)O", "OCC"]
 
 
-def test_canonical_forms_are_cached_and_read_back(tmp_path, monkeypatch):
+def _counting(monkeypatch):
+    seen = []
+    canonical = corpus_module.canonical_smiles
+
+    def counted(values, **kwargs):
+        seen.append(list(values))
+        return canonical(values, **kwargs)
+    monkeypatch.setattr(corpus_module, "canonical_smiles", counted)
+    return seen
+
+
+def test_each_molecule_is_canonicalised_once_across_calls(tmp_path, monkeypatch):
+    seen = _counting(monkeypatch)
     first = cached_canonical_smiles(SMILES, "test", tmp_path)
-    assert first == ["CCO", "c1ccccc1", None, "CCO"]
-    files = list((tmp_path / "smiles_canonical").glob("*.txt.gz"))
-    assert len(files) == 1
-    assert gzip.decompress(files[0].read_bytes()).decode().split("\n") == ["CCO", "c1ccccc1", "", "CCO"]
-
-    import graphmed.features.smiles_corpus as module
-
-    def not_again(*args, **kwargs):
-        raise AssertionError("canonicalised again")
-    monkeypatch.setattr(module, "canonical_smiles", not_again)
-    assert cached_canonical_smiles(SMILES, "test", tmp_path) == first  # from the file
-    with pytest.raises(AssertionError, match="canonicalised again"):  # other content, other key
-        cached_canonical_smiles(SMILES[:2], "test", tmp_path)
+    assert first == ["CCO", "c1ccccc1", None, "CCO", "CCO"]
+    assert seen == [["OCC", "c1ccccc1", "not a molecule", "C(C)O"]]  # distinct ones
+    assert cached_canonical_smiles(SMILES, "test", tmp_path) == first
+    assert cached_canonical_smiles(["C(C)O", "OCC"], "test", tmp_path) == ["CCO", "CCO"]  # a subset
+    assert cached_canonical_smiles(["CCO\nO", "CN"], "test", tmp_path) == ["CCO", "CN"]
+    assert seen[1:] == [["CCO\nO", "CN"]]  # only the new ones; a SMILES is its own key
+    assert len(list((tmp_path / "smiles_canonical").glob("rdkit-*.sqlite"))) == 1
 
 
-def test_a_damaged_cache_file_is_recomputed(tmp_path, caplog):
-    cached_canonical_smiles(SMILES, "test", tmp_path)
-    path = next((tmp_path / "smiles_canonical").glob("*.txt.gz"))
-    path.write_bytes(gzip.compress(b"CCO\nCCO"))  # two lines for four SMILES
+def test_an_unreadable_cache_is_skipped_with_a_warning(tmp_path, caplog):
+    folder = tmp_path / "smiles_canonical"
+    folder.mkdir()
+    import rdkit
+
+    (folder / f"rdkit-{rdkit.__version__}.sqlite").write_bytes(b"not a database" * 100)
     with caplog.at_level(logging.WARNING):
         assert cached_canonical_smiles(SMILES, "test", tmp_path)[:3] == ["CCO", "c1ccccc1", None]
-    assert "does not match" in caplog.text
-    path.write_bytes(b"not gzip")
-    assert cached_canonical_smiles(SMILES, "test", tmp_path)[0] == "CCO"
-    assert gzip.decompress(path.read_bytes()).decode().count("\n") == 3  # written again
+    assert "not used" in caplog.text
 
 
 def test_the_corpus_is_the_same_with_and_without_the_cache(tmp_path):
@@ -49,3 +54,4 @@ def test_the_corpus_is_the_same_with_and_without_the_cache(tmp_path):
     warm = load_smiles_corpus(tmp_path / "a.smi", **args)
     off = load_smiles_corpus(tmp_path / "a.smi", datasets=(), use_cache=False)
     assert cold == warm == off and cold.smiles == ["CCO", "c1ccccc1"]
+    assert cached_canonical_smiles([], "empty", tmp_path) == []
