@@ -593,6 +593,8 @@ def test_training_settings_by_name_on_top_of_each_models_defaults():
         BagOfCodesMLP(epohcs=3)
     with pytest.raises(ValueError, match="epochs must be"):
         Trans4DD(epochs=0)
+    with pytest.raises(TypeError, match="unknown setting 'default'"):
+        BagOfCodesMLP(default=TrainConfig())
 
 
 def test_trans4dd_with_every_optional_part_trains_on_each_device(indication_task, device):

@@ -152,7 +152,7 @@ class TorchDiagnosisModel(DiagnosisModel):
     (one training step's loss) and ``_logits(task, units, generator)`` (eval mode).
     """
 
-    def __init__(self, train: TrainConfig | None = None, *, default: TrainConfig | None = None,
+    def __init__(self, train: TrainConfig | None = None, default: TrainConfig | None = None, /,
                  **training):
         """``train`` replaces every training setting of ``default`` (the subclass's, else
         :class:`TrainConfig`'s); ``training`` (``epochs=100``, ``lr=...``: fields of

@@ -141,7 +141,7 @@ class Trans4DD(TorchDiagnosisModel):
                  pos_weight: str = "none", logistic_settings: dict | None = None,
                  indications: bool | None = None, indication_init: float = 1.0,
                  stack: bool = False, train: TrainConfig | None = None, **training):
-        super().__init__(train, default=TrainConfig(weight_decay=1e-3), **training)
+        super().__init__(train, TrainConfig(weight_decay=1e-3), **training)
         batches = {} if batch_units is None else {"batch_units (or None)": (batch_units, 1)}
         check_settings("Trans4DD", at_least={"members": (members, 1), **batches},
                        fractions={"logistic_weight": logistic_weight})
