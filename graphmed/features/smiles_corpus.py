@@ -3,8 +3,10 @@
 By default: a random subset of ``<data root>/smiles_corpus/corpus_all.tsv.gz`` (MOSES
 test sets + a ChEMBL v31 subset, see that folder's SOURCE.md) plus the drugs of the
 drug–disease data sets. Molecules are written as RDKit canonical SMILES without
-stereochemistry (the corpus has none), deduplicated; unparsable ones are dropped. Canonical forms are cached on disk per molecule
-and RDKit version (canonicalising the 500,000 corpus molecules takes minutes). Drug SMILES are unlabelled text here, so using them leaks no association.
+stereochemistry (the corpus has none), deduplicated; unparsable ones are dropped.
+Canonical forms are cached on disk per molecule and RDKit version (canonicalising the
+500,000 corpus molecules takes minutes). Drug SMILES are unlabelled text here, so using
+them leaks no association.
 """
 from __future__ import annotations
 
