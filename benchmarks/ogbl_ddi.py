@@ -261,7 +261,7 @@ def parse_merge(value: str) -> tuple[Path, tuple[str, ...] | None]:
     if not sep or Path(value).exists() or "/" in names or os.sep in names:
         return Path(value), None  # a path that holds '=' (run=1/ogbl_ddi.json) is a path
     models = tuple(n.strip() for n in names.split(",") if n.strip())
-    if sep and not models:
+    if not models:
         raise argparse.ArgumentTypeError(f"{value!r}: name the models after '=', e.g. "
                                          f"{path}=gcn,sage")
     return Path(path), models
