@@ -8,9 +8,11 @@ ValueError: Model: layers must be an integer >= 1, got 0
 """
 from __future__ import annotations
 
+import difflib
+import inspect
 import math
 import numbers
-from typing import Mapping
+from typing import Iterable, Mapping
 
 
 def _is_integer(value) -> bool:
@@ -53,3 +55,23 @@ def check_settings(owner: str | None = None, *,
 
 
 __all__ = ["check_settings"]
+
+
+def constructor_settings(cls: type) -> list[str]:
+    """The named keyword arguments ``cls(...)`` takes (its ``__init__``'s), sorted."""
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return sorted(p.name for p in parameters if p.name != "self"
+                  and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+
+
+def settings_hint(key: str, known: Iterable[str], whose: str = "its") -> str:
+    """`` (did you mean 'hidden'?); its settings: a, b, ...`` for a misspelt ``key``."""
+    known = sorted(set(known))
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{hint}; {whose} settings: {', '.join(known)}"
+
+
+def unknown_setting(key: str, known: Iterable[str], whose: str = "its") -> str:
+    """``unknown setting 'hiden' (did you mean 'hidden'?); its settings: a, b, ...``."""
+    return f"unknown setting {key!r}{settings_hint(key, known, whose)}"

@@ -103,19 +103,13 @@ def build_model(make, name: str, settings: dict):
 def _settings_hint(make, name: str, exc: Exception) -> str:
     """For Python's "unexpected keyword argument 'x'": the closest setting the model takes
     and all of them (its constructor's keyword arguments); else nothing."""
-    import difflib
-    import inspect
     import re
 
+    from graphmed.checks import constructor_settings, settings_hint
+
     found = re.search(r"unexpected keyword argument '([^']+)'", str(exc))
-    if not found:
-        return ""
-    parameters = inspect.signature(type(make(name)).__init__).parameters.values()
-    known = sorted(p.name for p in parameters if p.name != "self"
-                   and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
-    close = difflib.get_close_matches(found.group(1), known, n=1)
-    return ((f" (did you mean {close[0]!r}?)" if close else "")
-            + (f"; its settings: {', '.join(known)}" if known else ""))
+    known = constructor_settings(type(make(name))) if found else []
+    return settings_hint(found.group(1), known) if known else ""
 
 
 def table_file(text: str) -> str:

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import copy
-import difflib
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 import pandas as pd
 import torch
 
-from graphmed.checks import check_settings
+from graphmed.checks import check_settings, unknown_setting
 from graphmed.datasets.drug_disease import DrugDiseaseDataset
 from graphmed.errors import DataFormatError
 from graphmed.models.base import PairScorer, check_fit_inputs
@@ -256,12 +255,9 @@ class GNNLinkPredictor(PairScorer):
         fit_overrides = {k: overrides.pop(k) for k in list(overrides) if hasattr(config.fit, k)}
         for key, value in overrides.items():
             if not hasattr(config, key):
-                known = sorted({f.name for f in fields(config) if f.name != "fit"}
-                               | {f.name for f in fields(config.fit)})
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise TypeError(f"unknown setting {key!r}{hint}; the GNN's settings: "
-                                f"{', '.join(known)}")
+                known = ({f.name for f in fields(config) if f.name != "fit"}
+                         | {f.name for f in fields(config.fit)})
+                raise TypeError(unknown_setting(key, known, "the GNN's"))
             setattr(config, key, value)
         for key, value in fit_overrides.items():
             setattr(config.fit, key, value)

@@ -205,13 +205,13 @@ class SpectralLinkModel:
                 best_decomposition = decomposition
                 continue
             start = time.perf_counter()
+            bar.set_description("spectral model: scoring candidates")
             for (b, tau), _, (pos, neg) in self._sweep(decomposition, valid_pos, valid_neg):
                 c = (a, b, tau)
                 selection[c] = float(metric(pos, neg))
                 # the highest value; among equal ones the first candidate
                 if best_decomposition is None or (selection[c], -order[c]) > (selection[best], -order[best]):
                     best, best_decomposition = c, decomposition
-                bar.set_description("spectral model: scoring candidates")
                 bar.set_postfix(best=f"{selection[best]:.3f}")
                 bar.update()
             self.timings["selection_s"] += time.perf_counter() - start

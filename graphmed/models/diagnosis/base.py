@@ -8,8 +8,6 @@ model makes (epoch, regularisation) looks at the validation units only.
 from __future__ import annotations
 
 import copy
-import difflib
-import inspect
 import math
 import time
 from abc import ABC, abstractmethod
@@ -20,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from graphmed.checks import check_settings
+from graphmed.checks import check_settings, constructor_settings, unknown_setting
 from graphmed.device import resolve_device
 from graphmed.errors import DataFormatError
 from graphmed.evaluation.multilabel import macro_auroc
@@ -160,7 +158,8 @@ class TorchDiagnosisModel(DiagnosisModel):
         known = [f.name for f in fields(TrainConfig)]
         for key in training:
             if key not in known:
-                raise TypeError(self._unknown_setting(key, known))
+                raise TypeError(f"{type(self).__name__}: " + unknown_setting(
+                    key, constructor_settings(type(self)) + known))
         config = train or default or TrainConfig()
         self.train_config = replace(config, **training) if training else config
         self.module: torch.nn.Module | None = None
@@ -169,14 +168,6 @@ class TorchDiagnosisModel(DiagnosisModel):
         self.device = torch.device("cpu")
 
     has_network = True
-
-    def _unknown_setting(self, key: str, training: list[str]) -> str:
-        own = [p.name for p in inspect.signature(type(self).__init__).parameters.values()
-               if p.name != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-        known = sorted(set(own) | set(training))
-        close = difflib.get_close_matches(key, known, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return f"{type(self).__name__}: unknown setting {key!r}{hint}; its settings: {', '.join(known)}"
 
     def use_device(self, device: str | torch.device) -> "TorchDiagnosisModel":
         """Train and predict on ``device`` from the next :meth:`fit` on (the model's other
